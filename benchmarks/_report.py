@@ -1,0 +1,62 @@
+"""Write a benchmark's table as Markdown and JSON in benchmarks/results/, with the command and the machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import sys
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PACKAGES = ("convtext", "torch", "tokenizers", "numpy", "fasttext", "sentence-transformers", "scikit-learn")
+
+
+def environment() -> dict:
+    """Cores, Python and library versions: what a reader needs to compare numbers."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cores": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def command_line() -> str:
+    return "python " + " ".join(shlex.quote(arg) for arg in sys.argv)
+
+
+def write_results(name: str, columns: list[str], rows: list[list], notes: list[str], extra: dict | None = None) -> Path:
+    """``results/NAME.md`` (table, command, machine, notes) and ``results/NAME.json`` (the same, as data)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    header = [
+        f"# {name}",
+        "",
+        f"Command: `{command_line()}`",
+        "",
+        f"Machine: {env['cores']} cores, {env['machine']}, Python {env['python']}; "
+        + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+        + f"; {env['date']}",
+        "",
+        "| " + " | ".join(columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    lines = header + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    lines += [""] + [f"- {note}" for note in notes]
+    markdown = RESULTS / f"{name}.md"
+    markdown.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    payload = {"command": command_line(), "environment": env, "columns": columns, "rows": rows, "notes": notes}
+    payload.update(extra or {})
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return markdown

@@ -1,0 +1,5 @@
+"""``python -m convtext`` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,11 @@
+"""Errors convtext raises on bad input: each message names the problem and the fix."""
+
+__all__ = ["ConvtextError", "DataError"]
+
+
+class ConvtextError(Exception):
+    """Base class of every error convtext raises on purpose (the CLI prints these as one line)."""
+
+
+class DataError(ConvtextError, ValueError):
+    """A data file or its options cannot be read as labelled texts."""

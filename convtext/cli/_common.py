@@ -1,0 +1,29 @@
+"""Options and output helpers shared by the ``convtext`` verbs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+__all__ = ["console", "FormatOption", "TextColOption", "LabelColOption", "EncodingOption", "print_json"]
+
+console = Console(soft_wrap=True)
+
+FormatOption = Annotated[
+    str,
+    typer.Option("--format", help="auto, csv, tsv, jsonl, fasttext, label-text (and lines for a plain corpus)."),
+]
+TextColOption = Annotated[str, typer.Option("--text-col", help="Column (CSV/TSV) or key (JSONL) holding the text.")]
+LabelColOption = Annotated[str, typer.Option("--label-col", help="Column (CSV/TSV) or key (JSONL) holding the label.")]
+EncodingOption = Annotated[
+    str, typer.Option("--encoding", help="auto = UTF-8, else Windows-1252, else Latin-1, decided per file.")
+]
+
+
+def print_json(value: object) -> None:
+    """Machine-readable output on stdout, UTF-8 kept readable (Cyrillic stays Cyrillic)."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")

@@ -1,0 +1,90 @@
+"""Read labelled texts (or a plain corpus) from a file in any supported format."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+from .._errors import DataError
+from ._dataset import LabeledTexts, SkippedRow
+from ._decode import read_text, split_lines
+from ._formats import CORPUS_FORMATS, LABELLED_FORMATS, detect_format, parse
+
+__all__ = ["read_labeled", "read_texts"]
+
+log = logging.getLogger(__name__)
+
+
+def _load(path: str | Path, fmt: str, text_col: str, label_col: str | None, encoding: str, corpus: bool):
+    path = Path(path)
+    allowed = CORPUS_FORMATS if corpus else LABELLED_FORMATS
+    if fmt != "auto" and fmt not in allowed:
+        raise DataError(f"unknown format {fmt!r} — use one of: auto, {', '.join(allowed)}")
+    text, used_encoding = read_text(path, encoding)
+    lines = split_lines(text)
+    if fmt == "auto":
+        fmt = detect_format(path, lines, text_col, corpus=corpus)
+    rows, skipped = parse(path, text, lines, fmt, text_col, label_col)
+    return path, fmt, used_encoding, rows, skipped
+
+
+def _no_rows_error(path: Path, fmt: str, skipped: list[SkippedRow]) -> DataError:
+    reasons = Counter(row.reason for row in skipped).most_common(3)
+    summary = "; ".join(f"{count} {reason}" for reason, count in reasons)
+    return DataError(
+        f"{path}: no usable rows read as {fmt} ({len(skipped)} skipped: {summary}) — "
+        "check --format, --text-col and --label-col"
+    )
+
+
+def read_labeled(
+    path: str | Path,
+    format: str = "auto",
+    text_col: str = "text",
+    label_col: str = "label",
+    encoding: str = "auto",
+) -> LabeledTexts:
+    """Read labelled texts from CSV, TSV, JSON Lines, fastText (``__label__x text``) or ``LABEL TEXT`` lines.
+
+    ``format="auto"`` decides from the extension, then the content. Rows without text or without a
+    label are skipped, counted in ``.skipped`` and logged; a file with no usable row is an error.
+    """
+    path, fmt, used_encoding, rows, skipped = _load(path, format, text_col, label_col, encoding, corpus=False)
+    texts, label_sets = [], []
+    for line, text, labels in rows:
+        if not text:
+            skipped.append(SkippedRow(line, "without text"))
+        elif not labels:
+            skipped.append(SkippedRow(line, "without a label"))
+        else:
+            texts.append(text)
+            label_sets.append(labels)
+    skipped.sort(key=lambda row: row.line)
+    if not texts:
+        raise _no_rows_error(path, fmt, skipped)
+    data = LabeledTexts(texts, label_sets, source=str(path), format=fmt, encoding=used_encoding, skipped=skipped)
+    if skipped:
+        log.warning(data.skip_summary())
+    return data
+
+
+def read_texts(
+    path: str | Path, format: str = "auto", text_col: str = "text", encoding: str = "auto"
+) -> tuple[list[str], list[SkippedRow]]:
+    """Read the texts of a corpus: any labelled format (labels ignored) or ``lines`` (one text per line).
+
+    Returns ``(texts, skipped)``; skipped rows are also logged.
+    """
+    path, fmt, _, rows, skipped = _load(path, format, text_col, None, encoding, corpus=True)
+    texts = []
+    for line, text, _labels in rows:
+        if text:
+            texts.append(text)
+        else:
+            skipped.append(SkippedRow(line, "without text"))
+    if not texts:
+        raise _no_rows_error(path, fmt, skipped)
+    if skipped:
+        log.warning("%s: read %d texts, skipped %d rows (blank or without text)", path, len(texts), len(skipped))
+    return texts, skipped

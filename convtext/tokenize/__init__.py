@@ -1,0 +1,30 @@
+"""Turning text into ids: vocabularies, word / char / BPE tokenizers, and a reference BPE that explains itself."""
+
+from ._base import TextTokenizer, TokenSpan
+from ._bpe import BpeTokenizer
+from ._bpe_reference import BpeTrace, MergeStep, count_words, learn_bpe, parse_word_counts
+from ._factory import TOKENIZER_KINDS, load_tokenizer, train_tokenizer
+from ._vocab import PAD, SPECIAL_TOKENS, UNK, Vocabulary, auto_embed_dim
+from ._vocab_tokenizer import WORD_PATTERN, CharTokenizer, WordTokenizer
+
+__all__ = [
+    "PAD",
+    "SPECIAL_TOKENS",
+    "TOKENIZER_KINDS",
+    "UNK",
+    "WORD_PATTERN",
+    "BpeTokenizer",
+    "BpeTrace",
+    "CharTokenizer",
+    "MergeStep",
+    "TextTokenizer",
+    "TokenSpan",
+    "Vocabulary",
+    "WordTokenizer",
+    "auto_embed_dim",
+    "count_words",
+    "learn_bpe",
+    "load_tokenizer",
+    "parse_word_counts",
+    "train_tokenizer",
+]

@@ -1,0 +1,138 @@
+"""``TextTokenizer``: the one interface of every tokenizer, backed by a Hugging Face ``tokenizers.Tokenizer``.
+
+Each kind (word, char, BPE) is a pipeline of the ``tokenizers`` library, so encoding runs in
+Rust (``encode_batch`` in parallel) and every kind saves to the standard single ``tokenizer.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from tokenizers import Tokenizer
+
+from .._errors import ConvtextError
+from ._vocab import PAD, UNK, Vocabulary
+
+__all__ = ["TextTokenizer", "TokenSpan", "read_backend"]
+
+
+@dataclass(frozen=True)
+class TokenSpan:
+    """One token: its id, the vocabulary entry, and the span ``text[start:end]`` it came from."""
+
+    id: int
+    token: str
+    start: int
+    end: int
+    text: str
+
+
+def _valid_unicode(text: str) -> str:
+    """Replace lone surrogates (which cannot be UTF-8) with U+FFFD; pairs become their character."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise ConvtextError(f"expected a text (str), got {type(text).__name__} — convert it with str() first")
+    return text
+
+
+class TextTokenizer:
+    """Text -> ids and back. Ids 0 and 1 are ``<pad>`` and ``<unk>`` in every kind."""
+
+    kind: ClassVar[str] = ""
+
+    def __init__(self, backend: Tokenizer):
+        self.backend = backend
+        vocab = backend.get_vocab()
+        if vocab.get(PAD) != 0 or vocab.get(UNK) != 1:
+            raise ConvtextError("tokenizer must have <pad> at id 0 and <unk> at id 1 — train it with convtext")
+        self.pad_id, self.unk_id = 0, 1
+        normalizer = json.loads(backend.to_str()).get("normalizer") or {}
+        self.lowercase = '"Lowercase"' in json.dumps(normalizer)
+
+    # -- encoding ---------------------------------------------------------------------------
+    def encode(self, text: str) -> list[int]:
+        """Ids of one text (no padding, no truncation)."""
+        return self.encode_batch([text])[0]
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        """Ids of many texts at once (parallel, in Rust)."""
+        texts = [_check_text(text) for text in texts]
+        try:
+            encodings = self.backend.encode_batch(texts, add_special_tokens=False)
+        except (TypeError, ValueError, UnicodeEncodeError):  # lone surrogates cannot cross into Rust
+            encodings = self.backend.encode_batch([_valid_unicode(text) for text in texts], add_special_tokens=False)
+        return [encoding.ids for encoding in encodings]
+
+    def tokens(self, text: str) -> list[TokenSpan]:
+        """Readable pieces with character offsets into ``text`` (offsets point at the original text)."""
+        text = _check_text(text)
+        try:
+            encoding = self.backend.encode(text, add_special_tokens=False)
+        except (TypeError, ValueError, UnicodeEncodeError):
+            text = _valid_unicode(text)
+            encoding = self.backend.encode(text, add_special_tokens=False)
+        return [
+            TokenSpan(i, token, start, end, text[start:end])
+            for i, token, (start, end) in zip(encoding.ids, encoding.tokens, encoding.offsets)
+        ]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Ids back to text; ``<pad>`` is dropped, ``<unk>`` is shown."""
+        ids = [int(i) for i in ids if int(i) != self.pad_id]
+        bad = [i for i in ids if not 0 <= i < self.vocab_size]
+        if bad:
+            raise ConvtextError(f"ids {bad[:5]} are outside the vocabulary (size {self.vocab_size})")
+        return self.backend.decode(ids, skip_special_tokens=False)
+
+    # -- vocabulary -------------------------------------------------------------------------
+    @property
+    def vocab_size(self) -> int:
+        return self.backend.get_vocab_size(with_added_tokens=True)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        by_id = sorted(self.backend.get_vocab(with_added_tokens=True).items(), key=lambda item: item[1])
+        return Vocabulary([token for token, _ in by_id])
+
+    def config(self) -> dict:
+        """Settings worth recording next to a model (kind, size, normalisation)."""
+        return {"kind": self.kind, "vocab_size": self.vocab_size, "lowercase": self.lowercase}
+
+    # -- persistence ------------------------------------------------------------------------
+    def to_str(self) -> str:
+        return self.backend.to_str()
+
+    def save(self, path: str | Path) -> Path:
+        """Write the standard single-file ``tokenizer.json`` (readable by any Hugging Face tool)."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / "tokenizer.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.backend.save(str(path))
+        return path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(vocab_size={self.vocab_size})"
+
+
+def read_backend(path: str | Path) -> tuple[Tokenizer, dict]:
+    """Load a ``tokenizer.json`` (or a folder holding one); returns the backend and its parsed JSON."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "tokenizer.json"
+    if not path.is_file():
+        raise ConvtextError(f"{path}: no tokenizer file — train one with `convtext bpe train` or give its path")
+    try:
+        raw = path.read_text(encoding="utf-8")
+        spec = json.loads(raw)
+        return Tokenizer.from_str(raw), spec
+    except Exception as error:  # tokenizers raises a plain Exception on a malformed file
+        raise ConvtextError(f"{path}: not a valid tokenizer.json ({str(error)[:200]}) — retrain or restore it") from None
+

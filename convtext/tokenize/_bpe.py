@@ -1,0 +1,56 @@
+"""The production BPE tokenizer: trained by the ``tokenizers`` library's ``BpeTrainer``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+from .._errors import ConvtextError
+from ._base import TextTokenizer
+from ._normalize import make_normalizer
+from ._vocab import SPECIAL_TOKENS, UNK
+
+__all__ = ["BpeTokenizer"]
+
+
+class BpeTokenizer(TextTokenizer):
+    """Subword pieces learned from raw text; spaces are kept as '▁' (SentencePiece style), so pieces
+    stay readable in any script and ``decode`` restores the text. Characters never seen in
+    training become ``<unk>``."""
+
+    kind = "bpe"
+
+    @classmethod
+    def train(
+        cls, texts: Sequence[str], vocab_size: int = 8000, min_frequency: int = 2, lowercase: bool = False
+    ) -> BpeTokenizer:
+        """Learn merges until the vocabulary (specials and alphabet included) has ``vocab_size`` entries.
+
+        Deterministic given the corpus: ties between equally frequent pairs go to the pair whose
+        tokens came first (the alphabet in code-point order, then merges in the order learned).
+        """
+        if vocab_size < len(SPECIAL_TOKENS) + 1:
+            raise ConvtextError(f"vocab_size must be at least {len(SPECIAL_TOKENS) + 1}, got {vocab_size}")
+        texts = list(texts)
+        if not any(text.strip() for text in texts):
+            raise ConvtextError("no text to learn BPE from — give a non-empty corpus")
+        backend = Tokenizer(models.BPE(unk_token=UNK))
+        backend.normalizer = make_normalizer(lowercase)
+        backend.pre_tokenizer = pre_tokenizers.Metaspace()
+        backend.decoder = decoders.Metaspace()
+        trainer = trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            special_tokens=list(SPECIAL_TOKENS),
+            show_progress=False,
+        )
+        backend.train_from_iterator(texts, trainer, length=len(texts))
+        return cls(backend)
+
+    @property
+    def merges(self) -> list[tuple[str, str]]:
+        """The learned merges, in the order they were learned."""
+        merges = json.loads(self.to_str())["model"]["merges"]
+        return [tuple(merge.split(" ", 1)) if isinstance(merge, str) else tuple(merge) for merge in merges]

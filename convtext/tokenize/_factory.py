@@ -1,0 +1,34 @@
+"""Pick a tokenizer kind by name, train it, or load any saved one from its ``tokenizer.json``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .._errors import ConvtextError
+from ._base import TextTokenizer, read_backend
+from ._bpe import BpeTokenizer
+from ._vocab_tokenizer import CharTokenizer, WordTokenizer
+
+__all__ = ["TOKENIZER_KINDS", "train_tokenizer", "load_tokenizer"]
+
+TOKENIZER_KINDS: dict[str, type[TextTokenizer]] = {"word": WordTokenizer, "char": CharTokenizer, "bpe": BpeTokenizer}
+
+
+def train_tokenizer(kind: str, texts: Sequence[str], **options) -> TextTokenizer:
+    """``train_tokenizer("bpe", texts, vocab_size=8000)``; options go to the kind's ``train``."""
+    if kind not in TOKENIZER_KINDS:
+        raise ConvtextError(f"unknown tokenizer {kind!r} — use one of: {', '.join(TOKENIZER_KINDS)}")
+    return TOKENIZER_KINDS[kind].train(texts, **options)
+
+
+def load_tokenizer(path: str | Path) -> TextTokenizer:
+    """Load a ``tokenizer.json`` written by convtext (or a folder holding one); the kind is read from it."""
+    backend, spec = read_backend(path)
+    model_type = (spec.get("model") or {}).get("type")
+    decoder_type = (spec.get("decoder") or {}).get("type")
+    if model_type == "BPE":
+        return BpeTokenizer(backend)
+    if model_type == "WordLevel":
+        return (CharTokenizer if decoder_type == "Fuse" else WordTokenizer)(backend)
+    raise ConvtextError(f"{path}: tokenizer model {model_type!r} is not one convtext trains (word, char or BPE)")

@@ -1,0 +1,88 @@
+"""Word- and character-level tokenizers: a fixed ``Vocabulary`` over pieces cut by a regex."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+
+from .._errors import ConvtextError
+from ._base import TextTokenizer
+from ._normalize import make_normalizer
+from ._vocab import SPECIAL_TOKENS, UNK, Vocabulary
+
+__all__ = ["WordTokenizer", "CharTokenizer", "WORD_PATTERN"]
+
+# Letters (with combining marks, any script) joined by inner apostrophes; numbers with inner
+# '.' or ','; anything else one grapheme at a time (an emoji with a skin tone stays whole).
+WORD_PATTERN = r"[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)*|\p{N}+(?:[.,]\p{N}+)*|\X"
+
+
+class _VocabTokenizer(TextTokenizer):
+    """Shared training for word and char: count the pieces, keep the frequent ones as a vocabulary."""
+
+    default_lowercase: bool = False
+
+    @classmethod
+    def _cutter(cls) -> pre_tokenizers.PreTokenizer:
+        raise NotImplementedError
+
+    @classmethod
+    def _decoder(cls) -> decoders.Decoder | None:
+        return None
+
+    @classmethod
+    def from_vocabulary(cls, vocabulary: Vocabulary, lowercase: bool | None = None):
+        """Build the tokenizer pipeline around a given vocabulary."""
+        backend = Tokenizer(models.WordLevel(dict(vocabulary.word2id), unk_token=UNK))
+        backend.normalizer = make_normalizer(cls.default_lowercase if lowercase is None else lowercase)
+        backend.pre_tokenizer = cls._cutter()
+        decoder = cls._decoder()
+        if decoder is not None:
+            backend.decoder = decoder
+        backend.add_special_tokens(list(SPECIAL_TOKENS))
+        return cls(backend)
+
+    @classmethod
+    def train(
+        cls, texts: Iterable[str], min_freq: int = 1, max_size: int | None = None, lowercase: bool | None = None
+    ):
+        """Count pieces over the training texts only; keep those seen ``min_freq`` times (at most ``max_size``)."""
+        probe = cls.from_vocabulary(Vocabulary([]), lowercase).backend
+        counts: Counter = Counter()
+        seen = 0
+        for text in texts:
+            normalized = probe.normalizer.normalize_str(text)
+            counts.update(piece for piece, _ in probe.pre_tokenizer.pre_tokenize_str(normalized))
+            seen += 1
+        if not counts:
+            raise ConvtextError(f"no tokens in the {seen} training texts — give non-empty texts")
+        return cls.from_vocabulary(Vocabulary.from_counts(counts, min_freq, max_size), lowercase)
+
+
+class WordTokenizer(_VocabTokenizer):
+    """Words of any script, numbers and punctuation; lower-cased by default; decode joins with spaces."""
+
+    kind = "word"
+    default_lowercase = True
+
+    @classmethod
+    def _cutter(cls):
+        return pre_tokenizers.Sequence(
+            [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex(WORD_PATTERN), behavior="isolated")]
+        )
+
+
+class CharTokenizer(_VocabTokenizer):
+    """One token per user-perceived character (grapheme cluster), spaces included; decode is exact."""
+
+    kind = "char"
+
+    @classmethod
+    def _cutter(cls):
+        return pre_tokenizers.Split(Regex(r"\X"), behavior="isolated")
+
+    @classmethod
+    def _decoder(cls):
+        return decoders.Fuse()
