@@ -1,8 +1,8 @@
 """convtext: 1D convolutional text classifiers over learned embeddings, and transfer learning with them."""
 
-from importlib.metadata import PackageNotFoundError, version
-
 from ._errors import ConvtextError, DataError
+from ._version import __version__
+from .classifier import ArtifactError, Explanation, TextClassifier, load
 from .data import LabeledTexts, LabelSet, kfold, load_splits, read_labeled, read_texts, stratified_holdout
 from .tokenize import (
     BpeTokenizer,
@@ -13,24 +13,26 @@ from .tokenize import (
     load_tokenizer,
     train_tokenizer,
 )
-
-try:
-    __version__ = version("convtext")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+from .models import create_model, list_models
 
 __all__ = [
+    "ArtifactError",
     "BpeTokenizer",
     "CharTokenizer",
     "ConvtextError",
     "DataError",
+    "Explanation",
     "LabelSet",
     "LabeledTexts",
+    "TextClassifier",
     "Vocabulary",
     "WordTokenizer",
     "__version__",
     "auto_embed_dim",
+    "create_model",
     "kfold",
+    "list_models",
+    "load",
     "load_splits",
     "load_tokenizer",
     "read_labeled",

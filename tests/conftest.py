@@ -22,3 +22,38 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+POSITIVE = ["good", "great", "отлично", "👍", "superb"]
+NEGATIVE = ["bad", "awful", "ужасно", "👎", "boring"]
+FILLER = ["the", "film", "фильм", "was", "and", "plot", "very", "a", "actors", "it"]
+
+
+def toy_texts(count: int = 300, seed: int = 0) -> tuple[list[str], list[str]]:
+    """A small, learnable two-class set in mixed scripts: sentiment words among filler words."""
+    import random
+
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(count):
+        label = "pos" if i % 2 else "neg"
+        words = rng.choices(FILLER, k=rng.randint(2, 12))
+        for _ in range(rng.randint(1, 2)):
+            words.insert(rng.randint(0, len(words)), rng.choice(POSITIVE if label == "pos" else NEGATIVE))
+        texts.append(" ".join(words))
+        labels.append(label)
+    return texts, labels
+
+
+@pytest.fixture(scope="session")
+def toy():
+    return toy_texts()
+
+
+@pytest.fixture(scope="session")
+def trained(toy):
+    """A classifier trained once on the toy set (seconds), shared by read-only tests."""
+    from convtext import TextClassifier
+
+    texts, labels = toy
+    return TextClassifier(epochs=8, lr=0.01, num_filters=16, embed_dim=16, threads=1, seed=0).fit(texts, labels)

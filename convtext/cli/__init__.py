@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__
 from .._errors import ConvtextError
+from .._version import __version__
 from ._data import app as data_app
+from ._model import evaluate, explain, predict, train
 from ._tokenizers import bpe_app, tokenizer_app
 
 __all__ = ["app", "main"]
@@ -21,6 +22,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+for command in (train, predict, evaluate, explain):
+    app.command()(command)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(bpe_app, name="bpe")

@@ -1,0 +1,139 @@
+"""A saved model is one folder: ``config.json``, ``model.safetensors``, ``tokenizer.json``, ``README.md``.
+
+No pickle anywhere. Saving writes a temporary sibling folder and renames it into place, so a crash
+or kill mid-save never leaves a half-written model under the target name. Loading checks every
+file and every tensor shape against the config before allocating weights.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file
+
+from .._errors import ConvtextError
+from .._version import __version__
+from ..models import TextModel, create_model
+from ..tokenize import TextTokenizer, load_tokenizer
+
+__all__ = ["ArtifactError", "build_model", "config_for", "read_config", "read_model", "write_atomically"]
+
+CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
+FORMAT = "convtext/1"
+
+
+class ArtifactError(ConvtextError):
+    """A model folder is missing, incomplete or corrupted."""
+
+
+def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_folder)``, then move the folder to ``target`` (replacing an older model there)."""
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / CONFIG).exists())):
+        raise ArtifactError(f"refusing to overwrite {target}: it exists and is not a convtext model folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        write(staging)
+        if target.exists():
+            retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+            target.rename(retired)
+            staging.rename(target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _require(folder: Path, name: str) -> Path:
+    path = folder / name
+    if not path.is_file():
+        raise ArtifactError(f"{folder}: {name} is missing — this is not a complete convtext model; train or copy it again")
+    return path
+
+
+def read_config(folder: str | Path) -> dict:
+    """The parsed ``config.json`` with its required keys checked."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ArtifactError(f"{folder}: no such model folder — give the folder written by `convtext train -o`")
+    path = _require(folder, CONFIG)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ArtifactError(f"{path}: not valid JSON ({error}) — the file is corrupted; save the model again") from None
+    meta = config.get("convtext") if isinstance(config, dict) else None
+    if not isinstance(meta, dict) or not isinstance(config.get("architecture"), str):
+        raise ArtifactError(f"{path}: not a convtext config (no 'architecture' / 'convtext' entries)")
+    labels = meta.get("labels")
+    if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(label, str) for label in labels):
+        raise ArtifactError(f"{path}: 'convtext.labels' must be a list of at least two label strings")
+    if not isinstance(meta.get("max_length"), int) or meta["max_length"] < 1:
+        raise ArtifactError(f"{path}: 'convtext.max_length' must be a positive integer")
+    return config
+
+
+def model_settings(config: dict) -> dict:
+    """The model's own hyperparameters: every top-level key except the two bookkeeping ones."""
+    return {key: value for key, value in config.items() if key not in ("architecture", "convtext")}
+
+
+def build_model(config: dict) -> TextModel:
+    """An untrained model of the configured architecture (on the meta device: shapes, no memory)."""
+    try:
+        with torch.device("meta"):
+            return create_model(config["architecture"], **model_settings(config))
+    except (TypeError, ValueError) as error:
+        raise ArtifactError(f"config.json: settings do not fit architecture {config['architecture']!r} ({error})") from None
+
+
+def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
+    """Load ``(model, tokenizer, config)`` from a model folder, checking that everything agrees."""
+    folder = Path(folder)
+    config = read_config(folder)
+    tokenizer = load_tokenizer(_require(folder, TOKENIZER))
+    weights = _require(folder, WEIGHTS)
+    model = build_model(config)
+    if model.vocab_size != tokenizer.vocab_size:
+        raise ArtifactError(
+            f"{folder}: config.json says vocab_size {model.vocab_size} but tokenizer.json has {tokenizer.vocab_size}"
+        )
+    if model.num_classes != len(config["convtext"]["labels"]):
+        raise ArtifactError(f"{folder}: config.json has {len(config['convtext']['labels'])} labels for {model.num_classes} outputs")
+    expected = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
+    try:
+        with safe_open(str(weights), framework="pt") as handle:
+            stored = {name: tuple(handle.get_slice(name).get_shape()) for name in handle.keys()}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ArtifactError(f"{weights}: unreadable weights ({error}) — the file is truncated or corrupted") from None
+    if stored != expected:
+        differences = sorted(set(stored.items()) ^ set(expected.items()))[:3]
+        raise ArtifactError(f"{weights}: tensors do not match config.json (first differences: {differences})")
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ArtifactError(f"{weights}: unreadable weights ({error}) — the file is truncated or corrupted") from None
+    model = model.to_empty(device="cpu")
+    model.load_state_dict(state)
+    model.eval()
+    return model, tokenizer, config
+
+
+def config_for(model: TextModel, tokenizer: TextTokenizer, meta: dict) -> dict:
+    """config.json: the model's hyperparameters at top level (so ``TextCNN.from_pretrained`` works too),
+    plus ``architecture`` and a ``convtext`` entry with labels, max length, tokenizer and metrics."""
+    return {
+        **model.config(),
+        "architecture": model.architecture,
+        "convtext": {"format": FORMAT, "version": __version__, "tokenizer": tokenizer.config(), **meta},
+    }

@@ -1,0 +1,57 @@
+"""The model card (README.md) written into every saved model folder."""
+
+from __future__ import annotations
+
+__all__ = ["model_card"]
+
+
+def _metrics_table(metrics: dict) -> list[str]:
+    rows = ["| split | n | accuracy | macro-F1 |", "|---|---|---|---|"]
+    for split, report in metrics.items():
+        rows.append(f"| {split} | {report['n']:,} | {report['accuracy']:.4f} | {report['macro_f1']:.4f} |")
+    return rows
+
+
+def model_card(config: dict) -> str:
+    """Markdown with Hugging Face front matter: what the model is, what it was trained on, how it scores."""
+    meta = config["convtext"]
+    labels = meta["labels"]
+    training = meta.get("training", {})
+    lines = [
+        "---",
+        "library_name: convtext",
+        "pipeline_tag: text-classification",
+        "tags: [convtext, text-classification, cnn]",
+        "---",
+        "",
+        f"# convtext {config['architecture']} text classifier",
+        "",
+        f"- Labels ({len(labels)}): {', '.join(f'`{label}`' for label in labels)}",
+        f"- Tokenizer: {meta['tokenizer']['kind']}, {meta['tokenizer']['vocab_size']:,} tokens; "
+        f"texts cut to {meta['max_length']} tokens",
+        f"- Model: {', '.join(f'{k}={v}' for k, v in config.items() if k not in ('architecture', 'convtext'))}",
+    ]
+    if training:
+        lines.append(
+            f"- Trained on {training.get('train_rows', '?'):,} texts ({training.get('train_source', 'in memory')}), "
+            f"kept epoch {training.get('best_epoch')} of {len(training.get('history', []))}, "
+            f"{training.get('seconds', 0):.1f} s"
+        )
+    if meta.get("metrics"):
+        lines += ["", "## Metrics", "", *_metrics_table(meta["metrics"])]
+    lines += [
+        "",
+        "## Use",
+        "",
+        "```python",
+        "import convtext",
+        "model = convtext.load('THIS_FOLDER')",
+        "model.predict(['a text to classify'])",
+        "model.explain('a text to classify').top()",
+        "```",
+        "",
+        "Files: `config.json` (architecture, hyperparameters, labels in order), `model.safetensors` (weights),",
+        "`tokenizer.json` (Hugging Face tokenizers format), `training_curve.png`, `confusion_matrix.png`.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,275 @@
+"""``TextClassifier``: the scikit-learn-style front door — fit, predict, explain, evaluate, save, load."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .._errors import ConvtextError, DataError
+from ..data import LabeledTexts, LabelSet, stratified_holdout
+from ..models import TextModel, create_model
+from ..tokenize import TextTokenizer, train_tokenizer
+from ..train import (
+    TrainConfig,
+    TrainResult,
+    classification_report,
+    fit,
+    plot_confusion_matrix,
+    plot_training_curve,
+    predict_logits,
+    set_threads,
+)
+from ._artifact import TOKENIZER, config_for, read_model, write_atomically
+from ._card import model_card
+from ._explain import Explanation, explain_text
+
+__all__ = ["TextClassifier", "load"]
+
+log = logging.getLogger(__name__)
+
+
+def _texts(texts: Sequence[str] | str, name: str = "texts") -> list[str]:
+    if isinstance(texts, str):
+        raise ConvtextError(f"{name} must be a list of strings, not one string — wrap it: [text]")
+    texts = list(texts)
+    bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
+    if bad:
+        raise ConvtextError(f"{name}[{bad[0]}] is {type(texts[bad[0]]).__name__}, not a string ({len(bad)} such rows)")
+    return texts
+
+
+class TextClassifier:
+    """Train a CNN text classifier in one call, then predict, explain, evaluate, save and load it.
+
+    >>> clf = TextClassifier(epochs=5).fit(texts, labels)      # doctest: +SKIP
+    >>> clf.predict(["a gripping film"]), clf.classes_          # doctest: +SKIP
+
+    Hyperparameters are plain attributes (as in scikit-learn); learned state ends in ``_``.
+    """
+
+    def __init__(
+        self,
+        architecture: str = "textcnn",
+        tokenizer: str = "word",
+        vocab_size: int | None = None,  # BPE: target size (default 8000); word/char: cap (default none)
+        min_freq: int = 1,
+        lowercase: bool | None = None,  # None: the tokenizer kind's default
+        max_length: int = 400,  # tokens kept per text
+        embed_dim: int | str = 128,
+        kernel_sizes: Sequence[int] = (3, 4, 5),
+        num_filters: int = 100,
+        dropout: float = 0.5,
+        epochs: int = 10,
+        batch_size: int = 50,
+        lr: float = 1e-3,
+        lr_schedule: str = "constant",
+        patience: int = 3,
+        class_weights: bool = False,
+        seed: int = 0,
+        threads: int | None = None,
+        progress: bool = False,
+        **model_options,
+    ):
+        self.architecture, self.tokenizer = architecture, tokenizer
+        self.vocab_size, self.min_freq, self.lowercase, self.max_length = vocab_size, min_freq, lowercase, max_length
+        self.embed_dim, self.kernel_sizes, self.num_filters, self.dropout = embed_dim, kernel_sizes, num_filters, dropout
+        self.epochs, self.batch_size, self.lr, self.lr_schedule = epochs, batch_size, lr, lr_schedule
+        self.patience, self.class_weights, self.seed, self.threads = patience, class_weights, seed, threads
+        self.progress, self.model_options = progress, model_options
+
+    # -- training --------------------------------------------------------------------------
+    def _train_config(self) -> TrainConfig:
+        return TrainConfig(
+            epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, lr_schedule=self.lr_schedule,
+            patience=self.patience, class_weights=self.class_weights, seed=self.seed, threads=self.threads,
+            progress=self.progress,
+        )  # fmt: skip
+
+    def _build_tokenizer(self, texts: list[str]) -> TextTokenizer:
+        if self.tokenizer == "bpe":
+            options = {"vocab_size": self.vocab_size or 8000, "min_frequency": max(self.min_freq, 2)}
+            options["lowercase"] = bool(self.lowercase)
+        else:
+            options = {"min_freq": self.min_freq, "max_size": self.vocab_size, "lowercase": self.lowercase}
+        return train_tokenizer(self.tokenizer, texts, **options)
+
+    def _encode(self, texts: list[str]) -> list[list[int]]:
+        return [ids[: self.max_length] for ids in self.tokenizer_.encode_batch(texts)]
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        valid_texts: Sequence[str] | None = None,
+        valid_labels: Sequence[str] | None = None,
+    ) -> TextClassifier:
+        """Learn the tokenizer, the label set and the model from training data only; returns ``self``.
+
+        Without a validation set, a seeded stratified 10 % of the training data is held out for early
+        stopping. Labels are turned into strings.
+        """
+        train = LabeledTexts.from_lists(_texts(texts), labels, source="training data").require_classes(2)
+        if valid_texts is None:
+            keep, held = stratified_holdout(train.label_sets, 0.1, self.seed)
+            train, valid = train.subset(keep), train.subset(held)
+        else:
+            valid = LabeledTexts.from_lists(_texts(valid_texts, "valid_texts"), valid_labels or [], "validation data")
+        return self.fit_data(train, valid)
+
+    def fit_data(self, train: LabeledTexts, valid: LabeledTexts) -> TextClassifier:
+        """``fit`` on already-read data sets (as the CLI does)."""
+        set_threads(self.threads)
+        torch.manual_seed(self.seed)
+        self.label_set_ = train.label_set()
+        unknown = sorted(set(valid.labels) - set(self.label_set_))
+        if unknown:
+            raise DataError(f"validation labels {unknown[:10]} do not occur in the training data")
+        self.tokenizer_ = self._build_tokenizer(train.texts)
+        self.model_: TextModel = create_model(
+            self.architecture,
+            vocab_size=self.tokenizer_.vocab_size,
+            num_classes=len(self.label_set_),
+            **{"embed_dim": self.embed_dim, "kernel_sizes": tuple(self.kernel_sizes), "num_filters": self.num_filters},
+            **{"dropout": self.dropout, **self.model_options},
+        )
+        train_y, valid_y = self.label_set_.encode(train.labels), self.label_set_.encode(valid.labels)
+        result = fit(
+            self.model_,
+            (self._encode(train.texts), train_y),
+            (self._encode(valid.texts), valid_y),
+            self.label_set_.labels,
+            self._train_config(),
+        )
+        self.history_: TrainResult = result
+        self.metrics_ = {"valid": result.best_valid}
+        self.training_ = {
+            "train_rows": len(train), "valid_rows": len(valid), "train_source": train.source,
+            "best_epoch": result.best_epoch, "seconds": round(result.seconds, 2),
+            "history": [asdict(entry) for entry in result.history], "config": result.config,
+        }  # fmt: skip
+        return self
+
+    # -- prediction ------------------------------------------------------------------------
+    @property
+    def classes_(self) -> list[str]:
+        """Labels in the order of ``predict_proba``'s columns."""
+        self._check_fitted()
+        return self.label_set_.labels
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise ConvtextError("this classifier is not trained yet — call fit(...) or convtext.load(folder)")
+
+    def decision_function(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """``(n, n_classes)`` logits, columns in ``classes_`` order."""
+        self._check_fitted()
+        return predict_logits(self.model_, self._encode(_texts(texts)), batch_size)
+
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """``(n, n_classes)`` probabilities, columns in ``classes_`` order."""
+        logits = torch.from_numpy(self.decision_function(texts, batch_size))
+        return torch.softmax(logits, dim=-1).numpy()
+
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str]:
+        """The most probable label of each text."""
+        logits = self.decision_function(texts, batch_size)
+        return self.label_set_.decode(logits.argmax(axis=1))
+
+    def predict_top_k(self, texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
+        """For each text, the ``k`` most probable ``(label, probability)`` pairs, best first."""
+        probabilities = self.predict_proba(texts)
+        k = max(1, min(k, len(self.classes_)))
+        order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+        return [[(self.classes_[j], float(row[j])) for j in top] for row, top in zip(probabilities, order)]
+
+    def explain(self, text: str, top: int | None = 5) -> Explanation:
+        """The n-grams behind the prediction for ``text``, exact per class (see ``Explanation``)."""
+        self._check_fitted()
+        if not isinstance(text, str):
+            raise ConvtextError(f"explain takes one text (str), got {type(text).__name__}")
+        return explain_text(self.model_, self.tokenizer_, self.classes_, text, self.max_length, top)
+
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> dict:
+        """Accuracy, macro-F1, per-class precision/recall/F1, confusion and ``n``.
+
+        Labels the model never saw are counted in ``unknown_labels`` and scored as errors (the model
+        cannot predict them), never a crash.
+        """
+        texts, labels = _texts(texts), [str(label) for label in labels]
+        if len(texts) != len(labels):
+            raise DataError(f"{len(texts)} texts but {len(labels)} labels — give one label per text")
+        predicted = self.predict(texts)
+        unknown = sorted({label for label in labels if label not in self.label_set_})
+        names = self.classes_ + unknown
+        index = {label: i for i, label in enumerate(names)}
+        report = classification_report([index[g] for g in labels], [index[p] for p in predicted], names)
+        report["labels"] = names
+        report["unknown_labels"] = {label: labels.count(label) for label in unknown}
+        if unknown:
+            log.warning("%d rows have labels the model never saw %s; they count as errors", sum(report["unknown_labels"].values()), unknown)
+        return report
+
+    def score(self, texts: Sequence[str], labels: Sequence[str]) -> float:
+        """Accuracy (scikit-learn's ``score``)."""
+        return self.evaluate(texts, labels)["accuracy"]
+
+    # -- persistence -----------------------------------------------------------------------
+    def _config(self) -> dict:
+        meta = {"labels": self.classes_, "max_length": self.max_length, "metrics": getattr(self, "metrics_", {})}
+        meta["training"] = getattr(self, "training_", {})
+        return config_for(self.model_, self.tokenizer_, meta)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the model folder atomically: config.json, model.safetensors, tokenizer.json, README.md, PNGs."""
+        self._check_fitted()
+        config = self._config()
+
+        def write(staging: Path) -> None:
+            (staging / "README.md").write_text(model_card(config), encoding="utf-8")
+            self.tokenizer_.save(staging / TOKENIZER)
+            self.model_.save_pretrained(staging, config=config)
+            self._write_figures(staging)
+
+        return write_atomically(folder, write)
+
+    save_pretrained = save
+
+    def _write_figures(self, folder: Path) -> None:
+        history = getattr(self, "history_", None)
+        if history is not None and history.history:
+            plot_training_curve(history.history, history.best_epoch, folder / "training_curve.png")
+        split = "test" if "test" in self.metrics_ else "valid"
+        report = self.metrics_.get(split)
+        if report:
+            names = report.get("labels", self.classes_)
+            plot_confusion_matrix(report["confusion"], names, f"{split} ({report['n']:,} texts)", folder / "confusion_matrix.png")
+
+    @classmethod
+    def load(cls, folder: str | Path) -> TextClassifier:
+        """Load a saved model folder (no pickle); a missing or corrupted file is a clear error."""
+        model, tokenizer, config = read_model(folder)
+        meta = config["convtext"]
+        clf = cls(architecture=config["architecture"], tokenizer=tokenizer.kind, max_length=meta["max_length"])
+        clf.model_, clf.tokenizer_ = model, tokenizer
+        clf.label_set_ = LabelSet(meta["labels"])
+        clf.metrics_, clf.training_ = meta.get("metrics", {}), meta.get("training", {})
+        return clf
+
+    from_pretrained = load
+
+    def __repr__(self) -> str:
+        state = f"{len(self.classes_)} classes" if hasattr(self, "model_") else "not trained"
+        return f"TextClassifier({self.architecture}, {self.tokenizer}, {state})"
+
+
+def load(folder: str | Path) -> TextClassifier:
+    """``convtext.load(folder)``: a trained classifier from a saved model folder."""
+    return TextClassifier.load(folder)
+
+

@@ -1,0 +1,94 @@
+"""Exact n-gram explanations of a TextCNN prediction.
+
+Max-over-time pooling keeps one window per filter, and the head is linear, so each class score is
+``logit_c = bias_c + Σ_j W[c, j] · f_j`` where ``f_j`` is the value of the n-gram that won filter
+``j``. Grouping the terms by winning n-gram gives each n-gram's exact contribution to each class;
+they add up to the logit minus the bias (checked).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import torch
+
+from .._errors import ConvtextError
+from ..tokenize import TextTokenizer
+
+__all__ = ["NgramContribution", "Explanation", "explain_text"]
+
+
+@dataclass(frozen=True)
+class NgramContribution:
+    """One n-gram of the text: where it is, its tokens, and how much it added to a class score."""
+
+    text: str
+    start: int
+    end: int
+    tokens: tuple[str, ...]
+    contribution: float
+
+
+@dataclass
+class Explanation:
+    """Why the model chose ``label`` for ``text``: per class, the n-grams that moved its score most."""
+
+    text: str
+    label: str
+    probabilities: dict[str, float]
+    logits: dict[str, float]
+    bias: dict[str, float]
+    ngrams: dict[str, list[NgramContribution]] = field(default_factory=dict)
+    totals: dict[str, float] = field(default_factory=dict)  # sum over *all* n-grams, before cutting to top
+
+    def top(self, label: str | None = None, n: int = 5) -> list[NgramContribution]:
+        """The ``n`` n-grams with the largest contribution to ``label`` (default: the predicted one)."""
+        return self.ngrams[label or self.label][:n]
+
+
+def explain_text(
+    model, tokenizer: TextTokenizer, labels: list[str], text: str, max_length: int, top: int | None
+) -> Explanation:
+    """Explain the prediction for ``text``; ``top=None`` keeps every n-gram (CNN models only)."""
+    if not hasattr(model, "ngram_features"):
+        raise ConvtextError(f"{model.architecture} has no n-gram explanation — explain works for CNN models")
+    spans = tokenizer.tokens(text)[:max_length]
+    ids = torch.tensor([[span.id for span in spans]], dtype=torch.long)  # (1, T)
+    mask = torch.ones_like(ids, dtype=torch.bool)  # (1, T)
+    model.eval()
+    with torch.inference_mode():
+        features, positions = model.ngram_features(ids, mask)  # (1, F), (1, F)
+        logits = model.forward_head(features)[0]  # (C,)
+        weight, bias = model.head.weight, model.head.bias  # (C, F), (C,)
+        terms = weight * features  # (C, F): W[c, j] * f_j
+    kernel_of = model.feature_kernel_sizes()
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)  # (start token, end token) -> features
+    for j, (value, position) in enumerate(zip(features[0].tolist(), positions[0].tolist())):
+        if value != 0.0 and spans:
+            groups[(position, min(position + kernel_of[j], len(spans)))].append(j)
+    probabilities = torch.softmax(logits, dim=-1)
+    explanation = Explanation(
+        text=text,
+        label=labels[int(logits.argmax())],
+        probabilities={label: float(p) for label, p in zip(labels, probabilities)},
+        logits={label: float(v) for label, v in zip(labels, logits)},
+        bias={label: float(b) for label, b in zip(labels, bias.detach().tolist())},
+    )
+    for c, label in enumerate(labels):
+        contributions = [
+            NgramContribution(
+                text=text[spans[first].start : spans[last - 1].end],
+                start=spans[first].start,
+                end=spans[last - 1].end,
+                tokens=tuple(span.token for span in spans[first:last]),
+                contribution=float(terms[c, members].sum()),
+            )
+            for (first, last), members in groups.items()
+        ]
+        contributions.sort(key=lambda item: -item.contribution)
+        explanation.totals[label] = float(terms[c].sum())
+        explanation.ngrams[label] = contributions[:top]
+        if abs(explanation.totals[label] + explanation.bias[label] - explanation.logits[label]) > 1e-4:
+            raise AssertionError("n-gram contributions do not add up to the logit")  # pragma: no cover
+    return explanation

@@ -1,0 +1,219 @@
+"""``convtext train | predict | evaluate | explain``: the classifier from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .._errors import ConvtextError
+from ..classifier import TextClassifier, load
+from ..data import load_splits, read_labeled, read_texts
+from ..tokenize import TOKENIZER_KINDS
+from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
+
+ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+
+
+def _int_list(value: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ConvtextError(f"--kernel-sizes takes integers separated by commas, e.g. 3,4,5 — got {value!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise ConvtextError(f"--kernel-sizes needs positive integers, e.g. 3,4,5 — got {value!r}")
+    return sizes
+
+
+def _embed_dim(value: str) -> int | str:
+    if value == "auto":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise ConvtextError(f"--embed-dim takes a positive integer or 'auto', got {value!r}")
+    return int(value)
+
+
+def _report_table(title: str, report: dict) -> Table:
+    table = Table("label", "precision", "recall", "F1", "support", title=title)
+    for label, scores in report["per_class"].items():
+        table.add_row(
+            escape(label), f"{scores['precision']:.3f}", f"{scores['recall']:.3f}", f"{scores['f1']:.3f}",
+            f"{scores['support']:,}",
+        )  # fmt: skip
+    return table
+
+
+def _print_report(title: str, report: dict) -> None:
+    console.print(
+        f"[bold]{title}[/]: accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f}  n {report['n']:,}"
+    )
+    if report.get("unknown_labels"):
+        console.print(f"  labels the model never saw (counted as errors): {report['unknown_labels']}")
+
+
+def train(
+    data: Annotated[Path, typer.Argument(help="Labelled training data (CSV, TSV, JSONL, fastText, LABEL TEXT).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the model to.")],
+    valid: Annotated[Path | None, typer.Option(help="Validation data; default: a seeded 10% holdout.")] = None,
+    test: Annotated[Path | None, typer.Option(help="Test data, scored once after training.")] = None,
+    format: FormatOption = "auto",
+    text_col: TextColOption = "text",
+    label_col: LabelColOption = "label",
+    encoding: EncodingOption = "auto",
+    tokenizer: Annotated[str, typer.Option(help=f"One of: {', '.join(TOKENIZER_KINDS)}.")] = "word",
+    vocab_size: Annotated[int | None, typer.Option(help="BPE: target size (8000); word/char: cap.")] = None,
+    min_freq: Annotated[int, typer.Option(help="Keep tokens seen at least this often.")] = 1,
+    max_length: Annotated[int, typer.Option(help="Tokens kept per text.")] = 400,
+    embed_dim: Annotated[str, typer.Option(help="Embedding size, or 'auto' (vocab_size ** 0.25).")] = "128",
+    kernel_sizes: Annotated[str, typer.Option(help="n-gram sizes of the convolutions.")] = "3,4,5",
+    filters: Annotated[int, typer.Option(help="Filters per kernel size.")] = 100,
+    dropout: Annotated[float, typer.Option(help="Dropout on the sentence vector.")] = 0.5,
+    epochs: Annotated[int, typer.Option(help="Most epochs (early stopping may end sooner).")] = 10,
+    batch_size: Annotated[int, typer.Option(help="Texts per batch.")] = 50,
+    lr: Annotated[float, typer.Option(help="AdamW learning rate.")] = 1e-3,
+    patience: Annotated[int, typer.Option(help="Stop after this many epochs without a better validation score.")] = 3,
+    class_weights: Annotated[bool, typer.Option(help="Weight the loss by inverse class frequency.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for initialisation, batches and holdout.")] = 0,
+    threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Train a classifier and save it (model, tokenizer, config, card, training curve, confusion matrix)."""
+    reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
+    splits = load_splits(data, valid=valid, test=test, seed=seed, **reader)
+    classifier = TextClassifier(
+        tokenizer=tokenizer, vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
+        embed_dim=_embed_dim(embed_dim), kernel_sizes=_int_list(kernel_sizes), num_filters=filters,
+        dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
+        class_weights=class_weights, seed=seed, threads=threads, progress=progress and not as_json,
+    ).fit_data(splits.train, splits.valid)  # fmt: skip
+    if splits.test is not None:
+        classifier.metrics_["test"] = classifier.evaluate(splits.test.texts, splits.test.labels)
+    folder = classifier.save(output)
+    summary = {split: {k: report[k] for k in ("accuracy", "macro_f1", "n")} for split, report in classifier.metrics_.items()}
+    summary["seconds"] = classifier.training_["seconds"]
+    summary["best_epoch"] = classifier.training_["best_epoch"]
+    summary["output"] = str(folder)
+    if as_json:
+        print_json(summary)
+        return
+    for split, report in classifier.metrics_.items():
+        _print_report(split, report)
+    console.print(f"trained in {summary['seconds']:.1f}s (kept epoch {summary['best_epoch']}) → {folder}")
+
+
+def _read_inputs(texts: list[str] | None, input_file: Path | None) -> list[str]:
+    if texts and input_file:
+        raise ConvtextError("give texts as arguments or --input FILE, not both")
+    if input_file is not None:
+        return read_texts(input_file, format="lines")[0]
+    if texts:
+        return texts
+    if sys.stdin is None or sys.stdin.isatty():
+        raise ConvtextError("no texts — give them as arguments, with --input FILE, or on standard input")
+    lines = [line.rstrip("\r\n") for line in sys.stdin.read().split("\n")]
+    return [line for line in lines if line.strip()]
+
+
+def predict(
+    model: ModelDir,
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts; none: read --input or stdin (one per line).")] = None,
+    input_file: Annotated[Path | None, typer.Option("--input", help="A file with one text per line.")] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="Show every class probability.")] = False,
+    top_k: Annotated[int, typer.Option("--top-k", help="Show the k most probable labels.")] = 1,
+    as_json: JsonOption = False,
+) -> None:
+    """Predict labels for texts."""
+    classifier = load(model)
+    inputs = _read_inputs(texts, input_file)
+    if proba:
+        rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
+        results = [{"text": t, "label": max(r, key=r.get), "probabilities": r} for t, r in zip(inputs, rows)]
+    else:
+        ranked = classifier.predict_top_k(inputs, top_k)
+        results = [{"text": t, "label": top[0][0], "top": [[lab, p] for lab, p in top]} for t, top in zip(inputs, ranked)]
+    if as_json:
+        print_json(results)
+        return
+    for result in results:
+        shown = result.get("probabilities") or dict(result["top"])
+        scores = "  ".join(f"{escape(label)} {p:.3f}" for label, p in shown.items())
+        console.print(f"[bold]{escape(result['label'])}[/]\t{escape(result['text'])}\t{scores}", highlight=False)
+
+
+def evaluate(
+    model: ModelDir,
+    data: Annotated[Path, typer.Argument(help="Labelled data to score.")],
+    format: FormatOption = "auto",
+    text_col: TextColOption = "text",
+    label_col: LabelColOption = "label",
+    encoding: EncodingOption = "auto",
+    as_json: JsonOption = False,
+) -> None:
+    """Score a model on labelled data: accuracy, macro-F1, per-class precision/recall, n."""
+    classifier = load(model)
+    dataset = read_labeled(data, format=format, text_col=text_col, label_col=label_col, encoding=encoding)
+    report = classifier.evaluate(dataset.texts, dataset.labels)
+    report["skipped_rows"] = len(dataset.skipped)
+    if as_json:
+        print_json(report)
+        return
+    _print_report(str(data), report)
+    console.print(_report_table("per class", report))
+    if dataset.skipped:
+        console.print(dataset.skip_summary())
+
+
+def explain(
+    model: ModelDir,
+    text: Annotated[str, typer.Argument(help="The text to explain.")],
+    top: Annotated[int, typer.Option(help="n-grams to show per class.")] = 5,
+    label: Annotated[list[str] | None, typer.Option(help="Classes to explain (default: the predicted one).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show which n-grams drove the prediction, with their exact contributions to each class score."""
+    classifier = load(model)
+    explanation = classifier.explain(text, top=top)
+    labels = label or [explanation.label]
+    unknown = [name for name in labels if name not in classifier.classes_]
+    if unknown:
+        raise ConvtextError(f"unknown label(s) {unknown} — the model's labels are {classifier.classes_}")
+    if as_json:
+        print_json({
+            "text": text, "label": explanation.label, "probabilities": explanation.probabilities,
+            "classes": {name: {"logit": explanation.logits[name], "bias": explanation.bias[name],
+                               "ngrams": [vars(item) | {"tokens": list(item.tokens)} for item in explanation.top(name, top)]}
+                        for name in labels},
+        })  # fmt: skip
+        return
+    console.print(f"[bold]{escape(explanation.label)}[/] (p={explanation.probabilities[explanation.label]:.3f})")
+    for name in labels:
+        items = explanation.top(name, top)
+        console.print(f"class {escape(name)}: logit {explanation.logits[name]:+.3f} = bias {explanation.bias[name]:+.3f} + n-grams")
+        console.print("  " + _highlight(text, items), highlight=False)
+        for item in items:
+            colour = "green" if item.contribution > 0 else "red"
+            console.print(f"  [{colour}]{item.contribution:+.3f}[/]  {escape(item.text)}", highlight=False)
+
+
+def _highlight(text: str, items) -> str:
+    """The text with the top positive n-grams in green (overlaps merged)."""
+    marked = [False] * len(text)
+    for item in items:
+        if item.contribution > 0:
+            for i in range(item.start, item.end):
+                marked[i] = True
+    out, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and marked[j] == marked[i]:
+            j += 1
+        piece = escape(text[i:j])
+        out.append(f"[bold green]{piece}[/]" if marked[i] else piece)
+        i = j
+    return "".join(out)

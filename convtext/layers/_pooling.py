@@ -1,0 +1,46 @@
+"""Masked max-over-time pooling for convolutions over padded text.
+
+Mask convention, used everywhere in convtext: ``mask`` is ``(B, T)`` bool, ``True`` = real token.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["window_mask", "masked_max_over_time", "pad_to_min_length"]
+
+
+def window_mask(mask: torch.Tensor, kernel_size: int) -> torch.Tensor:
+    """Which convolution windows may win the max: ``(B, T)`` -> ``(B, T - k + 1)`` bool.
+
+    A window is valid when every position it covers is a real token. A text shorter than the
+    kernel has no such window; its first window (the text plus padding, whose embeddings are
+    zero) is valid instead, so one-token texts still give features. An all-padding row has none.
+    """
+    windows = mask.unfold(1, kernel_size, 1)  # (B, W, k)
+    full = windows.all(dim=-1)  # (B, W)
+    short_text = ~full.any(dim=1) & mask.any(dim=1)  # (B,) real tokens but fewer than k
+    first = torch.zeros_like(full)
+    first[:, 0] = True
+    return full | (first & short_text.unsqueeze(1))
+
+
+def masked_max_over_time(activations: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Max over valid windows: ``(B, F, W)``, ``(B, W)`` -> values ``(B, F)`` and winning window ``(B, F)``.
+
+    Invalid windows can never win (they are set to -inf first); a row without a valid window gives
+    zeros, not NaN or -inf.
+    """
+    masked = activations.masked_fill(~valid.unsqueeze(1), float("-inf"))  # (B, F, W)
+    values, positions = masked.max(dim=-1)  # (B, F), (B, F)
+    has_window = valid.any(dim=-1, keepdim=True)  # (B, 1)
+    return torch.where(has_window, values, torch.zeros_like(values)), positions
+
+
+def pad_to_min_length(ids: torch.Tensor, mask: torch.Tensor, min_length: int, pad_id: int = 0):
+    """Right-pad ``(B, T)`` ids and mask to at least ``min_length`` positions (for the widest kernel)."""
+    missing = min_length - ids.shape[1]
+    if missing <= 0:
+        return ids, mask
+    return F.pad(ids, (0, missing), value=pad_id), F.pad(mask, (0, missing), value=False)

@@ -1,0 +1,119 @@
+"""TextCNN (Kim 2014): embeddings, parallel n-gram convolutions, masked max-over-time pooling, a linear head.
+
+A text is a stack of token embeddings ``(T, E)``. Each ``Conv1d`` filter spans the whole
+embedding width and ``k`` consecutive tokens — it is an n-gram detector with ``n = k``. Each
+filter's activations over the text are reduced to their maximum over valid windows (padding never
+wins), the maxima of all kernel sizes are concatenated into the sentence vector, dropout, head.
+Because each feature is the value of one winning n-gram and the head is linear, every class score
+splits exactly into n-gram contributions (see ``ngram_features``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn as nn
+from huggingface_hub import PyTorchModelHubMixin
+
+from .._errors import ConvtextError
+from ..layers import masked_max_over_time, pad_to_min_length, window_mask
+from ..tokenize import auto_embed_dim
+from ._contract import TextModel
+from ._registry import register_model
+
+__all__ = ["TextCNN", "textcnn"]
+
+ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh}
+
+
+class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["text-classification", "cnn"]):
+    """Kim (2014) CNN for sentence classification; ``embed_dim="auto"`` uses ``vocab_size ** 0.25``."""
+
+    architecture = "textcnn"
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_classes: int,
+        embed_dim: int | str = 128,
+        kernel_sizes: Sequence[int] = (3, 4, 5),  # n-gram sizes; Zhang & Wallace: the size matters most
+        num_filters: int = 100,  # per kernel size (Kim: 100; 100-600 all work)
+        dropout: float = 0.5,  # on the pooled sentence vector (Kim)
+        embed_dropout: float = 0.0,  # drops whole token vectors in training: a word-level regulariser
+        activation: str = "relu",
+        pad_id: int = 0,
+    ):
+        super().__init__()
+        if embed_dim == "auto":
+            embed_dim = auto_embed_dim(vocab_size)
+        if activation not in ACTIVATIONS:
+            raise ConvtextError(f"unknown activation {activation!r} — use one of {', '.join(ACTIVATIONS)}")
+        if not kernel_sizes or min(kernel_sizes) < 1:
+            raise ConvtextError(f"kernel sizes must be positive integers, got {list(kernel_sizes)}")
+        self.vocab_size, self.embed_dim, self.pad_id = int(vocab_size), int(embed_dim), pad_id
+        self.kernel_sizes, self.num_filters = [int(k) for k in kernel_sizes], int(num_filters)
+        self.activation_name, self.dropout_rate = activation, float(dropout)
+        self.embed_dropout_rate = float(embed_dropout)
+        self.embedding = nn.Embedding(self.vocab_size, self.embed_dim, padding_idx=pad_id)
+        self.convs = nn.ModuleList(nn.Conv1d(self.embed_dim, self.num_filters, k) for k in self.kernel_sizes)
+        self.activation = ACTIVATIONS[activation]()
+        self.dropout = nn.Dropout(self.dropout_rate)
+        self.num_features = self.num_filters * len(self.kernel_sizes)
+        self.head = nn.Linear(self.num_features, int(num_classes))
+        self._init_embedding()
+
+    def _init_embedding(self) -> None:
+        """Kim (2014): vectors of unknown words from U[-0.25, 0.25]; the padding row is zero."""
+        with torch.no_grad():
+            nn.init.uniform_(self.embedding.weight, -0.25, 0.25)
+            self.embedding.weight[self.pad_id].zero_()
+
+    def ngram_features(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Sentence vectors and, per feature, the start of the n-gram that won its max.
+
+        ``(B, T)`` -> features ``(B, num_features)``, positions ``(B, num_features)``; feature ``j``
+        belongs to kernel size ``self.kernel_sizes[j // num_filters]``.
+        """
+        ids, mask = pad_to_min_length(ids, mask, max(self.kernel_sizes), self.pad_id)
+        keep = mask
+        if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
+            keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
+        embedded = self.embedding(ids) * keep.unsqueeze(-1)  # (B, T, E); padding is exactly zero
+        embedded = embedded.transpose(1, 2)  # (B, E, T): Conv1d wants channels first
+        values, positions = [], []
+        for k, conv in zip(self.kernel_sizes, self.convs):
+            activations = self.activation(conv(embedded))  # (B, F, T - k + 1)
+            pooled, where = masked_max_over_time(activations, window_mask(mask, k))  # (B, F), (B, F)
+            values.append(pooled)
+            positions.append(where)
+        return torch.cat(values, dim=1), torch.cat(positions, dim=1)  # (B, num_features) each
+
+    def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.ngram_features(ids, mask)[0]
+
+    def feature_kernel_sizes(self) -> list[int]:
+        """The n-gram size behind each feature of the sentence vector."""
+        return [k for k in self.kernel_sizes for _ in range(self.num_filters)]
+
+    def group_matcher(self) -> dict[str, list[str]]:
+        return {"embedding": ["embedding."], "encoder": ["convs."], "head": ["head."]}
+
+    def config(self) -> dict:
+        return {
+            "vocab_size": self.vocab_size,
+            "num_classes": self.num_classes,
+            "embed_dim": self.embed_dim,
+            "kernel_sizes": self.kernel_sizes,
+            "num_filters": self.num_filters,
+            "dropout": self.dropout_rate,
+            "embed_dropout": self.embed_dropout_rate,
+            "activation": self.activation_name,
+            "pad_id": self.pad_id,
+        }
+
+
+@register_model
+def textcnn(vocab_size: int, num_classes: int, **overrides) -> TextCNN:
+    """Kim (2014) defaults: kernels 3, 4, 5 with 100 filters each, ReLU, dropout 0.5."""
+    return TextCNN(vocab_size=vocab_size, num_classes=num_classes, **overrides)

@@ -1,0 +1,22 @@
+"""Training and evaluation: the loop, batching, metrics, plots."""
+
+from ._batching import bucketed_batches, pad_batch, sorted_batches
+from ._loop import EpochLog, TrainConfig, TrainResult, fit, predict_logits, set_threads
+from ._metrics import classification_report, confusion_matrix
+from ._plots import plot_confusion_matrix, plot_training_curve
+
+__all__ = [
+    "EpochLog",
+    "TrainConfig",
+    "TrainResult",
+    "bucketed_batches",
+    "classification_report",
+    "confusion_matrix",
+    "fit",
+    "pad_batch",
+    "plot_confusion_matrix",
+    "plot_training_curve",
+    "predict_logits",
+    "set_threads",
+    "sorted_batches",
+]

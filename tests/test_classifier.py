@@ -1,0 +1,152 @@
+"""TextClassifier end to end: fit, predict_proba order, explain, evaluate, save/load, corrupted folders."""
+
+import json
+
+import numpy as np
+import pytest
+from safetensors.torch import load_file, save_file
+
+from convtext import ArtifactError, ConvtextError, DataError, TextClassifier, load
+
+
+def test_learns_the_toy_task_and_keeps_sklearn_conventions(trained, toy):
+    texts, labels = toy
+    assert trained.classes_ == ["neg", "pos"]
+    assert trained.score(texts, labels) > 0.9
+    assert trained.predict(["отлично 👍 great film", "ужасно awful 👎"]) == ["pos", "neg"]
+
+
+def test_predict_proba_columns_follow_classes(trained):
+    probabilities = trained.predict_proba(["great superb good", "awful boring bad"])
+    assert probabilities.shape == (2, 2)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-6)
+    assert probabilities[0, trained.classes_.index("pos")] > 0.5
+    assert probabilities[1, trained.classes_.index("neg")] > 0.5
+    assert trained.predict_top_k(["great superb good"], k=5)[0][0][0] == "pos"
+
+
+def test_order_of_inputs_is_kept_across_length_buckets(trained):
+    texts = ["great", "the film was very boring and the plot awful and the actors bad", "", "good film"]
+    batch = trained.predict_proba(texts)
+    for row, text in enumerate(texts):
+        np.testing.assert_allclose(batch[row], trained.predict_proba([text])[0], atol=1e-6)
+
+
+def test_same_seed_same_model(toy):
+    texts, labels = toy
+    a = TextClassifier(epochs=2, num_filters=8, embed_dim=8, threads=1, seed=7).fit(texts, labels)
+    b = TextClassifier(epochs=2, num_filters=8, embed_dim=8, threads=1, seed=7).fit(texts, labels)
+    assert np.array_equal(a.predict_proba(texts), b.predict_proba(texts))
+
+
+def test_explain_contributions_add_up_to_the_logit(trained):
+    text = "the film was отлично and superb 👍"
+    explanation = trained.explain(text, top=None)
+    logits = trained.decision_function([text])[0]
+    for c, label in enumerate(trained.classes_):
+        total = sum(item.contribution for item in explanation.ngrams[label])
+        assert total + explanation.bias[label] == pytest.approx(float(logits[c]), abs=1e-4)
+    assert explanation.label == "pos"
+    best = explanation.top("pos", 3)
+    assert best[0].contribution >= best[-1].contribution
+    assert all(text[item.start : item.end] == item.text for item in best)
+    assert any(word in best[0].text for word in ("отлично", "superb", "👍"))
+
+
+def test_explain_empty_text(trained):
+    explanation = trained.explain("")
+    assert explanation.ngrams["pos"] == [] and set(explanation.probabilities) == {"neg", "pos"}
+
+
+def test_evaluate_reports_and_counts_unknown_labels(trained, toy, caplog):
+    texts, labels = toy
+    report = trained.evaluate(texts[:10] + ["good"], labels[:10] + ["meh"])
+    assert report["n"] == 11 and report["unknown_labels"] == {"meh": 1}
+    assert set(report["per_class"]) == {"neg", "pos", "meh"}
+    assert report["per_class"]["meh"]["recall"] == 0.0
+    assert "never saw" in caplog.text
+
+
+def test_save_load_round_trip(trained, toy, tmp_path):
+    folder = trained.save(tmp_path / "model")
+    names = {p.name for p in folder.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "README.md"} <= names
+    assert {"training_curve.png", "confusion_matrix.png"} <= names
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no staging folder left behind
+    config = json.loads((folder / "config.json").read_text())
+    assert config["convtext"]["labels"] == ["neg", "pos"] and config["architecture"] == "textcnn"
+    assert "accuracy" in (folder / "README.md").read_text()
+    loaded = load(folder)
+    texts, _ = toy
+    assert np.array_equal(loaded.predict_proba(texts), trained.predict_proba(texts))
+    assert loaded.classes_ == trained.classes_
+    trained.save(folder)  # overwriting an older model in place works
+    assert load(folder).classes_ == ["neg", "pos"]
+
+
+def test_refuses_to_overwrite_a_folder_that_is_not_a_model(trained, tmp_path):
+    (tmp_path / "notes.txt").write_text("precious")
+    with pytest.raises(ArtifactError, match="refusing to overwrite"):
+        trained.save(tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "precious"
+
+
+@pytest.fixture
+def saved(trained, tmp_path):
+    return trained.save(tmp_path / "model")
+
+
+def test_missing_files_are_named(saved):
+    (saved / "model.safetensors").unlink()
+    with pytest.raises(ArtifactError, match="model.safetensors is missing"):
+        load(saved)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(ArtifactError, match="no such model folder"):
+        load(tmp_path / "nowhere")
+
+
+def test_truncated_weights(saved):
+    weights = saved / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(ArtifactError, match="truncated or corrupted"):
+        load(saved)
+
+
+def test_weights_that_do_not_match_the_config(saved):
+    state = load_file(str(saved / "model.safetensors"))
+    state["head.weight"] = state["head.weight"][:1]
+    save_file(state, str(saved / "model.safetensors"))
+    with pytest.raises(ArtifactError, match="do not match config.json"):
+        load(saved)
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda c: "{ not json", "not valid JSON"),
+        (lambda c: json.dumps({**c, "architecture": "resnet"}), "unknown architecture 'resnet'"),
+        (lambda c: json.dumps({**c, "vocab_size": c["vocab_size"] + 1}), "vocab_size"),
+        (lambda c: json.dumps({**c, "convtext": {**c["convtext"], "labels": ["only"]}}), "at least two label"),
+        (lambda c: json.dumps({**c, "num_filters": "many"}), "config.json"),
+        (lambda c: json.dumps({k: v for k, v in c.items() if k != "convtext"}), "not a convtext config"),
+    ],
+)
+def test_corrupted_config(saved, edit, message):
+    path = saved / "config.json"
+    path.write_text(edit(json.loads(path.read_text())))
+    with pytest.raises(ConvtextError, match=message):
+        load(saved)
+
+
+def test_bad_training_input(toy):
+    texts, labels = toy
+    with pytest.raises(DataError, match="only 1 class"):
+        TextClassifier().fit(texts[:5], ["x"] * 5)
+    with pytest.raises(ConvtextError, match="not one string"):
+        TextClassifier().fit("one text", ["x"])
+    with pytest.raises(ConvtextError, match="not a string"):
+        TextClassifier().fit(texts[:3] + [None], labels[:4])
+    with pytest.raises(ConvtextError, match="not trained yet"):
+        TextClassifier().predict(["hello"])

@@ -1,0 +1,93 @@
+"""TextCNN and the model contract: shapes, masking, padding equivalence, batch parity, layer groups."""
+
+import pytest
+import torch
+
+from convtext import ConvtextError, create_model, list_models
+from convtext.layers import masked_max_over_time, window_mask
+from convtext.train import pad_batch
+
+
+@pytest.fixture
+def model():
+    torch.manual_seed(0)
+    return create_model("textcnn", vocab_size=60, num_classes=3, embed_dim=16, num_filters=8).eval()
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_contract_of_every_registered_model(name):
+    torch.manual_seed(0)
+    model = create_model(name, vocab_size=50, num_classes=4)
+    ids, mask = pad_batch([[5, 6, 7, 8, 9], [3], [], [10, 11, 12, 13, 14, 15, 16, 17]], min_length=1)  # (4, 8)
+    features = model.forward_features(ids, mask)
+    assert features.shape == (4, model.num_features)
+    logits = model(ids, mask)
+    assert logits.shape == (4, 4) and torch.isfinite(logits).all()
+    logits.sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    assert model.get_classifier() is model.head
+    model.reset_classifier(7)
+    assert model(ids, mask).shape == (4, 7) and model.num_classes == 7
+    groups = model.group_matcher()
+    names = [n for n, _ in model.named_parameters()]
+    assert all(any(n.startswith(p) for prefixes in groups.values() for p in prefixes) for n in names)
+    assert list(groups)[0] == "embedding" and list(groups)[-1] == "head"
+    rebuilt = create_model(name, **model.config())
+    assert {k: v.shape for k, v in rebuilt.state_dict().items()} == {k: v.shape for k, v in model.state_dict().items()}
+
+
+def test_padded_masked_input_equals_unpadded(model):
+    ids = torch.tensor([[5, 6, 7, 8, 9, 10, 11]])  # (1, 7)
+    padded, mask = pad_batch([[5, 6, 7, 8, 9, 10, 11]], min_length=20)  # (1, 20)
+    assert torch.equal(model(ids, ids != 0), model(padded, mask))
+
+
+@pytest.mark.parametrize("length", [0, 1, 2, 4])
+def test_texts_shorter_than_the_widest_kernel(model, length):
+    tokens = list(range(5, 5 + length))
+    alone = model(*pad_batch([tokens]))
+    padded = model(*pad_batch([tokens], min_length=12))
+    assert torch.equal(alone, padded) and torch.isfinite(alone).all()
+
+
+def test_all_padding_row_gives_zero_features_not_nan(model):
+    ids, mask = pad_batch([[], [4, 5, 6, 7, 8]], min_length=6)
+    features = model.forward_features(ids, mask)
+    assert torch.equal(features[0], torch.zeros(model.num_features))
+
+
+def test_prediction_alone_equals_prediction_in_a_batch(model):
+    sequences = [[5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15, 16], [17], [], [18, 19, 20, 21]]
+    batch = model(*pad_batch(sequences))
+    for row, sequence in enumerate(sequences):
+        alone = model(*pad_batch([sequence]))[0]
+        # identical up to float rounding: BLAS blocks a batch of 5 differently from a batch of 1
+        torch.testing.assert_close(batch[row], alone, rtol=0, atol=1e-5)
+        assert batch[row].argmax() == alone.argmax()
+
+
+def test_padded_windows_never_win():
+    activations = torch.tensor([[[1.0, 2.0, 9.0, 9.0]]])  # (B=1, F=1, W=4): the 9s lie over padding
+    mask = torch.tensor([[True, True, True, False, False, False]])  # 3 real tokens, kernel 3 -> 4 windows
+    valid = window_mask(mask, 3)
+    assert valid.tolist() == [[True, False, False, False]]
+    values, positions = masked_max_over_time(activations, valid)
+    assert values.item() == 1.0 and positions.item() == 0
+
+
+def test_window_mask_short_and_empty_rows():
+    mask = torch.tensor([[True, False, False], [False, False, False]])
+    assert window_mask(mask, 3).tolist() == [[True], [False]]
+
+
+def test_embed_dim_auto_follows_the_vocabulary_rule():
+    assert create_model("textcnn", vocab_size=16_000, num_classes=2, embed_dim="auto").embed_dim == 16
+
+
+def test_bad_settings_are_clear_errors():
+    with pytest.raises(ConvtextError, match="unknown architecture 'resnet'"):
+        create_model("resnet", vocab_size=10, num_classes=2)
+    with pytest.raises(ConvtextError, match="kernel sizes"):
+        create_model("textcnn", vocab_size=10, num_classes=2, kernel_sizes=())
+    with pytest.raises(ConvtextError, match="unknown activation"):
+        create_model("textcnn", vocab_size=10, num_classes=2, activation="swish")
