@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean
+DATA ?= ../shared/data
+
+.PHONY: demo test install bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
@@ -20,6 +21,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+$(VENV)/.bench-installed: $(STAMP) requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	cd benchmarks && ../$(BIN)/python bpe_train.py --data $(abspath $(DATA))
+	cd benchmarks && ../$(BIN)/python classifier.py --data $(abspath $(DATA))
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info demo-output

@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# The main job on data bundled with the project (data/kim2014, SST-2 sentences).
+# The main job on data bundled with the project: train a classifier on SST-2 sentences,
+# print its test accuracy, predict and explain a few sentences; then a look at the tokenizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONVTEXT=.venv/bin/convtext
+DATA=data/kim2014
 OUT=demo-output
 mkdir -p "$OUT"
 
-echo "== 1. Read a labelled file: format, encoding, classes, skipped rows"
-$CONVTEXT data inspect data/kim2014/stsa.binary.train
-$CONVTEXT data inspect data/kim2014/custrev.all --examples 0
+echo "== 1. Train a TextCNN on SST-2 (6,920 sentences), select on dev, score on test"
+$CONVTEXT train $DATA/stsa.binary.train --valid $DATA/stsa.binary.dev --test $DATA/stsa.binary.test -o "$OUT/sst2"
 
-echo; echo "== 2. BPE, step by step (reference implementation)"
-$CONVTEXT bpe explain --words "hug:10,pug:5,pun:12,bun:4,hugs:5" --merges 5
+echo; echo "== 2. Predict (label 1 = positive, 0 = negative)"
+$CONVTEXT predict "$OUT/sst2" --proba \
+  "a gripping , beautifully acted film" \
+  "the plot is thin and the jokes fall flat" \
+  "not bad at all"
 
-echo; echo "== 3. Train a production BPE tokenizer and a word tokenizer on SST-2 train"
-$CONVTEXT bpe train data/kim2014/stsa.binary.train --vocab-size 8000 -o "$OUT/bpe/tokenizer.json"
-$CONVTEXT tokenizer train data/kim2014/stsa.binary.train --kind word -o "$OUT/word/tokenizer.json"
+echo; echo "== 3. Explain: which n-grams drove the decision, with their exact share of the score"
+$CONVTEXT explain "$OUT/sst2" "the acting is superb but the story is dull and far too long" --label 0 --label 1 --top 3
 
-echo; echo "== 4. Look at the tokens (any script)"
-$CONVTEXT bpe encode "$OUT/bpe/tokenizer.json" "an unforgettable, heartbreaking film" "Фильм просто отличный 👍"
-$CONVTEXT tokenizer show "$OUT/word/tokenizer.json" "An UNFORGETTABLE film, isn't it?"
+echo; echo "== 4. Score the saved model again on the test file"
+$CONVTEXT evaluate "$OUT/sst2" $DATA/stsa.binary.test
+
+echo; echo "== 5. Data and tokenizers: read a file with quirks, watch BPE merge, tokenize any script"
+$CONVTEXT data inspect $DATA/custrev.all --examples 0
+$CONVTEXT bpe explain --words "hug:10,pug:5,pun:12,bun:4,hugs:5" --merges 3
+$CONVTEXT bpe train $DATA/stsa.binary.train --vocab-size 8000 -o "$OUT/bpe/tokenizer.json"
+$CONVTEXT bpe encode "$OUT/bpe/tokenizer.json" "an unforgettable , heartbreaking film" "Фильм просто отличный 👍"
+echo; echo "Model folder: $OUT/sst2 (config.json, model.safetensors, tokenizer.json, README.md, training_curve.png, confusion_matrix.png)"

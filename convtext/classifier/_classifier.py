@@ -61,13 +61,13 @@ class TextClassifier:
         lowercase: bool | None = None,  # None: the tokenizer kind's default
         max_length: int = 400,  # tokens kept per text
         embed_dim: int | str = 128,
-        kernel_sizes: Sequence[int] = (3, 4, 5),
+        kernel_sizes: Sequence[int] = (1, 2, 3),  # measured best on SST-2/TREC (benchmarks/results)
         num_filters: int = 100,
         dropout: float = 0.5,
-        epochs: int = 10,
+        epochs: int = 8,
         batch_size: int = 50,
-        lr: float = 1e-3,
-        lr_schedule: str = "constant",
+        lr: float = 2e-3,
+        lr_schedule: str = "linear",
         patience: int = 3,
         class_weights: bool = False,
         seed: int = 0,

@@ -1,0 +1,66 @@
+"""Peers measured in the same run as convtext: fastText (supervised) for now."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["FastTextPeer"]
+
+
+class FastTextPeer:
+    """fastText supervised: its defaults except ``wordNgrams`` and ``epoch`` (its default 5 undertrains small sets).
+
+    ``fit_select`` picks the epoch count on a dev set, as convtext picks its epoch: the same footing.
+    """
+
+    EPOCHS = (5, 10, 15, 20, 25)
+
+    def __init__(self, word_ngrams: int = 2, epoch: int = 20, threads: int = 2, seed: int = 0):
+        self.word_ngrams, self.epoch, self.threads, self.seed = word_ngrams, epoch, threads, seed
+
+    @property
+    def name(self) -> str:
+        return f"fastText (wordNgrams={self.word_ngrams}, epoch chosen on dev from {self.EPOCHS})"
+
+    def fit_select(self, texts, labels, dev_texts, dev_labels) -> FastTextPeer:
+        """Train once per candidate epoch count, keep the best on dev (lr 0.1 can diverge: such runs are skipped)."""
+        best, total = None, 0.0
+        for epoch in self.EPOCHS:
+            self.epoch = epoch
+            try:
+                self.fit(texts, labels)
+            except RuntimeError:  # "Encountered NaN": fastText's SGD diverged
+                continue
+            total += self.train_seconds_
+            score = sum(p == g for p, g in zip(self.predict(dev_texts), dev_labels)) / len(dev_labels)
+            if best is None or score > best[0]:
+                best = (score, epoch, self.model_, self.train_seconds_)
+        _, self.epoch, self.model_, self.train_seconds_ = best
+        self.search_seconds_ = total
+        return self
+
+    @staticmethod
+    def _line(text: str) -> str:
+        return " ".join(text.split())  # fastText reads one example per line
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> FastTextPeer:
+        import fasttext
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "train.txt"
+            path.write_text(
+                "".join(f"__label__{label} {self._line(text)}\n" for text, label in zip(texts, labels)), encoding="utf-8"
+            )
+            started = time.perf_counter()
+            self.model_ = fasttext.train_supervised(
+                str(path), wordNgrams=self.word_ngrams, epoch=self.epoch, thread=self.threads, seed=self.seed, verbose=0
+            )
+            self.train_seconds_ = time.perf_counter() - started
+        return self
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        labels, _ = self.model_.predict([self._line(text) for text in texts])
+        return [label[0].removeprefix("__label__") for label in labels]
