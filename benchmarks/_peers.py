@@ -52,7 +52,8 @@ class FastTextPeer:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "train.txt"
             path.write_text(
-                "".join(f"__label__{label} {self._line(text)}\n" for text, label in zip(texts, labels)), encoding="utf-8"
+                "".join(f"__label__{label} {self._line(text)}\n" for text, label in zip(texts, labels)),
+                encoding="utf-8",
             )
             started = time.perf_counter()
             self.model_ = fasttext.train_supervised(

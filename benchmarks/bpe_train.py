@@ -12,9 +12,9 @@ import statistics
 import time
 from pathlib import Path
 
+from _report import write_results
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
-from _report import write_results
 from convtext import BpeTokenizer, read_labeled
 from convtext.tokenize import count_words, learn_bpe
 
@@ -46,7 +46,9 @@ def tokenizers_whitespace_merges(texts: list[str], vocab_size: int) -> list[tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Folder holding kim2014/ (default ../shared/data).")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="Folder holding kim2014/ (default ../shared/data)."
+    )
     parser.add_argument("--vocab-size", type=int, default=8000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
@@ -62,8 +64,18 @@ def main() -> None:
     )
     agree = trace.merges == rust_merges
     rows = [
-        ["tokenizers BpeTrainer, whitespace words (same input as the reference)", f"{rust_ws:.2f}", "1.0", len(rust_merges)],
-        ["convtext BpeTokenizer.train (production: NFC + Metaspace)", f"{rust_prod:.2f}", f"{rust_prod / rust_ws:.1f}", "-"],
+        [
+            "tokenizers BpeTrainer, whitespace words (same input as the reference)",
+            f"{rust_ws:.2f}",
+            "1.0",
+            len(rust_merges),
+        ],
+        [
+            "convtext BpeTokenizer.train (production: NFC + Metaspace)",
+            f"{rust_prod:.2f}",
+            f"{rust_prod / rust_ws:.1f}",
+            "-",
+        ],
         ["convtext reference learn_bpe (Python)", f"{reference:.2f}", f"{reference / rust_ws:.1f}", len(trace.merges)],
     ]
     notes = [

@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _peers import FastTextPeer
 from _report import write_results
+
 from convtext import TextClassifier, read_labeled, stratified_holdout
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -75,7 +75,9 @@ def summary(runs: list[dict], key: str) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Folder holding kim2014/ (default ../shared/data).")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="Folder holding kim2014/ (default ../shared/data)."
+    )
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()

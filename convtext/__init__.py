@@ -4,6 +4,7 @@ from ._errors import ConvtextError, DataError
 from ._version import __version__
 from .classifier import ArtifactError, Explanation, TextClassifier, load
 from .data import LabeledTexts, LabelSet, kfold, load_splits, read_labeled, read_texts, stratified_holdout
+from .models import create_model, list_models
 from .tokenize import (
     BpeTokenizer,
     CharTokenizer,
@@ -13,7 +14,6 @@ from .tokenize import (
     load_tokenizer,
     train_tokenizer,
 )
-from .models import create_model, list_models
 
 __all__ = [
     "ArtifactError",

@@ -108,3 +108,19 @@ def test_errors_are_one_line(capsys, monkeypatch, tmp_path, kim, model_dir, args
     args = [a.format(kim=kim, model=model_dir) for a in args]
     code, _, err = run(capsys, *args)
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_train_on_csv_with_named_columns_in_any_script(capsys, tmp_path):
+    from conftest import toy_texts
+
+    texts, labels = toy_texts(200, seed=1)
+    rows = ["отзыв,оценка"] + [f'"{text}",{label}' for text, label in zip(texts, labels)]
+    data = tmp_path / "reviews.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    args = ["train", data, "--text-col", "отзыв", "--label-col", "оценка", "-o", tmp_path / "m", "--json"]
+    code, out, _ = run(capsys, *args, *FAST, "--class-weights")
+    assert code == 0 and json.loads(out)["valid"]["n"] == 20
+    code, out, _ = run(capsys, "predict", tmp_path / "m", "отлично 👍 superb", "--json")
+    assert json.loads(out)[0]["label"] in {"pos", "neg"}
+    code, _, err = run(capsys, "train", data, "-o", tmp_path / "m2", *FAST)
+    assert code == 2 and "no column 'text'; columns found: ['отзыв', 'оценка']" in err

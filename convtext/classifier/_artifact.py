@@ -58,7 +58,9 @@ def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
 def _require(folder: Path, name: str) -> Path:
     path = folder / name
     if not path.is_file():
-        raise ArtifactError(f"{folder}: {name} is missing — this is not a complete convtext model; train or copy it again")
+        raise ArtifactError(
+            f"{folder}: {name} is missing — this is not a complete convtext model; train or copy it again"
+        )
     return path
 
 
@@ -94,7 +96,9 @@ def build_model(config: dict) -> TextModel:
         with torch.device("meta"):
             return create_model(config["architecture"], **model_settings(config))
     except (TypeError, ValueError) as error:
-        raise ArtifactError(f"config.json: settings do not fit architecture {config['architecture']!r} ({error})") from None
+        raise ArtifactError(
+            f"config.json: settings do not fit architecture {config['architecture']!r} ({error})"
+        ) from None
 
 
 def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
@@ -109,7 +113,9 @@ def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
             f"{folder}: config.json says vocab_size {model.vocab_size} but tokenizer.json has {tokenizer.vocab_size}"
         )
     if model.num_classes != len(config["convtext"]["labels"]):
-        raise ArtifactError(f"{folder}: config.json has {len(config['convtext']['labels'])} labels for {model.num_classes} outputs")
+        raise ArtifactError(
+            f"{folder}: config.json has {len(config['convtext']['labels'])} labels for {model.num_classes} outputs"
+        )
     expected = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
     try:
         with safe_open(str(weights), framework="pt") as handle:

@@ -77,7 +77,12 @@ class TextClassifier:
     ):
         self.architecture, self.tokenizer = architecture, tokenizer
         self.vocab_size, self.min_freq, self.lowercase, self.max_length = vocab_size, min_freq, lowercase, max_length
-        self.embed_dim, self.kernel_sizes, self.num_filters, self.dropout = embed_dim, kernel_sizes, num_filters, dropout
+        self.embed_dim, self.kernel_sizes, self.num_filters, self.dropout = (
+            embed_dim,
+            kernel_sizes,
+            num_filters,
+            dropout,
+        )
         self.epochs, self.batch_size, self.lr, self.lr_schedule = epochs, batch_size, lr, lr_schedule
         self.patience, self.class_weights, self.seed, self.threads = patience, class_weights, seed, threads
         self.progress, self.model_options = progress, model_options
@@ -212,7 +217,11 @@ class TextClassifier:
         report["labels"] = names
         report["unknown_labels"] = {label: labels.count(label) for label in unknown}
         if unknown:
-            log.warning("%d rows have labels the model never saw %s; they count as errors", sum(report["unknown_labels"].values()), unknown)
+            log.warning(
+                "%d rows have labels the model never saw %s; they count as errors",
+                sum(report["unknown_labels"].values()),
+                unknown,
+            )
         return report
 
     def score(self, texts: Sequence[str], labels: Sequence[str]) -> float:
@@ -248,14 +257,17 @@ class TextClassifier:
         report = self.metrics_.get(split)
         if report:
             names = report.get("labels", self.classes_)
-            plot_confusion_matrix(report["confusion"], names, f"{split} ({report['n']:,} texts)", folder / "confusion_matrix.png")
+            plot_confusion_matrix(
+                report["confusion"], names, f"{split} ({report['n']:,} texts)", folder / "confusion_matrix.png"
+            )
 
     @classmethod
     def load(cls, folder: str | Path) -> TextClassifier:
         """Load a saved model folder (no pickle); a missing or corrupted file is a clear error."""
         model, tokenizer, config = read_model(folder)
         meta = config["convtext"]
-        clf = cls(architecture=config["architecture"], tokenizer=tokenizer.kind, max_length=meta["max_length"])
+        hyperparameters = {k: config[k] for k in ("embed_dim", "kernel_sizes", "num_filters", "dropout") if k in config}
+        clf = cls(config["architecture"], tokenizer.kind, max_length=meta["max_length"], **hyperparameters)
         clf.model_, clf.tokenizer_ = model, tokenizer
         clf.label_set_ = LabelSet(meta["labels"])
         clf.metrics_, clf.training_ = meta.get("metrics", {}), meta.get("training", {})
@@ -271,5 +283,3 @@ class TextClassifier:
 def load(folder: str | Path) -> TextClassifier:
     """``convtext.load(folder)``: a trained classifier from a saved model folder."""
     return TextClassifier.load(folder)
-
-

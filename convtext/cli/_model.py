@@ -95,7 +95,9 @@ def train(
     if splits.test is not None:
         classifier.metrics_["test"] = classifier.evaluate(splits.test.texts, splits.test.labels)
     folder = classifier.save(output)
-    summary = {split: {k: report[k] for k in ("accuracy", "macro_f1", "n")} for split, report in classifier.metrics_.items()}
+    summary = {
+        split: {k: report[k] for k in ("accuracy", "macro_f1", "n")} for split, report in classifier.metrics_.items()
+    }
     summary["seconds"] = classifier.training_["seconds"]
     summary["best_epoch"] = classifier.training_["best_epoch"]
     summary["output"] = str(folder)
@@ -122,7 +124,9 @@ def _read_inputs(texts: list[str] | None, input_file: Path | None) -> list[str]:
 
 def predict(
     model: ModelDir,
-    texts: Annotated[list[str] | None, typer.Argument(help="Texts; none: read --input or stdin (one per line).")] = None,
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Texts; none: read --input or stdin (one per line).")
+    ] = None,
     input_file: Annotated[Path | None, typer.Option("--input", help="A file with one text per line.")] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Show every class probability.")] = False,
     top_k: Annotated[int, typer.Option("--top-k", help="Show the k most probable labels.")] = 1,
@@ -136,7 +140,9 @@ def predict(
         results = [{"text": t, "label": max(r, key=r.get), "probabilities": r} for t, r in zip(inputs, rows)]
     else:
         ranked = classifier.predict_top_k(inputs, top_k)
-        results = [{"text": t, "label": top[0][0], "top": [[lab, p] for lab, p in top]} for t, top in zip(inputs, ranked)]
+        results = [
+            {"text": t, "label": top[0][0], "top": [[lab, p] for lab, p in top]} for t, top in zip(inputs, ranked)
+        ]
     if as_json:
         print_json(results)
         return
@@ -194,7 +200,9 @@ def explain(
     console.print(f"[bold]{escape(explanation.label)}[/] (p={explanation.probabilities[explanation.label]:.3f})")
     for name in labels:
         items = explanation.top(name, top)
-        console.print(f"class {escape(name)}: logit {explanation.logits[name]:+.3f} = bias {explanation.bias[name]:+.3f} + n-grams")
+        console.print(
+            f"class {escape(name)}: logit {explanation.logits[name]:+.3f} = bias {explanation.bias[name]:+.3f} + n-grams"
+        )
         console.print("  " + _highlight(text, items), highlight=False)
         for item in items:
             colour = "green" if item.contribution > 0 else "red"

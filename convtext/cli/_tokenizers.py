@@ -135,7 +135,9 @@ def bpe_explain(
     alphabet_size = len({char for word in counts for char in word})
     trace = learn_bpe(counts, vocab_size=alphabet_size + merges, min_frequency=min_frequency, record_corpus=True)
     shown = sorted(counts, key=lambda word: (-counts[word], word))[:show_words]
-    console.print(f"corpus: {len(counts):,} distinct words; alphabet ({alphabet_size}): {' '.join(trace.alphabet[:60])}")
+    console.print(
+        f"corpus: {len(counts):,} distinct words; alphabet ({alphabet_size}): {' '.join(trace.alphabet[:60])}"
+    )
     console.print("words: " + ", ".join(f"{' '.join(word)} ×{counts[word]}" for word in shown), highlight=False)
     for number, step in enumerate(trace.steps, start=1):
         console.print(
@@ -145,4 +147,3 @@ def bpe_explain(
         console.print(f"   {after}", highlight=False)
     new_tokens = trace.vocab[alphabet_size:]
     console.print(f"vocabulary ({len(trace.vocab)}): {' '.join(trace.alphabet)} | {' '.join(new_tokens)}")
-

@@ -116,7 +116,9 @@ def _find_column(path: Path, columns: list[str], wanted: str, option: str) -> in
     raise DataError(f"{path}: no column {wanted!r}; columns found: {columns} — pass {option} with one of them")
 
 
-def _parse_jsonl(path: Path, lines: list[str], text_col: str, label_col: str | None) -> tuple[list[Row], list[SkippedRow]]:
+def _parse_jsonl(
+    path: Path, lines: list[str], text_col: str, label_col: str | None
+) -> tuple[list[Row], list[SkippedRow]]:
     rows, skipped = [], []
     checked_keys = False
     for number, line in enumerate(lines, start=1):

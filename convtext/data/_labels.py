@@ -78,7 +78,7 @@ class LabelSet:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
             labels = data["labels"]
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise DataError(f"{path}: not a label file ({error}) — it should hold {{\"labels\": [...]}}") from None
+            raise DataError(f'{path}: not a label file ({error}) — it should hold {{"labels": [...]}}') from None
         if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
             raise DataError(f"{path}: 'labels' must be a list of strings")
         return cls(labels)

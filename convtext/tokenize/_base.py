@@ -134,5 +134,6 @@ def read_backend(path: str | Path) -> tuple[Tokenizer, dict]:
         spec = json.loads(raw)
         return Tokenizer.from_str(raw), spec
     except Exception as error:  # tokenizers raises a plain Exception on a malformed file
-        raise ConvtextError(f"{path}: not a valid tokenizer.json ({str(error)[:200]}) — retrain or restore it") from None
-
+        raise ConvtextError(
+            f"{path}: not a valid tokenizer.json ({str(error)[:200]}) — retrain or restore it"
+        ) from None

@@ -45,9 +45,7 @@ class _VocabTokenizer(TextTokenizer):
         return cls(backend)
 
     @classmethod
-    def train(
-        cls, texts: Iterable[str], min_freq: int = 1, max_size: int | None = None, lowercase: bool | None = None
-    ):
+    def train(cls, texts: Iterable[str], min_freq: int = 1, max_size: int | None = None, lowercase: bool | None = None):
         """Count pieces over the training texts only; keep those seen ``min_freq`` times (at most ``max_size``)."""
         probe = cls.from_vocabulary(Vocabulary([]), lowercase).backend
         counts: Counter = Counter()
