@@ -150,3 +150,18 @@ def test_bad_training_input(toy):
         TextClassifier().fit(texts[:3] + [None], labels[:4])
     with pytest.raises(ConvtextError, match="not trained yet"):
         TextClassifier().predict(["hello"])
+
+
+def test_a_failed_save_leaves_the_previous_model_intact(trained, toy, tmp_path, monkeypatch):
+    folder = trained.save(tmp_path / "model")
+    before = (folder / "model.safetensors").read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(type(trained.model_), "save_pretrained", crash)
+    with pytest.raises(OSError, match="disk full"):
+        trained.save(folder)
+    assert (folder / "model.safetensors").read_bytes() == before
+    assert load(folder).predict(toy[0][:5]) == trained.predict(toy[0][:5])
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]  # the half-written staging folder is gone

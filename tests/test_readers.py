@@ -1,6 +1,8 @@
 """Readers: every format, the real Kim 2014 files with exact counts, encodings, the NEL trap, errors."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from convtext import DataError, read_labeled, read_texts
 
@@ -181,3 +183,15 @@ def test_one_line_messages(write):
     with pytest.raises(DataError) as error:
         read_labeled(write("cols.csv", "sentence,label\nhi,1\n"))
     assert "\n" not in str(error.value)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=st.binary(max_size=300), name=st.sampled_from(["a.csv", "a.tsv", "a.jsonl", "a.txt"]))
+def test_any_bytes_give_data_or_a_data_error(write, content, name):
+    """Whatever the file holds, the reader returns rows or raises DataError — never another exception."""
+    try:
+        data = read_labeled(write(name, content))
+    except DataError as error:
+        assert "\n" not in str(error)
+    else:
+        assert len(data.texts) == len(data.label_sets) > 0
