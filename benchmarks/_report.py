@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"  # the course's data, beside the repo
 PACKAGES = ("convtext", "torch", "tokenizers", "numpy", "fasttext", "sentence-transformers", "scikit-learn")
 
 
@@ -30,6 +31,11 @@ def environment() -> dict:
         "python": platform.python_version(),
         "versions": versions,
     }
+
+
+def add_data_option(parser) -> None:
+    """``--data``: the folder that holds kim2014/ and the other data sets."""
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Data folder (default ../shared/data).")
 
 
 def command_line() -> str:

@@ -10,9 +10,8 @@ import argparse
 import json
 import statistics
 import time
-from pathlib import Path
 
-from _report import write_results
+from _report import add_data_option, write_results
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 from convtext import BpeTokenizer, read_labeled
@@ -22,7 +21,6 @@ from convtext.tokenize import count_words, learn_bpe
 # others (stsa.binary.train is a subset of stsa.fine.train, so it is left out).
 TRAINING_FILES = ["rt-polarity.all", "subj.all", "custrev.all", "mpqa.all", "TREC.train.all", "stsa.fine.train"]
 SPECIALS = ["<pad>", "<unk>"]
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
 def median_seconds(function, repeats: int) -> tuple[float, object]:
@@ -46,9 +44,7 @@ def tokenizers_whitespace_merges(texts: list[str], vocab_size: int) -> list[tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA, help="Folder holding kim2014/ (default ../shared/data)."
-    )
+    add_data_option(parser)
     parser.add_argument("--vocab-size", type=int, default=8000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import numpy as np
 from _peers import FastTextPeer
-from _report import write_results
+from _report import add_data_option, write_results
 
 from convtext import TextClassifier, read_labeled, stratified_holdout
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 TASKS = {  # name: (train, dev or None for a seeded 10% holdout, test)
     "SST-2": ("stsa.binary.train", "stsa.binary.dev", "stsa.binary.test"),
     "TREC": ("TREC.train.all", None, "TREC.test.all"),
@@ -75,9 +74,7 @@ def summary(runs: list[dict], key: str) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--data", type=Path, default=DEFAULT_DATA, help="Folder holding kim2014/ (default ../shared/data)."
-    )
+    add_data_option(parser)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
