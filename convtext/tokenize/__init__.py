@@ -6,6 +6,7 @@ from ._bpe_reference import BpeTrace, MergeStep, count_words, learn_bpe, parse_w
 from ._factory import TOKENIZER_KINDS, load_tokenizer, train_tokenizer
 from ._vocab import PAD, SPECIAL_TOKENS, UNK, Vocabulary, auto_embed_dim
 from ._vocab_tokenizer import WORD_PATTERN, CharTokenizer, WordTokenizer
+from ._wordpiece import WordPieceTokenizer
 
 __all__ = [
     "PAD",
@@ -20,6 +21,7 @@ __all__ = [
     "TextTokenizer",
     "TokenSpan",
     "Vocabulary",
+    "WordPieceTokenizer",
     "WordTokenizer",
     "auto_embed_dim",
     "count_words",

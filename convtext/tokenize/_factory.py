@@ -9,6 +9,7 @@ from .._errors import ConvtextError
 from ._base import TextTokenizer, read_backend
 from ._bpe import BpeTokenizer
 from ._vocab_tokenizer import CharTokenizer, WordTokenizer
+from ._wordpiece import WordPieceTokenizer
 
 __all__ = ["TOKENIZER_KINDS", "train_tokenizer", "load_tokenizer"]
 
@@ -29,6 +30,8 @@ def load_tokenizer(path: str | Path) -> TextTokenizer:
     decoder_type = (spec.get("decoder") or {}).get("type")
     if model_type == "BPE":
         return BpeTokenizer(backend)
+    if model_type == "WordPiece":
+        return WordPieceTokenizer(backend)
     if model_type == "WordLevel":
         return (CharTokenizer if decoder_type == "Fuse" else WordTokenizer)(backend)
-    raise ConvtextError(f"{path}: tokenizer model {model_type!r} is not one convtext trains (word, char or BPE)")
+    raise ConvtextError(f"{path}: tokenizer model {model_type!r} is not one convtext uses (word, char, BPE, WordPiece)")

