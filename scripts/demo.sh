@@ -9,6 +9,7 @@ OUT=demo-output
 mkdir -p "$OUT"
 
 echo "== 1. Train a TextCNN on SST-2 (6,920 sentences), select on dev, score on test"
+echo "   (embeddings=auto: English text, so it starts from all-MiniLM-L6-v2's token vectors)"
 $CONVTEXT train $DATA/stsa.binary.train --valid $DATA/stsa.binary.dev --test $DATA/stsa.binary.test -o "$OUT/sst2"
 
 echo; echo "== 2. Predict (label 1 = positive, 0 = negative)"

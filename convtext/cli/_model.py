@@ -67,8 +67,12 @@ def train(
     encoding: EncodingOption = "auto",
     tokenizer: Annotated[str | None, typer.Option(help=f"One of: {', '.join(TOKENIZER_KINDS)} (default word).")] = None,
     embeddings: Annotated[
-        str | None, typer.Option(help="Start from pretrained vectors: 'minilm' (all-MiniLM-L6-v2, its WordPiece).")
-    ] = None,
+        str,
+        typer.Option(
+            help="auto: all-MiniLM-L6-v2's vectors (and its WordPiece) when they cover the data's words, "
+            "else random; minilm; random."
+        ),
+    ] = "auto",
     vocab_size: Annotated[int | None, typer.Option(help="BPE: target size (8000); word/char: cap.")] = None,
     min_freq: Annotated[int, typer.Option(help="Keep tokens seen at least this often.")] = 1,
     max_length: Annotated[int, typer.Option(help="Tokens kept per text.")] = 400,
@@ -103,13 +107,17 @@ def train(
     }
     summary["seconds"] = classifier.training_["seconds"]
     summary["best_epoch"] = classifier.training_["best_epoch"]
+    summary["embeddings"] = classifier.embeddings_
     summary["output"] = str(folder)
     if as_json:
         print_json(summary)
         return
     for split, report in classifier.metrics_.items():
         _print_report(split, report)
-    console.print(f"trained in {summary['seconds']:.1f}s (kept epoch {summary['best_epoch']}) → {folder}")
+    console.print(
+        f"trained in {summary['seconds']:.1f}s (kept epoch {summary['best_epoch']}, "
+        f"embeddings {classifier.embeddings_}, tokenizer {classifier.tokenizer_.kind}) → {folder}"
+    )
 
 
 def _read_inputs(texts: list[str] | None, input_file: Path | None) -> list[str]:

@@ -4,9 +4,20 @@ from ._minilm import (
     MINILM_DIM,
     MINILM_SCALE,
     init_embedding,
+    minilm_available,
+    minilm_coverage,
     minilm_folder,
     minilm_token_vectors,
     minilm_tokenizer,
 )
 
-__all__ = ["MINILM_DIM", "MINILM_SCALE", "init_embedding", "minilm_folder", "minilm_token_vectors", "minilm_tokenizer"]
+__all__ = [
+    "MINILM_DIM",
+    "MINILM_SCALE",
+    "init_embedding",
+    "minilm_available",
+    "minilm_coverage",
+    "minilm_folder",
+    "minilm_token_vectors",
+    "minilm_tokenizer",
+]
