@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -48,9 +47,3 @@ class BpeTokenizer(TextTokenizer):
         )
         backend.train_from_iterator(texts, trainer, length=len(texts))
         return cls(backend)
-
-    @property
-    def merges(self) -> list[tuple[str, str]]:
-        """The learned merges, in the order they were learned."""
-        merges = json.loads(self.to_str())["model"]["merges"]
-        return [tuple(merge.split(" ", 1)) if isinstance(merge, str) else tuple(merge) for merge in merges]

@@ -65,9 +65,6 @@ class Vocabulary:
         """Tokens to ids; unknown tokens map to ``<unk>``."""
         return [self.word2id.get(token, self.unk_id) for token in tokens]
 
-    def tokens_of(self, ids: Iterable[int]) -> list[str]:
-        return [self.id2word[int(i)] for i in ids]
-
     def one_hot(self, ids: Sequence[int]):
         """The sparse view of ``ids``: a ``(len(ids), len(self))`` float tensor with a single 1 per row.
 
