@@ -65,7 +65,9 @@ def test_settings_that_do_not_fit_minilm(toy):
     texts, labels = toy
     with pytest.raises(ConvtextError, match="leave tokenizer and embed_dim unset"):
         TextClassifier(embeddings="minilm", embed_dim=128).fit(texts, labels)
-    with pytest.raises(ConvtextError, match="unknown embeddings 'glove'"):
+    with pytest.raises(
+        ConvtextError, match="'glove' is neither 'auto', 'minilm', 'random' nor an existing vectors file"
+    ):
         TextClassifier(embeddings="glove").fit(texts, labels)
 
 

@@ -30,6 +30,7 @@ def model_card(config: dict) -> str:
         f"- Embeddings: {meta.get('embeddings', 'random')}; tokenizer: {meta['tokenizer']['kind']}, "
         f"{meta['tokenizer']['vocab_size']:,} tokens; "
         f"texts cut to {meta['max_length']} tokens",
+        *_vectors_line(meta.get("vectors")),
         f"- Model: {', '.join(f'{k}={v}' for k, v in config.items() if k not in ('architecture', 'convtext'))}",
     ]
     if training:
@@ -56,3 +57,13 @@ def model_card(config: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _vectors_line(vectors: dict | None) -> list[str]:
+    if not vectors:
+        return []
+    return [
+        f"- Word vectors: {vectors['source']} ({vectors['format']}, {vectors['file_dim']}-d), found "
+        f"{vectors['found']:,} of {vectors['total']:,} words ({100 * vectors['coverage']:.1f}%, "
+        f"{vectors['lowercased']:,} lower-cased)"
+    ]

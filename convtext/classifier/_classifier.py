@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,7 +12,8 @@ import torch
 
 from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, LabelSet, stratified_holdout
-from ..models import TextModel, create_model
+from ..embed import VectorTable, load_vectors
+from ..models import EMBEDDING_MODES, TextModel, create_model
 from ..tokenize import TextTokenizer, train_tokenizer
 from ..train import (
     TrainConfig,
@@ -59,7 +60,10 @@ class TextClassifier:
         self,
         architecture: str = "textcnn",
         tokenizer: str | None = None,  # word (default), char or bpe; MiniLM embeddings bring their own
-        embeddings: str = "auto",  # "random" (Kim's U[-0.25, 0.25]), "minilm" (all-MiniLM-L6-v2), or "auto"
+        embeddings: str | Path = "auto",  # "random", "minilm" (all-MiniLM-L6-v2), a vectors file, or "auto"
+        embedding_mode: str
+        | None = None,  # Kim: rand / static / non-static / multichannel; None: non-static if pretrained
+        unknown_init: str = "uniform",  # vectors file: words it lacks start from U[-0.25, 0.25] or "match" its mean/std
         vocab_size: int | None = None,  # BPE: target size (default 8000); word/char: cap (default none)
         min_freq: int = 1,
         lowercase: bool | None = None,  # None: the tokenizer kind's default
@@ -80,6 +84,7 @@ class TextClassifier:
         **model_options,
     ):
         self.architecture, self.tokenizer, self.embeddings = architecture, tokenizer, embeddings
+        self.embedding_mode, self.unknown_init = embedding_mode, unknown_init
         self.vocab_size, self.min_freq, self.lowercase, self.max_length = vocab_size, min_freq, lowercase, max_length
         self.embed_dim, self.kernel_sizes, self.num_filters, self.dropout = (
             embed_dim,
@@ -109,16 +114,22 @@ class TextClassifier:
         return train_tokenizer(kind, texts, **options)
 
     def _choose_embeddings(self, texts: list[str]) -> str:
-        """Resolve ``embeddings="auto"``: MiniLM's vectors when they cover the language of the data.
+        """Resolve ``embeddings``: "random", "minilm", or the path of a vectors file.
 
-        MiniLM knows English; on text whose words it knows as whole pieces (coverage >= 0.8: English
-        scores about 0.92-0.96, German 0.45, Russian 0.09) its vectors add 1-3 points; elsewhere, or
-        when a tokenizer or embedding size is chosen explicitly, embeddings start random.
+        ``"auto"`` takes MiniLM's vectors when they cover the language of the data: MiniLM knows
+        English; on text whose words it knows as whole pieces (coverage >= 0.8: English scores about
+        0.92-0.96, German 0.45, Russian 0.09) its vectors add 1-3 points; elsewhere, or when a
+        tokenizer or embedding size is chosen explicitly, embeddings start random.
         """
-        if self.embeddings not in ("auto", "minilm", "random"):
-            raise ConvtextError(f"unknown embeddings {self.embeddings!r} — use 'auto', 'minilm' or 'random'")
-        if self.embeddings != "auto":
-            return self.embeddings
+        choice = str(self.embeddings)
+        if choice not in ("auto", "minilm", "random"):
+            if not Path(choice).is_file():
+                raise ConvtextError(
+                    f"embeddings {choice!r} is neither 'auto', 'minilm', 'random' nor an existing vectors file"
+                )
+            return choice
+        if choice != "auto":
+            return choice
         if self.tokenizer is not None or self.embed_dim is not None:
             return "random"
         if not minilm_available():
@@ -128,6 +139,41 @@ class TextClassifier:
         choice = "minilm" if coverage >= AUTO_MINILM_COVERAGE else "random"
         log.info("embeddings=auto: MiniLM knows %.0f%% of the training words whole → %s", 100 * coverage, choice)
         return choice
+
+    def _choose_mode(self, source: str) -> str:
+        """Kim's mode: ``rand`` ignores pretrained vectors (same tokenizer, random start); the others need them."""
+        mode = self.embedding_mode or ("rand" if source == "random" else "non-static")
+        if mode not in EMBEDDING_MODES:
+            raise ConvtextError(f"unknown embedding mode {mode!r} — use one of {', '.join(EMBEDDING_MODES)}")
+        if source == "random" and mode != "rand":
+            raise ConvtextError(
+                f"embedding mode {mode!r} needs pretrained vectors — give embeddings='minilm' or a vectors file"
+            )
+        return mode
+
+    def _prepare_embeddings(self, texts: list[str]) -> tuple[int, Callable[[TextModel], None] | None]:
+        """Set ``tokenizer_`` for the chosen embeddings; returns the embedding size and how to fill the table."""
+        source = self.embeddings_
+        if source == "minilm":
+            if self.tokenizer not in (None, "wordpiece") or self.embed_dim not in (None, MINILM_DIM):
+                raise ConvtextError(
+                    f"MiniLM embeddings come with MiniLM's WordPiece tokenizer and {MINILM_DIM}-d vectors — "
+                    "leave tokenizer and embed_dim unset"
+                )
+            self.tokenizer_, source_rows = minilm_tokenizer(texts, self.min_freq)
+            return MINILM_DIM, lambda model: init_embedding(model, source_rows)
+        if source == "random":
+            self.tokenizer_ = self._build_tokenizer(texts)
+            return self.embed_dim or 128, None
+        if self.tokenizer not in (None, "word"):
+            raise ConvtextError(f"a word-vectors file needs the word tokenizer, not {self.tokenizer!r}")
+        self.tokenizer_ = self._build_tokenizer(texts)
+        dim = self.embed_dim if isinstance(self.embed_dim, int) else None
+        table = load_vectors(source, self.tokenizer_.vocab.id2word, dim, self.unknown_init, seed=self.seed)
+        self.vectors_: VectorTable = table
+        return int(table.weight.shape[1]), lambda model: model.set_embedding_rows(
+            range(len(table.weight)), table.weight
+        )
 
     def _encode(self, texts: list[str]) -> list[list[int]]:
         return [ids[: self.max_length] for ids in self.tokenizer_.encode_batch(texts)]
@@ -160,27 +206,19 @@ class TextClassifier:
         unknown = sorted(set(valid.labels) - set(self.label_set_))
         if unknown:
             raise DataError(f"validation labels {unknown[:10]} do not occur in the training data")
+        self.__dict__.pop("vectors_", None)
         self.embeddings_ = self._choose_embeddings(train.texts)
-        embed_dim, source_rows = self.embed_dim or 128, None
-        if self.embeddings_ == "minilm":
-            if self.tokenizer not in (None, "wordpiece") or self.embed_dim not in (None, MINILM_DIM):
-                raise ConvtextError(
-                    f"MiniLM embeddings come with MiniLM's WordPiece tokenizer and {MINILM_DIM}-d vectors — "
-                    "leave tokenizer and embed_dim unset"
-                )
-            self.tokenizer_, source_rows = minilm_tokenizer(train.texts, self.min_freq)
-            embed_dim = MINILM_DIM
-        else:
-            self.tokenizer_ = self._build_tokenizer(train.texts)
+        self.embedding_mode_ = self._choose_mode(self.embeddings_)
+        embed_dim, fill_embedding = self._prepare_embeddings(train.texts)
         self.model_: TextModel = create_model(
             self.architecture,
             vocab_size=self.tokenizer_.vocab_size,
             num_classes=len(self.label_set_),
             **{"embed_dim": embed_dim, "kernel_sizes": tuple(self.kernel_sizes), "num_filters": self.num_filters},
-            **{"dropout": self.dropout, **self.model_options},
+            **{"dropout": self.dropout, "embedding_mode": self.embedding_mode_, **self.model_options},
         )
-        if source_rows is not None:
-            init_embedding(self.model_.embedding, source_rows)
+        if fill_embedding is not None and self.embedding_mode_ != "rand":
+            fill_embedding(self.model_)
         train_y, valid_y = self.label_set_.encode(train.labels), self.label_set_.encode(valid.labels)
         result = fit(
             self.model_,
@@ -270,7 +308,9 @@ class TextClassifier:
     # -- persistence -----------------------------------------------------------------------
     def _config(self) -> dict:
         meta = {"labels": self.classes_, "max_length": self.max_length, "metrics": getattr(self, "metrics_", {})}
-        meta["embeddings"] = getattr(self, "embeddings_", self.embeddings)
+        meta["embeddings"] = str(getattr(self, "embeddings_", self.embeddings))
+        if hasattr(self, "vectors_"):
+            meta["vectors"] = self.vectors_.summary()
         meta["training"] = getattr(self, "training_", {})
         return config_for(self.model_, self.tokenizer_, meta)
 
@@ -306,10 +346,11 @@ class TextClassifier:
         """Load a saved model folder (no pickle); a missing or corrupted file is a clear error."""
         model, tokenizer, config = read_model(folder)
         meta = config["convtext"]
-        hyperparameters = {k: config[k] for k in ("embed_dim", "kernel_sizes", "num_filters", "dropout") if k in config}
+        names = ("embed_dim", "kernel_sizes", "num_filters", "dropout", "embedding_mode")
+        hyperparameters = {k: config[k] for k in names if k in config}
         embeddings = meta.get("embeddings", "random")
         clf = cls(config["architecture"], tokenizer.kind, embeddings, max_length=meta["max_length"], **hyperparameters)
-        clf.embeddings_ = embeddings
+        clf.embeddings_, clf.embedding_mode_ = embeddings, model.embedding_mode
         clf.model_, clf.tokenizer_ = model, tokenizer
         clf.label_set_ = LabelSet(meta["labels"])
         clf.metrics_, clf.training_ = meta.get("metrics", {}), meta.get("training", {})

@@ -11,8 +11,10 @@ import typer
 from .._errors import ConvtextError
 from .._version import __version__
 from ._data import app as data_app
+from ._items import app as items_app
 from ._model import evaluate, explain, predict, train
 from ._tokenizers import bpe_app, tokenizer_app
+from ._vectors import app as embeddings_app
 
 __all__ = ["app", "main"]
 
@@ -27,6 +29,8 @@ for command in (train, predict, evaluate, explain):
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(bpe_app, name="bpe")
+app.add_typer(embeddings_app, name="embeddings")
+app.add_typer(items_app, name="items")
 
 
 def _version(value: bool) -> None:

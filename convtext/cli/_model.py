@@ -70,9 +70,17 @@ def train(
         str,
         typer.Option(
             help="auto: all-MiniLM-L6-v2's vectors (and its WordPiece) when they cover the data's words, "
-            "else random; minilm; random."
+            "else random; minilm; random; or a word-vectors file (word2vec .bin/.txt, GloVe, fastText .vec, .gz)."
         ),
     ] = "auto",
+    embedding_mode: Annotated[
+        str | None,
+        typer.Option(help="Kim's rand, static, non-static (default with pretrained vectors) or multichannel."),
+    ] = None,
+    unknown_init: Annotated[
+        str,
+        typer.Option(help="Vectors file: words it lacks start from 'uniform' U[-0.25,0.25] or 'match' its mean/std."),
+    ] = "uniform",
     vocab_size: Annotated[int | None, typer.Option(help="BPE: target size (8000); word/char: cap.")] = None,
     min_freq: Annotated[int, typer.Option(help="Keep tokens seen at least this often.")] = 1,
     max_length: Annotated[int, typer.Option(help="Tokens kept per text.")] = 400,
@@ -94,7 +102,8 @@ def train(
     reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
     splits = load_splits(data, valid=valid, test=test, seed=seed, **reader)
     classifier = TextClassifier(
-        tokenizer=tokenizer, embeddings=embeddings, vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
+        tokenizer=tokenizer, embeddings=embeddings, embedding_mode=embedding_mode, unknown_init=unknown_init,
+        vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
         embed_dim=_embed_dim(embed_dim), kernel_sizes=_int_list(kernel_sizes), num_filters=filters,
         dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
         class_weights=class_weights, seed=seed, threads=threads, progress=progress and not as_json,
@@ -108,15 +117,25 @@ def train(
     summary["seconds"] = classifier.training_["seconds"]
     summary["best_epoch"] = classifier.training_["best_epoch"]
     summary["embeddings"] = classifier.embeddings_
+    summary["embedding_mode"] = classifier.embedding_mode_
+    if hasattr(classifier, "vectors_"):
+        summary["vectors"] = classifier.vectors_.summary()
     summary["output"] = str(folder)
     if as_json:
         print_json(summary)
         return
+    if "vectors" in summary:
+        v = summary["vectors"]
+        console.print(
+            f"word vectors {escape(v['source'])}: found {v['found']:,} of {v['total']:,} words, "
+            f"{100 * v['coverage']:.1f}% ({v['lowercased']:,} lower-cased)"
+        )
     for split, report in classifier.metrics_.items():
         _print_report(split, report)
     console.print(
         f"trained in {summary['seconds']:.1f}s (kept epoch {summary['best_epoch']}, "
-        f"embeddings {classifier.embeddings_}, tokenizer {classifier.tokenizer_.kind}) → {folder}"
+        f"embeddings {classifier.embeddings_} ({classifier.embedding_mode_}), tokenizer {classifier.tokenizer_.kind})"
+        f" → {folder}"
     )
 
 

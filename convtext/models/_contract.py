@@ -2,16 +2,27 @@
 
 Mask convention: ``mask`` is ``(B, T)`` bool, ``True`` = real token; when omitted it is
 ``ids != pad_id``.
+
+Kim's four embedding modes, shared by every model: ``rand`` (random start, trained), ``static``
+(pretrained, frozen), ``non-static`` (pretrained, trained) and ``multichannel`` (a frozen and a
+trained copy, both fed to the same filters). Kim applies each filter to both channels and adds
+the results; the first layer is linear, so that equals one layer over the channels' sum — here
+their mean, which keeps the input on the scale of the other modes.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
 
-__all__ = ["TextModel"]
+from .._errors import ConvtextError
+
+__all__ = ["EMBEDDING_MODES", "TextModel"]
+
+EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +32,12 @@ class TextModel(nn.Module):
 
     architecture: str = ""
     pad_id: int = 0
+    vocab_size: int
+    embed_dim: int
     num_features: int
+    embedding: nn.Embedding
+    static_embedding: nn.Embedding | None
+    embedding_mode: str
     head: nn.Linear
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -50,6 +66,44 @@ class TextModel(nn.Module):
         if num_classes != self.num_classes:
             log.info("head dropped: %d → %d classes", self.num_classes, num_classes)
         self.head = nn.Linear(self.num_features, num_classes)
+
+    def _build_embeddings(self, embedding_mode: str) -> None:
+        """``self.embedding`` (and the frozen ``self.static_embedding`` in multichannel mode), Kim's init."""
+        if embedding_mode not in EMBEDDING_MODES:
+            raise ConvtextError(f"unknown embedding mode {embedding_mode!r} — use one of {', '.join(EMBEDDING_MODES)}")
+        self.embedding_mode = embedding_mode
+        self.embedding = nn.Embedding(self.vocab_size, self.embed_dim, padding_idx=self.pad_id)
+        self.static_embedding = None
+        if embedding_mode == "multichannel":
+            self.static_embedding = nn.Embedding(self.vocab_size, self.embed_dim, padding_idx=self.pad_id)
+            self.static_embedding.weight.requires_grad_(False)
+        elif embedding_mode == "static":
+            self.embedding.weight.requires_grad_(False)
+        with torch.no_grad():  # Kim (2014): unknown words from U[-0.25, 0.25]; the padding row is zero
+            nn.init.uniform_(self.embedding.weight, -0.25, 0.25)
+            self.embedding.weight[self.pad_id].zero_()
+            if self.static_embedding is not None:
+                self.static_embedding.weight.copy_(self.embedding.weight)
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        """``(B, T)`` -> ``(B, T, E)`` token vectors (multichannel: the mean of the trained and frozen copies)."""
+        if self.static_embedding is None:
+            return self.embedding(ids)
+        return 0.5 * (self.embedding(ids) + self.static_embedding(ids))
+
+    def embedding_tables(self) -> list[nn.Embedding]:
+        """Every token-embedding table, each ``(vocab_size, embed_dim)``: the trained one first."""
+        return [self.embedding] + ([self.static_embedding] if self.static_embedding is not None else [])
+
+    def set_embedding_rows(self, ids: Sequence[int] | torch.Tensor, vectors: torch.Tensor) -> None:
+        """Start rows ``ids`` of every embedding table from ``vectors`` ``(len(ids), embed_dim)`` (pretrained)."""
+        ids = torch.as_tensor(ids, dtype=torch.long)
+        if tuple(vectors.shape) != (len(ids), self.embed_dim):
+            raise ConvtextError(f"{tuple(vectors.shape)} vectors for {len(ids)} rows of a {self.embed_dim}-d embedding")
+        with torch.no_grad():
+            for table in self.embedding_tables():
+                table.weight[ids] = vectors.to(table.weight.dtype)
+                table.weight[self.pad_id].zero_()
 
     def group_matcher(self) -> dict[str, list[str]]:
         """Layer groups, bottom to top, as parameter-name prefixes (for freezing and learning rates)."""

@@ -6,6 +6,8 @@ filter's activations over the text are reduced to their maximum over valid windo
 wins), the maxima of all kernel sizes are concatenated into the sentence vector, dropout, head.
 Because each feature is the value of one winning n-gram and the head is linear, every class score
 splits exactly into n-gram contributions (see ``ngram_features``).
+
+Kim's four embedding modes (``embedding_mode``) come from ``TextModel``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         dropout: float = 0.5,  # on the pooled sentence vector (Kim)
         embed_dropout: float = 0.0,  # drops whole token vectors in training: a word-level regulariser
         activation: str = "relu",
+        embedding_mode: str = "rand",  # Kim's rand / static / non-static / multichannel
         pad_id: int = 0,
     ):
         super().__init__()
@@ -55,19 +58,12 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         self.kernel_sizes, self.num_filters = [int(k) for k in kernel_sizes], int(num_filters)
         self.activation_name, self.dropout_rate = activation, float(dropout)
         self.embed_dropout_rate = float(embed_dropout)
-        self.embedding = nn.Embedding(self.vocab_size, self.embed_dim, padding_idx=pad_id)
+        self._build_embeddings(embedding_mode)
         self.convs = nn.ModuleList(nn.Conv1d(self.embed_dim, self.num_filters, k) for k in self.kernel_sizes)
         self.activation = ACTIVATIONS[activation]()
         self.dropout = nn.Dropout(self.dropout_rate)
         self.num_features = self.num_filters * len(self.kernel_sizes)
         self.head = nn.Linear(self.num_features, int(num_classes))
-        self._init_embedding()
-
-    def _init_embedding(self) -> None:
-        """Kim (2014): vectors of unknown words from U[-0.25, 0.25]; the padding row is zero."""
-        with torch.no_grad():
-            nn.init.uniform_(self.embedding.weight, -0.25, 0.25)
-            self.embedding.weight[self.pad_id].zero_()
 
     def ngram_features(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Sentence vectors and, per feature, the start of the n-gram that won its max.
@@ -79,7 +75,7 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         keep = mask
         if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
             keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
-        embedded = self.embedding(ids) * keep.unsqueeze(-1)  # (B, T, E); padding is exactly zero
+        embedded = self.embed(ids) * keep.unsqueeze(-1)  # (B, T, E); padding is exactly zero
         embedded = embedded.transpose(1, 2)  # (B, E, T): Conv1d wants channels first
         values, positions = [], []
         for k, conv in zip(self.kernel_sizes, self.convs):
@@ -97,7 +93,7 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         return [k for k in self.kernel_sizes for _ in range(self.num_filters)]
 
     def group_matcher(self) -> dict[str, list[str]]:
-        return {"embedding": ["embedding."], "encoder": ["convs."], "head": ["head."]}
+        return {"embedding": ["embedding.", "static_embedding."], "encoder": ["convs."], "head": ["head."]}
 
     def config(self) -> dict:
         return {
@@ -109,6 +105,7 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
             "dropout": self.dropout_rate,
             "embed_dropout": self.embed_dropout_rate,
             "activation": self.activation_name,
+            "embedding_mode": self.embedding_mode,
             "pad_id": self.pad_id,
         }
 

@@ -70,13 +70,12 @@ def minilm_tokenizer(texts: list[str], min_freq: int = 1) -> tuple[WordPieceToke
     return WordPieceTokenizer.from_zoo(minilm_folder() / "tokenizer.json", texts, min_freq)
 
 
-def init_embedding(embedding: torch.nn.Embedding, source_rows: dict[int, int]) -> None:
-    """Copy MiniLM's (scaled) vectors into ``embedding`` at the given ids; ``<pad>`` stays zero."""
-    if embedding.embedding_dim != MINILM_DIM:
-        raise ConvtextError(f"MiniLM vectors are {MINILM_DIM}-d, the embedding is {embedding.embedding_dim}-d")
+def init_embedding(model: torch.nn.Module, source_rows: dict[int, int]) -> None:
+    """Start ``model``'s embedding rows from MiniLM's (scaled) vectors at the given ids; ``<pad>`` stays zero."""
+    if model.embed_dim != MINILM_DIM:
+        raise ConvtextError(f"MiniLM vectors are {MINILM_DIM}-d, the embedding is {model.embed_dim}-d")
     ids = list(source_rows)
-    with torch.no_grad():
-        embedding.weight[ids] = minilm_token_vectors([source_rows[i] for i in ids])
+    model.set_embedding_rows(ids, minilm_token_vectors([source_rows[i] for i in ids]))
 
 
 def minilm_coverage(texts: list[str], sample: int = 2000) -> float:

@@ -1,0 +1,84 @@
+"""``convtext embeddings``: neighbours, projector export and the word map of a trained model."""
+
+import json
+
+import numpy as np
+import pytest
+
+from convtext.cli import main
+from convtext.embed import WordVectors
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as done:
+        main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return done.value.code or 0, out, err
+
+
+@pytest.fixture(scope="module")
+def saved(trained, tmp_path_factory):
+    return trained.save(tmp_path_factory.mktemp("emb") / "toy")
+
+
+def test_neighbours_rank_by_cosine(saved, trained, capsys):
+    code, out, _ = run(capsys, "embeddings", "neighbours", saved, "good", "-k", "4", "--json")
+    found = json.loads(out)["neighbours"]
+    assert code == 0 and len(found) == 4 and "good" not in [n["name"] for n in found]
+    weight = trained.model_.embedding.weight.detach().numpy()
+    vocab = trained.tokenizer_.vocab
+    good = weight[vocab.word2id["good"]]
+    expected = [
+        float(
+            weight[vocab.word2id[n["name"]]]
+            @ good
+            / np.linalg.norm(weight[vocab.word2id[n["name"]]])
+            / np.linalg.norm(good)
+        )
+        for n in found
+    ]
+    assert [n["cosine"] for n in found] == pytest.approx(expected, abs=1e-4)
+    assert expected == sorted(expected, reverse=True)
+
+
+def test_unknown_word_is_a_clear_error(saved, capsys):
+    code, _, err = run(capsys, "embeddings", "neighbours", saved, "zzzz")
+    assert code == 2 and "'zzzz' is not in the model's vocabulary" in err
+
+
+def test_a_word_of_several_pieces_is_their_mean(trained):
+    vectors = WordVectors.from_classifier(trained)
+    vector, rows = vectors.lookup("good фильм")
+    assert len(rows) == 2 and np.allclose(vector, vectors.matrix[rows].mean(axis=0))
+
+
+def test_projector_export(saved, trained, capsys, tmp_path):
+    code, _, _ = run(capsys, "embeddings", "export", saved, "-o", tmp_path / "proj")
+    vectors = np.loadtxt(tmp_path / "proj" / "vectors.tsv", delimiter="\t")
+    names = (tmp_path / "proj" / "metadata.tsv").read_text(encoding="utf-8").splitlines()
+    assert code == 0 and len(vectors) == len(names) == trained.tokenizer_.vocab_size - 2  # no <pad>, <unk>
+    assert "отлично" in names and "👍" in names
+    assert np.allclose(
+        vectors[names.index("good")],
+        trained.model_.embedding.weight[trained.tokenizer_.encode("good")[0]].detach(),
+        atol=1e-5,
+    )
+
+
+def test_word_map(saved, capsys, tmp_path):
+    png = tmp_path / "map.png"
+    code, out, _ = run(
+        capsys,
+        "embeddings",
+        "plot",
+        saved,
+        "--words",
+        "praise=good,great,отлично",
+        "--words",
+        "bad,awful,ужасно",
+        "-o",
+        png,
+    )
+    assert code == 0 and png.stat().st_size > 10_000 and "map of 6 words" in out
+    code, _, err = run(capsys, "embeddings", "plot", saved, "--words", "good,bad", "-o", png)
+    assert code == 2 and "at least 3 names" in err
