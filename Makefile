@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 DATA ?= ../shared/data
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install bench maps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# the word and movie maps in docs/images (bundled data, about a minute)
+maps: $(STAMP)
+	bash scripts/maps.sh
+
 $(VENV)/.bench-installed: $(STAMP) requirements-bench.txt
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	touch $@
@@ -33,4 +37,4 @@ bench: $(VENV)/.bench-installed
 	cd benchmarks && ../$(BIN)/python classifier.py --data $(abspath $(DATA))
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info demo-output
+	rm -rf $(VENV) .pytest_cache build *.egg-info demo-output maps-output

@@ -12,7 +12,7 @@ import torch
 
 from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, LabelSet, stratified_holdout
-from ..embed import VectorTable, load_vectors
+from ..embed import VectorTable, detect_vector_format, load_vectors
 from ..models import EMBEDDING_MODES, TextModel, create_model
 from ..tokenize import TextTokenizer, train_tokenizer
 from ..train import (
@@ -169,6 +169,8 @@ class TextClassifier:
             raise ConvtextError(f"a word-vectors file needs the word tokenizer, not {self.tokenizer!r}")
         self.tokenizer_ = self._build_tokenizer(texts)
         dim = self.embed_dim if isinstance(self.embed_dim, int) else None
+        if self.embedding_mode_ == "rand":  # Kim's CNN-rand: the same words and size, no vectors read
+            return dim or detect_vector_format(source)[1], None
         table = load_vectors(source, self.tokenizer_.vocab.id2word, dim, self.unknown_init, seed=self.seed)
         self.vectors_: VectorTable = table
         return int(table.weight.shape[1]), lambda model: model.set_embedding_rows(
@@ -217,7 +219,7 @@ class TextClassifier:
             **{"embed_dim": embed_dim, "kernel_sizes": tuple(self.kernel_sizes), "num_filters": self.num_filters},
             **{"dropout": self.dropout, "embedding_mode": self.embedding_mode_, **self.model_options},
         )
-        if fill_embedding is not None and self.embedding_mode_ != "rand":
+        if fill_embedding is not None and self.embedding_mode_ != "rand":  # rand: MiniLM's tokenizer only
             fill_embedding(self.model_)
         train_y, valid_y = self.label_set_.encode(train.labels), self.label_set_.encode(valid.labels)
         result = fit(

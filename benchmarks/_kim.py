@@ -1,0 +1,154 @@
+"""The Kim (2014) suite: seven data sets, each with its protocol, run for any system the same way.
+
+MR, Subj, CR, MPQA: 10-fold cross-validation with seeded stratified folds (the dev set for early
+stopping is a seeded 10% of the nine training folds). SST-1, SST-2: train on train, select on dev,
+report test; TREC: its test file, dev a seeded 10% of train; each over several seeds. A system
+is a function ``(train, dev, seed) -> predict`` that sees only the data handed to it, so no test
+fold and no other data set reaches it (the leakage rule of ``../shared/data/README.md``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from convtext import LabeledTexts, kfold, read_labeled, stratified_holdout
+
+__all__ = ["KIM_PUBLISHED", "SETS", "SetResult", "run_suite", "suite_row"]
+
+Predict = Callable[[list[str]], list[str]]
+System = Callable[[LabeledTexts, LabeledTexts, int], Predict]
+
+
+@dataclass(frozen=True)
+class KimSet:
+    name: str
+    files: tuple[str, ...]  # one file: cross-validation; (train, dev or "", test): given splits
+
+
+SETS = [
+    KimSet("MR", ("rt-polarity.all",)),
+    KimSet("SST-1", ("stsa.fine.train", "stsa.fine.dev", "stsa.fine.test")),
+    KimSet("SST-2", ("stsa.binary.train", "stsa.binary.dev", "stsa.binary.test")),
+    KimSet("Subj", ("subj.all",)),
+    KimSet("TREC", ("TREC.train.all", "", "TREC.test.all")),
+    KimSet("CR", ("custrev.all",)),
+    KimSet("MPQA", ("mpqa.all",)),
+]
+SET_NAMES = [s.name for s in SETS]
+
+# Kim (2014), Table 2, in SET_NAMES order (word2vec vectors; SST trained with phrase labels too)
+KIM_PUBLISHED = {
+    "Kim 2014 CNN-rand (published)": [76.1, 45.0, 82.7, 89.6, 91.2, 79.8, 83.4],
+    "Kim 2014 CNN-static (published)": [81.0, 45.5, 86.8, 93.0, 92.8, 84.7, 89.6],
+    "Kim 2014 CNN-non-static (published)": [81.5, 48.0, 87.2, 93.4, 93.6, 84.3, 89.5],
+    "Kim 2014 CNN-multichannel (published)": [81.1, 47.4, 88.1, 93.2, 92.2, 85.0, 89.4],
+}
+
+
+@dataclass
+class SetResult:
+    accuracies: list[float] = field(default_factory=list)  # one per fold or seed
+    train_seconds: list[float] = field(default_factory=list)
+    texts_per_second: list[float] = field(default_factory=list)
+
+    def mean_std(self) -> tuple[float, float]:
+        return statistics.mean(self.accuracies), statistics.pstdev(self.accuracies)
+
+
+def _subsample(data: LabeledTexts, cap: int | None, seed: int) -> LabeledTexts:
+    if cap is None or len(data) <= cap:
+        return data
+    keep, _ = stratified_holdout(data.label_sets, 1 - cap / len(data), seed)
+    return data.subset(keep)
+
+
+def _runs(kim_set: KimSet, folder: Path, folds: int, seeds: int, cap: int | None):
+    """``(train, dev, test, seed)`` for each fold or seed of the set's protocol."""
+    if len(kim_set.files) == 1:
+        data = read_labeled(folder / kim_set.files[0])
+        for fold, (train_rows, test_rows) in enumerate(kfold(data.label_sets, 10, seed=0)):
+            if fold >= folds:
+                return
+            keep, held = stratified_holdout([data.label_sets[i] for i in train_rows], 0.1, fold)
+            train = data.subset([train_rows[i] for i in keep])
+            dev = data.subset([train_rows[i] for i in held])
+            yield _subsample(train, cap, fold), dev, data.subset(test_rows), fold
+        return
+    train_file, dev_file, test_file = kim_set.files
+    train_all, test = read_labeled(folder / train_file), read_labeled(folder / test_file)
+    for seed in range(seeds):
+        if dev_file:
+            train, dev = train_all, read_labeled(folder / dev_file)
+        else:
+            keep, held = stratified_holdout(train_all.label_sets, 0.1, seed)
+            train, dev = train_all.subset(keep), train_all.subset(held)
+        yield _subsample(train, cap, seed), dev, test, seed
+
+
+def _throughput(predict: Predict, texts: list[str], repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        predict(texts)
+        times.append(time.perf_counter() - started)
+    return len(texts) / statistics.median(times)
+
+
+def run_suite(
+    system: System, folder: Path, sets: Sequence[str] = SET_NAMES, folds: int = 10, seeds: int = 3,
+    cap: int | None = None, label: str = "",
+) -> dict[str, SetResult]:  # fmt: skip
+    """Accuracy per fold/seed, training seconds and predict texts/s of ``system`` on each chosen set."""
+    results = {}
+    for kim_set in (s for s in SETS if s.name in sets):
+        result = SetResult()
+        for train, dev, test, seed in _runs(kim_set, folder, folds, seeds, cap):
+            started = time.perf_counter()
+            predict = system(train, dev, seed)
+            result.train_seconds.append(time.perf_counter() - started)
+            predicted = predict(test.texts)
+            result.accuracies.append(float(np.mean(np.asarray(predicted) == np.asarray(test.labels))))
+            if len(result.texts_per_second) < 1:  # once per set: the test texts at once, tokenization included
+                result.texts_per_second.append(_throughput(predict, test.texts))
+            print(f"{label} {kim_set.name} run {seed}: {100 * result.accuracies[-1]:.1f}% "
+                  f"in {result.train_seconds[-1]:.1f}s", flush=True)  # fmt: skip
+        results[kim_set.name] = result
+    return results
+
+
+def suite_row(label: str, results: dict[str, SetResult], baseline: dict[str, SetResult] | None = None) -> list[str]:
+    """One table row: ``mean ± std`` per set (and the gain over ``baseline``), mean of sets, train s, texts/s."""
+    cells, means = [label], []
+    for name in SET_NAMES:
+        if name not in results:
+            cells.append("–")
+            continue
+        mean, std = results[name].mean_std()
+        means.append(mean)
+        cell = f"{100 * mean:.1f} ± {100 * std:.1f}"
+        if baseline and name in baseline:
+            cell += f" ({100 * (mean - baseline[name].mean_std()[0]):+.1f})"
+        cells.append(cell)
+    seconds = [s for r in results.values() for s in r.train_seconds]
+    speed = [s for r in results.values() for s in r.texts_per_second]
+    cells.append(f"{100 * statistics.mean(means):.1f}" if means else "–")
+    cells.append(f"{statistics.median(seconds):.1f}" if seconds else "–")
+    cells.append(f"{statistics.median(speed):,.0f}" if speed else "–")
+    return cells
+
+
+def published_rows(columns: int) -> list[list[str]]:
+    """Kim's published numbers as reference rows of a suite table."""
+    rows = []
+    for label, values in KIM_PUBLISHED.items():
+        rows.append([label, *(f"{v:.1f}" for v in values), f"{statistics.mean(values):.1f}"] + ["–"] * (columns - 9))
+    return rows
+
+
+SUITE_COLUMNS = ["system", *SET_NAMES, "mean", "train s (median)", "predict texts/s (median)"]
