@@ -44,8 +44,11 @@ def command_line() -> str:
     return "python " + " ".join(shlex.quote(arg) for arg in [str(script), *sys.argv[1:]])
 
 
-def write_results(name: str, columns: list[str], rows: list[list], notes: list[str], extra: dict | None = None) -> Path:
-    """``results/NAME.md`` (table, command, machine, notes) and ``results/NAME.json`` (the same, as data)."""
+def write_results(
+    name: str, columns: list[str], rows: list[list], notes: list[str], extra: dict | None = None,
+    sections: list[str] | None = None,
+) -> Path:  # fmt: skip
+    """``results/NAME.md`` (table, command, machine, notes, extra Markdown lines) and ``results/NAME.json``."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     env = environment()
     header = [
@@ -62,6 +65,7 @@ def write_results(name: str, columns: list[str], rows: list[list], notes: list[s
     ]
     lines = header + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     lines += [""] + [f"- {note}" for note in notes]
+    lines += [""] + sections if sections else []
     markdown = RESULTS / f"{name}.md"
     markdown.write_text("\n".join(lines) + "\n", encoding="utf-8")
     payload = {"command": command_line(), "environment": env, "columns": columns, "rows": rows, "notes": notes}

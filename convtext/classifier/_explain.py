@@ -48,11 +48,15 @@ class Explanation:
 
 
 def explain_text(
-    model, tokenizer: TextTokenizer, labels: list[str], text: str, max_length: int, top: int | None
-) -> Explanation:
+    model, tokenizer: TextTokenizer, labels: list[str], text: str, max_length: int, top: int | None,
+    multi_label: bool = False,
+) -> Explanation:  # fmt: skip
     """Explain the prediction for ``text``; ``top=None`` keeps every n-gram (CNN models only)."""
     if not hasattr(model, "ngram_features"):
-        raise ConvtextError(f"{model.architecture} has no n-gram explanation — explain works for CNN models")
+        raise ConvtextError(
+            f"{model.architecture} has no exact n-gram explanation (its layers mix positions) — "
+            "explain needs a textcnn model (--arch textcnn or textcnn_kim)"
+        )
     spans = tokenizer.tokens(text)[:max_length]
     ids = torch.tensor([[span.id for span in spans]], dtype=torch.long)  # (1, T)
     mask = torch.ones_like(ids, dtype=torch.bool)  # (1, T)
@@ -67,7 +71,7 @@ def explain_text(
     for j, (value, position) in enumerate(zip(features[0].tolist(), positions[0].tolist())):
         if value != 0.0 and spans:
             groups[(position, min(position + kernel_of[j], len(spans)))].append(j)
-    probabilities = torch.softmax(logits, dim=-1)
+    probabilities = torch.sigmoid(logits) if multi_label else torch.softmax(logits, dim=-1)
     explanation = Explanation(
         text=text,
         label=labels[int(logits.argmax())],

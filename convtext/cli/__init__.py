@@ -12,7 +12,7 @@ from .._errors import ConvtextError
 from .._version import __version__
 from ._data import app as data_app
 from ._items import app as items_app
-from ._model import evaluate, explain, predict, train
+from ._model import evaluate, explain, models, predict, train
 from ._tokenizers import bpe_app, tokenizer_app
 from ._vectors import app as embeddings_app
 
@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for command in (train, predict, evaluate, explain):
+for command in (train, predict, evaluate, explain, models):
     app.command()(command)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")

@@ -13,6 +13,7 @@ from rich.table import Table
 from .._errors import ConvtextError
 from ..classifier import TextClassifier, load
 from ..data import load_splits, read_labeled, read_texts
+from ..models import create_model, default_tokenizer, list_models, model_entrypoint
 from ..tokenize import TOKENIZER_KINDS
 from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
 
@@ -28,6 +29,15 @@ def _int_list(value: str) -> list[int]:
     if not sizes or min(sizes) < 1:
         raise ConvtextError(f"--kernel-sizes needs positive integers, e.g. 3,4,5 — got {value!r}")
     return sizes
+
+
+def _threshold(value: str) -> float | str:
+    if value == "tune":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise ConvtextError(f"--threshold takes a probability such as 0.5, or 'tune' — got {value!r}") from None
 
 
 def _embed_dim(value: str | None) -> int | str | None:
@@ -49,8 +59,9 @@ def _report_table(title: str, report: dict) -> Table:
 
 
 def _print_report(title: str, report: dict) -> None:
+    micro = f"  micro-F1 {report['micro_f1']:.4f}" if "micro_f1" in report else ""
     console.print(
-        f"[bold]{title}[/]: accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f}  n {report['n']:,}"
+        f"[bold]{title}[/]: accuracy {report['accuracy']:.4f}{micro}  macro-F1 {report['macro_f1']:.4f}  n {report['n']:,}"
     )
     if report.get("unknown_labels"):
         console.print(f"  labels the model never saw (counted as errors): {report['unknown_labels']}")
@@ -75,7 +86,9 @@ def train(
     ] = "auto",
     embedding_mode: Annotated[
         str | None,
-        typer.Option(help="Kim's rand, static, non-static (default with pretrained vectors) or multichannel."),
+        typer.Option(
+            help="Kim's rand, static (default for minilm), non-static (default for a vectors file) or multichannel."
+        ),
     ] = None,
     unknown_init: Annotated[
         str,
@@ -85,9 +98,12 @@ def train(
     min_freq: Annotated[int, typer.Option(help="Keep tokens seen at least this often.")] = 1,
     max_length: Annotated[int, typer.Option(help="Tokens kept per text.")] = 400,
     embed_dim: Annotated[str | None, typer.Option(help="Embedding size (128), or 'auto' (vocab_size ** 0.25).")] = None,
-    kernel_sizes: Annotated[str, typer.Option(help="n-gram sizes of the convolutions.")] = "1,2,3",
-    filters: Annotated[int, typer.Option(help="Filters per kernel size.")] = 100,
-    dropout: Annotated[float, typer.Option(help="Dropout on the sentence vector.")] = 0.5,
+    arch: Annotated[str, typer.Option("--arch", help="Architecture (see `convtext models`).")] = "textcnn",
+    kernel_sizes: Annotated[
+        str | None, typer.Option(help="n-gram sizes of the convolutions (textcnn default 1,2,3).")
+    ] = None,
+    filters: Annotated[int | None, typer.Option(help="Filters per kernel size (textcnn default 100).")] = None,
+    dropout: Annotated[float | None, typer.Option(help="Dropout on the sentence vector (textcnn 0.5).")] = None,
     epochs: Annotated[int, typer.Option(help="Most epochs (early stopping may end sooner).")] = 8,
     batch_size: Annotated[int, typer.Option(help="Texts per batch.")] = 50,
     lr: Annotated[float, typer.Option(help="AdamW peak learning rate (decays linearly to 0).")] = 2e-3,
@@ -96,23 +112,37 @@ def train(
     seed: Annotated[int, typer.Option(help="Seed for initialisation, batches and holdout.")] = 0,
     threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    multi_label: Annotated[
+        bool, typer.Option("--multi-label", help="Several labels per text (fastText __label__s or --label-sep).")
+    ] = False,
+    threshold: Annotated[
+        str, typer.Option(help="Multi-label: probability to predict a label, or 'tune' (per label, on validation).")
+    ] = "0.5",
+    label_sep: Annotated[
+        str | None, typer.Option(help="Split the label column into several labels at this string, e.g. '|'.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Train a classifier and save it (model, tokenizer, config, card, training curve, confusion matrix)."""
     reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
+    reader.update(label_sep=label_sep, multi_label=multi_label)
     splits = load_splits(data, valid=valid, test=test, seed=seed, **reader)
     classifier = TextClassifier(
         tokenizer=tokenizer, embeddings=embeddings, embedding_mode=embedding_mode, unknown_init=unknown_init,
         vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
-        embed_dim=_embed_dim(embed_dim), kernel_sizes=_int_list(kernel_sizes), num_filters=filters,
+        embed_dim=_embed_dim(embed_dim), kernel_sizes=_int_list(kernel_sizes) if kernel_sizes else None,
+        num_filters=filters, architecture=arch,
         dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
         class_weights=class_weights, seed=seed, threads=threads, progress=progress and not as_json,
+        multi_label=multi_label, threshold=_threshold(threshold),
     ).fit_data(splits.train, splits.valid)  # fmt: skip
     if splits.test is not None:
-        classifier.metrics_["test"] = classifier.evaluate(splits.test.texts, splits.test.labels)
+        gold = splits.test.label_sets if multi_label else splits.test.labels
+        classifier.metrics_["test"] = classifier.evaluate(splits.test.texts, gold)
     folder = classifier.save(output)
     summary = {
-        split: {k: report[k] for k in ("accuracy", "macro_f1", "n")} for split, report in classifier.metrics_.items()
+        split: {k: report[k] for k in ("accuracy", "micro_f1", "macro_f1", "n") if k in report}
+        for split, report in classifier.metrics_.items()
     }
     summary["seconds"] = classifier.training_["seconds"]
     summary["best_epoch"] = classifier.training_["best_epoch"]
@@ -165,6 +195,18 @@ def predict(
     """Predict labels for texts."""
     classifier = load(model)
     inputs = _read_inputs(texts, input_file)
+    if classifier.multi_label:
+        rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
+        results = [{"text": t, "labels": labels, "probabilities": r}
+                   for t, labels, r in zip(inputs, classifier.predict(inputs), rows)]  # fmt: skip
+        if as_json:
+            print_json(results)
+            return
+        for result in results:
+            scores = "  ".join(f"{escape(label)} {p:.3f}" for label, p in result["probabilities"].items())
+            shown = escape(", ".join(result["labels"]) or "(no label)")
+            console.print(f"[bold]{shown}[/]\t{escape(result['text'])}\t{scores}", highlight=False)
+        return
     if proba:
         rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
         results = [{"text": t, "label": max(r, key=r.get), "probabilities": r} for t, r in zip(inputs, rows)]
@@ -189,12 +231,14 @@ def evaluate(
     text_col: TextColOption = "text",
     label_col: LabelColOption = "label",
     encoding: EncodingOption = "auto",
+    label_sep: Annotated[str | None, typer.Option(help="Split the label column into several labels.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Score a model on labelled data: accuracy, macro-F1, per-class precision/recall, n."""
     classifier = load(model)
-    dataset = read_labeled(data, format=format, text_col=text_col, label_col=label_col, encoding=encoding)
-    report = classifier.evaluate(dataset.texts, dataset.labels)
+    dataset = read_labeled(data, format=format, text_col=text_col, label_col=label_col, encoding=encoding,
+                           label_sep=label_sep, multi_label=classifier.multi_label)  # fmt: skip
+    report = classifier.evaluate(dataset.texts, dataset.label_sets if classifier.multi_label else dataset.labels)
     report["skipped_rows"] = len(dataset.skipped)
     if as_json:
         print_json(report)
@@ -255,3 +299,32 @@ def _highlight(text: str, items) -> str:
         out.append(f"[bold green]{piece}[/]" if marked[i] else piece)
         i = j
     return "".join(out)
+
+
+def models(
+    pattern: Annotated[str, typer.Argument(help="Shell-style filter, e.g. 'inception*'.")] = "*",
+    vocab_size: Annotated[int, typer.Option(help="Vocabulary size the parameter counts assume.")] = 10_000,
+    classes: Annotated[int, typer.Option(help="Classes the parameter counts assume.")] = 2,
+    as_json: JsonOption = False,
+) -> None:
+    """List the registered architectures with their parameter counts and tokenizer."""
+    import torch
+
+    rows = []
+    for name in list_models(pattern):
+        with torch.device("meta"):  # shapes only: counting needs no memory
+            model = create_model(name, vocab_size=vocab_size, num_classes=classes)
+        total = sum(p.numel() for p in model.parameters())
+        embedding = sum(p.numel() for table in model.embedding_tables() for p in table.parameters())
+        doc = (model_entrypoint(name).__doc__ or "").strip().splitlines()[0]
+        rows.append({"name": name, "parameters": total, "without_embedding": total - embedding,
+                     "tokenizer": default_tokenizer(name), "description": doc})  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("name", "parameters", "without embedding", "tokenizer", "description",
+                  title=f"architectures (vocabulary {vocab_size:,}, {classes} classes)")  # fmt: skip
+    for row in rows:
+        table.add_row(row["name"], f"{row['parameters']:,}", f"{row['without_embedding']:,}", row["tokenizer"],
+                      escape(row["description"]))  # fmt: skip
+    console.print(table)

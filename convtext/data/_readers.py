@@ -44,18 +44,26 @@ def read_labeled(
     text_col: str = "text",
     label_col: str = "label",
     encoding: str = "auto",
+    label_sep: str | None = None,
+    multi_label: bool = False,
 ) -> LabeledTexts:
     """Read labelled texts from CSV, TSV, JSON Lines, fastText (``__label__x text``) or ``LABEL TEXT`` lines.
 
     ``format="auto"`` decides from the extension, then the content. Rows without text or without a
     label are skipped, counted in ``.skipped`` and logged; a file with no usable row is an error.
+    ``label_sep`` splits a label cell into several labels (multi-label CSV/TSV/JSONL: ``"sports|news"``).
+    With ``multi_label`` a row without a label is kept: a text none of the labels apply to.
     """
     path, fmt, used_encoding, rows, skipped = _load(path, format, text_col, label_col, encoding, corpus=False)
     texts, label_sets = [], []
     for line, text, labels in rows:
+        if label_sep:
+            labels = tuple(
+                dict.fromkeys(part.strip() for label in labels for part in label.split(label_sep) if part.strip())
+            )
         if not text:
             skipped.append(SkippedRow(line, "without text"))
-        elif not labels:
+        elif not labels and not multi_label:
             skipped.append(SkippedRow(line, "without a label"))
         else:
             texts.append(text)

@@ -1,16 +1,30 @@
 """Models by name: the registry, the model contract, and the architectures."""
 
 from ._contract import EMBEDDING_MODES, TextModel
-from ._registry import create_model, list_models, model_entrypoint, register_model
-from .text_cnn import TextCNN, textcnn
+from ._registry import create_model, default_tokenizer, list_models, model_entrypoint, register_model
+from .char_cnn import CharCNN, char_cnn
+from .inception import InceptionCNN, inception, inception_base, inception_small
+from .mean_embedding import MeanEmbedding, mean_bigram, mean_embedding
+from .text_cnn import TextCNN, textcnn, textcnn_kim
 
 __all__ = [
     "EMBEDDING_MODES",
+    "CharCNN",
+    "InceptionCNN",
+    "MeanEmbedding",
     "TextCNN",
     "TextModel",
+    "char_cnn",
     "create_model",
+    "default_tokenizer",
+    "inception",
+    "inception_base",
+    "inception_small",
     "list_models",
+    "mean_bigram",
+    "mean_embedding",
     "model_entrypoint",
     "register_model",
     "textcnn",
+    "textcnn_kim",
 ]

@@ -9,7 +9,7 @@ import torch.nn as nn
 
 from .._errors import ConvtextError
 
-__all__ = ["register_model", "create_model", "list_models", "model_entrypoint"]
+__all__ = ["register_model", "create_model", "default_tokenizer", "list_models", "model_entrypoint"]
 
 _ENTRYPOINTS: dict[str, Callable[..., nn.Module]] = {}
 
@@ -29,6 +29,11 @@ def model_entrypoint(name: str) -> Callable[..., nn.Module]:
     if name not in _ENTRYPOINTS:
         raise ConvtextError(f"unknown architecture {name!r} — choose one of: {', '.join(list_models())}")
     return _ENTRYPOINTS[name]
+
+
+def default_tokenizer(name: str) -> str:
+    """The tokenizer kind an architecture is built for (``word`` unless its entrypoint says otherwise)."""
+    return getattr(model_entrypoint(name), "default_tokenizer", "word")
 
 
 def create_model(name: str, vocab_size: int, num_classes: int, **overrides) -> nn.Module:

@@ -24,7 +24,7 @@ from ..tokenize import auto_embed_dim
 from ._contract import TextModel
 from ._registry import register_model
 
-__all__ = ["TextCNN", "textcnn"]
+__all__ = ["TextCNN", "textcnn", "textcnn_kim"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh}
 
@@ -112,5 +112,11 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
 
 @register_model
 def textcnn(vocab_size: int, num_classes: int, **overrides) -> TextCNN:
-    """Kim (2014) defaults: kernels 3, 4, 5 with 100 filters each, ReLU, dropout 0.5."""
-    return TextCNN(vocab_size=vocab_size, num_classes=num_classes, **overrides)
+    """convtext's default: kernels 1, 2, 3 with 100 filters each (measured: as good as 3, 4, 5 on sentences, faster)."""
+    return TextCNN(vocab_size=vocab_size, num_classes=num_classes, **{"kernel_sizes": (1, 2, 3), **overrides})
+
+
+@register_model
+def textcnn_kim(vocab_size: int, num_classes: int, **overrides) -> TextCNN:
+    """Kim (2014) exactly: kernels 3, 4, 5 with 100 filters each, ReLU, dropout 0.5."""
+    return TextCNN(vocab_size=vocab_size, num_classes=num_classes, **{"kernel_sizes": (3, 4, 5), **overrides})

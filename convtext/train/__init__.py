@@ -2,7 +2,7 @@
 
 from ._batching import bucketed_batches, pad_batch, sorted_batches
 from ._loop import EpochLog, TrainConfig, TrainResult, fit, predict_logits, set_threads
-from ._metrics import classification_report, confusion_matrix
+from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._plots import plot_confusion_matrix, plot_training_curve
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "TrainResult",
     "bucketed_batches",
     "classification_report",
+    "multilabel_report",
     "confusion_matrix",
     "fit",
     "pad_batch",

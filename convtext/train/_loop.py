@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from .._errors import ConvtextError
 from ._batching import bucketed_batches, pad_batch, sorted_batches
-from ._metrics import classification_report
+from ._metrics import classification_report, multilabel_report
 
 __all__ = ["TrainConfig", "EpochLog", "TrainResult", "fit", "predict_logits", "set_threads"]
 
@@ -53,9 +53,10 @@ class TrainConfig:
 class EpochLog:
     epoch: int
     train_loss: float
-    valid_accuracy: float
+    valid_accuracy: float  # multi-label: exact-match accuracy
     valid_macro_f1: float
     seconds: float
+    valid_micro_f1: float | None = None  # multi-label only: what picks the best epoch there
 
 
 @dataclass
@@ -109,14 +110,29 @@ def _progress(enabled: bool) -> Progress:
     )
 
 
+def _validate(model: nn.Module, ids: Sequence[Sequence[int]], targets, labels: Sequence[str]) -> tuple[dict, float]:
+    """The validation report and the score that picks the best epoch (accuracy, or micro-F1 at 0.5)."""
+    logits = predict_logits(model, ids)
+    if np.ndim(targets) == 2:  # multi-label: (N, C) 0/1
+        report = multilabel_report(targets, logits > 0.0, labels)  # logit 0 = probability 0.5
+        return report, report["micro_f1"]
+    report = classification_report(targets, logits.argmax(1), labels)
+    return report, report["accuracy"]
+
+
 def fit(
     model: nn.Module,
-    train: tuple[Sequence[Sequence[int]], Sequence[int]],
-    valid: tuple[Sequence[Sequence[int]], Sequence[int]],
+    train: tuple[Sequence[Sequence[int]], Sequence[int] | np.ndarray],
+    valid: tuple[Sequence[Sequence[int]], Sequence[int] | np.ndarray],
     labels: Sequence[str],
     config: TrainConfig | None = None,
 ) -> TrainResult:
-    """Train ``model`` on ``(id lists, label ids)``; keep the weights of the best validation accuracy."""
+    """Train ``model`` on ``(id lists, targets)``; keep the weights of the best validation score.
+
+    Targets are label ids (one class per text: softmax and cross-entropy, picked by accuracy) or an
+    ``(N, C)`` 0/1 array (multi-label: a sigmoid per class and binary cross-entropy, picked by
+    micro-F1).
+    """
     config = config or TrainConfig()
     set_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -125,8 +141,15 @@ def fit(
     valid_ids, valid_y = valid
     lengths = [len(ids) for ids in train_ids]
     min_length = max(getattr(model, "kernel_sizes", [1]))
-    weight = _class_weights(train_y, len(labels)) if config.class_weights else None
-    loss_function = nn.CrossEntropyLoss(weight=weight)
+    multi_label = np.ndim(train_y) == 2
+    if multi_label:
+        if config.class_weights:
+            raise ConvtextError("class_weights is for single-label data; multi-label training weighs no classes")
+        train_y = torch.as_tensor(np.asarray(train_y), dtype=torch.float32)  # (N, C)
+        loss_function = nn.BCEWithLogitsLoss()
+    else:
+        weight = _class_weights(train_y, len(labels)) if config.class_weights else None
+        loss_function = nn.CrossEntropyLoss(weight=weight)
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )
@@ -145,7 +168,9 @@ def fit(
             model.train()
             for batch in bucketed_batches(lengths, config.batch_size, rng):
                 ids, mask = pad_batch([train_ids[i] for i in batch], model.pad_id, min_length)  # (B, T)
-                target = torch.as_tensor([train_y[i] for i in batch])  # (B,)
+                target = (
+                    train_y[batch] if multi_label else torch.as_tensor([train_y[i] for i in batch])
+                )  # (B, C) | (B,)
                 loss = loss_function(model(ids, mask), target)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -156,23 +181,25 @@ def fit(
                     scheduler.step()
                 total_loss += loss.item() * len(batch)
                 progress.update(task, advance=1, description=f"epoch {epoch}/{config.epochs}")
-            report = classification_report(valid_y, predict_logits(model, valid_ids).argmax(1), labels)
+            report, score = _validate(model, valid_ids, valid_y, labels)
             entry = EpochLog(
                 epoch, total_loss / len(train_ids), report["accuracy"], report["macro_f1"],
-                time.perf_counter() - epoch_start,
+                time.perf_counter() - epoch_start, report.get("micro_f1"),
             )  # fmt: skip
             result.history.append(entry)
             status = f"loss {entry.train_loss:.4f}  valid acc {entry.valid_accuracy:.4f}  F1 {entry.valid_macro_f1:.4f}"
+            if multi_label:
+                status += f"  micro-F1 {entry.valid_micro_f1:.4f}"
             progress.update(task, status=status)
             log.info("epoch %d: %s", epoch, status)
-            if report["accuracy"] > best_score:
-                best_score, stale = report["accuracy"], 0
+            if score > best_score:
+                best_score, stale = score, 0
                 best_state = copy.deepcopy(model.state_dict())
                 result.best_epoch, result.best_valid = epoch, report
             else:
                 stale += 1
                 if stale >= config.patience:
-                    log.info("early stop after epoch %d: no better validation accuracy for %d epochs", epoch, stale)
+                    log.info("early stop after epoch %d: no better validation score for %d epochs", epoch, stale)
                     progress.update(task, completed=total_steps)
                     break
     model.load_state_dict(best_state)

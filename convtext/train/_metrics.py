@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["confusion_matrix", "classification_report"]
+__all__ = ["confusion_matrix", "classification_report", "multilabel_report"]
 
 
 def confusion_matrix(gold: Sequence[int], predicted: Sequence[int], num_classes: int) -> np.ndarray:
@@ -40,4 +40,32 @@ def classification_report(gold: Sequence[int], predicted: Sequence[int], labels:
             for label, p, r, f, s in zip(labels, precision, recall, f1, support)
         },
         "confusion": matrix.tolist(),
+    }
+
+
+def multilabel_report(gold: np.ndarray, predicted: np.ndarray, labels: Sequence[str]) -> dict:
+    """Multi-label scores from ``(N, C)`` 0/1 arrays: ``micro_f1``, ``macro_f1``, per-label P/R/F1.
+
+    ``accuracy`` is the exact-match (subset) accuracy: every label of a text right, none extra.
+    Macro-F1 averages over the labels that occur in ``gold`` or ``predicted``.
+    """
+    gold, predicted = np.asarray(gold, dtype=bool), np.asarray(predicted, dtype=bool)
+    true_positive = (gold & predicted).sum(axis=0).astype(float)  # (C,)
+    predicted_count, support = predicted.sum(axis=0), gold.sum(axis=0)
+    precision = np.divide(true_positive, predicted_count, out=np.zeros_like(true_positive), where=predicted_count > 0)
+    recall = np.divide(true_positive, support, out=np.zeros_like(true_positive), where=support > 0)
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(total), where=total > 0)
+    present = (support + predicted_count) > 0
+    tp, fp, fn = true_positive.sum(), (predicted & ~gold).sum(), (gold & ~predicted).sum()
+    micro = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    return {
+        "accuracy": float((gold == predicted).all(axis=1).mean()) if len(gold) else 0.0,
+        "micro_f1": float(micro),
+        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+        "n": int(len(gold)),
+        "per_class": {
+            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        },
     }

@@ -1,0 +1,86 @@
+"""The averaging baseline: a sentence is the mean of its token vectors (and, fastText-style, of hashed bigrams).
+
+No convolution, no order beyond the optional bigrams: the "we averaged before" reference a CNN
+must beat, and the fastest model. Bigram ids are hashed from neighbouring token ids inside the
+model (``(a * 1_000_003 + b) mod buckets``), so any tokenizer works unchanged.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+from huggingface_hub import PyTorchModelHubMixin
+
+from .._errors import ConvtextError
+from ..tokenize import auto_embed_dim
+from ._contract import TextModel
+from ._registry import register_model
+
+__all__ = ["MeanEmbedding", "mean_bigram", "mean_embedding"]
+
+_PRIME = 1_000_003
+
+
+class MeanEmbedding(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["text-classification"]):
+    """Masked mean of token (and hashed-bigram) embeddings -> dropout -> linear head."""
+
+    architecture = "mean_embedding"
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_classes: int,
+        embed_dim: int | str = 128,
+        bigram_buckets: int = 0,  # 0: unigrams only; fastText uses 2M; dense updates make big tables slow here
+        dropout: float = 0.0,
+        embedding_mode: str = "rand",
+        pad_id: int = 0,
+    ):
+        super().__init__()
+        if embed_dim == "auto":
+            embed_dim = auto_embed_dim(vocab_size)
+        if bigram_buckets < 0:
+            raise ConvtextError(f"bigram_buckets must be 0 (off) or positive, got {bigram_buckets}")
+        self.vocab_size, self.embed_dim, self.pad_id = int(vocab_size), int(embed_dim), pad_id
+        self.bigram_buckets, self.dropout_rate = int(bigram_buckets), float(dropout)
+        self._build_embeddings(embedding_mode)
+        self.bigrams = nn.Embedding(self.bigram_buckets, self.embed_dim) if self.bigram_buckets else None
+        if self.bigrams is not None:
+            nn.init.uniform_(self.bigrams.weight, -0.25, 0.25)
+        self.dropout = nn.Dropout(self.dropout_rate)
+        self.num_features = self.embed_dim
+        self.head = nn.Linear(self.num_features, int(num_classes))
+
+    def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        weights = mask.to(self.embedding.weight.dtype)  # (B, T)
+        total = (self.embed(ids) * weights.unsqueeze(-1)).sum(dim=1)  # (B, E)
+        count = weights.sum(dim=1)  # (B,)
+        if self.bigrams is not None and ids.shape[1] > 1:
+            pair = mask[:, :-1] & mask[:, 1:]  # (B, T - 1)
+            hashed = (ids[:, :-1] * _PRIME + ids[:, 1:]) % self.bigram_buckets  # (B, T - 1)
+            pair_weights = pair.to(weights.dtype)
+            total = total + (self.bigrams(hashed) * pair_weights.unsqueeze(-1)).sum(dim=1)
+            count = count + pair_weights.sum(dim=1)
+        return total / count.clamp(min=1.0).unsqueeze(-1)  # (B, E); an empty text gives zeros
+
+    def group_matcher(self) -> dict[str, list[str]]:
+        return {"embedding": ["embedding.", "static_embedding.", "bigrams."], "head": ["head."]}
+
+    def config(self) -> dict:
+        return {
+            "vocab_size": self.vocab_size, "num_classes": self.num_classes, "embed_dim": self.embed_dim,
+            "bigram_buckets": self.bigram_buckets, "dropout": self.dropout_rate,
+            "embedding_mode": self.embedding_mode, "pad_id": self.pad_id,
+        }  # fmt: skip
+
+
+@register_model
+def mean_embedding(vocab_size: int, num_classes: int, **overrides) -> MeanEmbedding:
+    """Mean of token vectors (a bag of words), then the head."""
+    return MeanEmbedding(vocab_size, num_classes, **overrides)
+
+
+@register_model
+def mean_bigram(vocab_size: int, num_classes: int, **overrides) -> MeanEmbedding:
+    """fastText's recipe: mean of token and hashed word-bigram vectors (20k buckets), then the head."""
+    return MeanEmbedding(vocab_size, num_classes, **{"bigram_buckets": 20_000, **overrides})

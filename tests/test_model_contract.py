@@ -1,0 +1,98 @@
+"""One contract, every registered model: shapes, gradients, head surgery, masks, config, save and load."""
+
+import numpy as np
+import pytest
+import torch
+
+from convtext import TextClassifier, create_model, list_models, load
+from convtext.models import EMBEDDING_MODES, default_tokenizer
+from convtext.train import pad_batch
+
+ALL = list_models()
+
+
+def test_the_registry_lists_every_architecture():
+    assert {"textcnn", "textcnn_kim", "inception_small", "inception_base", "mean_embedding", "mean_bigram",
+            "char_cnn"} <= set(ALL)  # fmt: skip
+    assert list_models("inception*") == ["inception", "inception_base", "inception_small"]
+    assert default_tokenizer("char_cnn") == "char" and default_tokenizer("textcnn") == "word"
+
+
+@pytest.fixture(params=ALL)
+def model(request):
+    torch.manual_seed(0)
+    return create_model(request.param, vocab_size=40, num_classes=3, embed_dim=16).eval()
+
+
+def _batch():
+    texts = [[5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], [3, 4], [20]]
+    return texts, pad_batch(texts, 0, 1)
+
+
+def test_forward_backward_and_features(model):
+    _, (ids, mask) = _batch()
+    features = model.forward_features(ids, mask)
+    assert features.shape == (3, model.num_features) and torch.isfinite(features).all()
+    model.train()
+    logits = model(ids, mask)
+    assert logits.shape == (3, 3)
+    logits.sum().backward()
+    assert model.head.weight.grad is not None and model.embedding.weight.grad.abs().sum() > 0
+    assert model.embedding.weight.grad[0].abs().sum() == 0  # <pad> never learns
+
+
+def test_padding_changes_nothing(model):
+    texts, (ids, mask) = _batch()
+    together = model(ids, mask)
+    for row, text in enumerate(texts):
+        alone = model(torch.tensor([text]))
+        padded = model(*pad_batch([text], 0, 30))
+        assert torch.allclose(alone, together[row : row + 1], atol=1e-5), model.architecture
+        assert torch.allclose(alone, padded, atol=1e-5)
+
+
+def test_reset_classifier_keeps_the_body(model):
+    _, (ids, mask) = _batch()
+    features = model.forward_features(ids, mask)
+    model.reset_classifier(5)
+    assert model(ids, mask).shape == (3, 5) and model.get_classifier().out_features == 5
+    assert torch.equal(model.forward_features(ids, mask), features)
+
+
+def test_config_rebuilds_the_same_model(model):
+    rebuilt = create_model(model.architecture, **model.config())
+    rebuilt.load_state_dict(model.state_dict())
+    rebuilt.eval()
+    _, (ids, mask) = _batch()
+    assert torch.equal(rebuilt(ids, mask), model(ids, mask))
+    groups = model.group_matcher()
+    assert list(groups)[0] == "embedding" and list(groups)[-1] == "head"
+    for name, _ in model.named_parameters():
+        assert sum(any(name.startswith(p) for p in prefixes) for prefixes in groups.values()) == 1, name
+
+
+@pytest.mark.parametrize("mode", EMBEDDING_MODES)
+def test_every_model_has_kims_modes(mode):
+    for name in ALL:
+        model = create_model(name, vocab_size=40, num_classes=2, embed_dim=16, embedding_mode=mode)
+        frozen = [t for t in model.embedding_tables() if not t.weight.requires_grad]
+        assert len(frozen) == (1 if mode in ("static", "multichannel") else 0), name
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_trains_saves_and_loads_as_a_classifier(name, toy, tmp_path):
+    texts, labels = toy
+    clf = TextClassifier(name, epochs=1, embed_dim=16, lr=0.01, threads=1).fit(texts[:120], labels[:120])
+    assert clf.tokenizer_.kind == default_tokenizer(name)
+    loaded = load(clf.save(tmp_path / name))
+    assert np.array_equal(loaded.predict_proba(texts[:20]), clf.predict_proba(texts[:20]))
+    assert type(loaded.model_) is type(clf.model_) and loaded.model_.config() == clf.model_.config()
+
+
+def test_explain_says_which_architectures_it_serves(toy):
+    from convtext import ConvtextError
+
+    texts, labels = toy
+    clf = TextClassifier("inception_small", epochs=1, embed_dim=16, threads=1).fit(texts[:60], labels[:60])
+    with pytest.raises(ConvtextError, match="no exact n-gram explanation .* needs a textcnn model"):
+        clf.explain(texts[0])
