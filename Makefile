@@ -35,6 +35,9 @@ $(VENV)/.bench-installed: $(STAMP) requirements-bench.txt
 bench: $(VENV)/.bench-installed
 	cd benchmarks && ../$(BIN)/python bpe_train.py --data $(abspath $(DATA))
 	cd benchmarks && ../$(BIN)/python classifier.py --data $(abspath $(DATA))
+	cd benchmarks && ../$(BIN)/python embedding_modes.py --data $(abspath $(DATA)) --folds 1 --seeds 1 --name embedding_modes_quick
+	cd benchmarks && ../$(BIN)/python embedding_modes.py --data $(abspath $(DATA)) --modes static,non-static,rand
+	cd benchmarks && ../$(BIN)/python architectures.py --data $(abspath $(DATA)) --quick --typos --name architectures_quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info demo-output maps-output
