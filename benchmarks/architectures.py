@@ -87,7 +87,8 @@ def typo_rows(data, systems: list[str], threads: int, rate: float = 0.1) -> tupl
                      f"{seconds:.0f}"])  # fmt: skip
         print("typos", name, raw[name], flush=True)
     raw["sentences_changed"] = float(changed)
-    raw["example"] = [test.texts[0], noisy[0]]
+    first = next(i for i, (a, b) in enumerate(zip(test.texts, noisy)) if a != b)
+    raw["example"] = [test.texts[first], noisy[first]]
     return rows, raw
 
 

@@ -96,3 +96,18 @@ def test_explain_says_which_architectures_it_serves(toy):
     clf = TextClassifier("inception_small", epochs=1, embed_dim=16, threads=1).fit(texts[:60], labels[:60])
     with pytest.raises(ConvtextError, match="no exact n-gram explanation .* needs a textcnn model"):
         clf.explain(texts[0])
+
+
+def test_models_command_lists_parameter_counts(capsys):
+    import json
+
+    from convtext.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["models", "--json", "--vocab-size", "1000", "--classes", "3"])
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert done.value.code in (0, None) and set(rows) == set(ALL)
+    for name, row in rows.items():
+        expected = sum(p.numel() for p in create_model(name, vocab_size=1000, num_classes=3).parameters())
+        assert row["parameters"] == expected and 0 < row["without_embedding"] < expected
+    assert rows["char_cnn"]["tokenizer"] == "char"
