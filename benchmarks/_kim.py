@@ -19,7 +19,16 @@ import numpy as np
 
 from convtext import LabeledTexts, kfold, read_labeled, stratified_holdout
 
-__all__ = ["KIM_PUBLISHED", "SETS", "SetResult", "run_suite", "suite_row"]
+__all__ = [
+    "KIM_PUBLISHED",
+    "SETS",
+    "SetResult",
+    "add_suite_options",
+    "protocol",
+    "run_suite",
+    "suite_row",
+    "throughput",
+]
 
 Predict = Callable[[list[str]], list[str]]
 System = Callable[[LabeledTexts, LabeledTexts, int], Predict]
@@ -91,7 +100,8 @@ def _runs(kim_set: KimSet, folder: Path, folds: int, seeds: int, cap: int | None
         yield _subsample(train, cap, seed), dev, test, seed
 
 
-def _throughput(predict: Predict, texts: list[str], repeats: int = 3) -> float:
+def throughput(predict: Predict, texts: list[str], repeats: int = 3) -> float:
+    """Texts per second, tokenization included; median of ``repeats`` passes over ``texts``."""
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
@@ -115,7 +125,7 @@ def run_suite(
             predicted = predict(test.texts)
             result.accuracies.append(float(np.mean(np.asarray(predicted) == np.asarray(test.labels))))
             if len(result.texts_per_second) < 1:  # once per set: the test texts at once, tokenization included
-                result.texts_per_second.append(_throughput(predict, test.texts))
+                result.texts_per_second.append(throughput(predict, test.texts))
             print(f"{label} {kim_set.name} run {seed}: {100 * result.accuracies[-1]:.1f}% "
                   f"in {result.train_seconds[-1]:.1f}s", flush=True)  # fmt: skip
         results[kim_set.name] = result
@@ -152,3 +162,24 @@ def published_rows(columns: int) -> list[list[str]]:
 
 
 SUITE_COLUMNS = ["system", *SET_NAMES, "mean", "train s (median)", "predict texts/s (median)"]
+
+
+def add_suite_options(parser, name: str) -> None:
+    """``--sets --folds --seeds --cap --quick --threads --name``: how much of the suite to run, and where to write."""
+    parser.add_argument("--sets", default=",".join(SET_NAMES), help="Comma-separated Kim sets to run.")
+    parser.add_argument("--folds", type=int, default=10, help="Cross-validation folds run (of 10).")
+    parser.add_argument("--seeds", type=int, default=3, help="Seeds for the sets with given splits.")
+    parser.add_argument("--cap", type=int, default=None, help="At most this many training texts per run.")
+    parser.add_argument("--quick", action="store_true", help="1 fold, 1 seed, at most 3,000 training texts.")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--name", default=name, help="Results file name (in benchmarks/results).")
+
+
+def protocol(args) -> str:
+    """Apply ``--quick`` to ``args`` and describe the runs for the results notes."""
+    if args.quick:
+        args.folds, args.seeds, args.cap = 1, 1, args.cap or 3000
+    return (
+        f"{args.folds} of 10 cross-validation folds (MR, Subj, CR, MPQA), {args.seeds} seed(s) for SST-1, SST-2, "
+        "TREC" + (f", at most {args.cap:,} training texts per run" if args.cap else "")
+    )

@@ -20,7 +20,7 @@ import time
 from dataclasses import asdict
 
 import numpy as np
-from _kim import SET_NAMES, SUITE_COLUMNS, published_rows, run_suite, suite_row
+from _kim import SUITE_COLUMNS, add_suite_options, protocol, published_rows, run_suite, suite_row
 from _report import add_data_option, write_results
 
 from convtext import TextClassifier, read_labeled
@@ -96,17 +96,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_option(parser)
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"Comma-separated, of: {', '.join(SYSTEMS)}.")
-    parser.add_argument("--sets", default=",".join(SET_NAMES), help="Comma-separated Kim sets.")
-    parser.add_argument("--folds", type=int, default=10, help="Cross-validation folds run (of 10).")
-    parser.add_argument("--seeds", type=int, default=3, help="Seeds for the sets with given splits.")
-    parser.add_argument("--cap", type=int, default=None, help="At most this many training texts per run.")
-    parser.add_argument("--quick", action="store_true", help="1 fold, 1 seed, at most 3,000 training texts.")
     parser.add_argument("--typos", action="store_true", help="Also the SST-2 typo check.")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--name", default="architectures", help="Results file name (in benchmarks/results).")
+    add_suite_options(parser, "architectures")
     args = parser.parse_args()
-    if args.quick:
-        args.folds, args.seeds, args.cap = 1, 1, args.cap or 3000
+    runs = protocol(args)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     results = {}
@@ -115,12 +108,8 @@ def main() -> None:
         results[name] = run_suite(system, args.data / "kim2014", sets, args.folds, args.seeds, args.cap, name)
     rows = [suite_row(SYSTEMS[name][0], results[name]) for name in systems]
     rows += published_rows(len(SUITE_COLUMNS))
-    protocol = (
-        f"{args.folds} of 10 cross-validation folds (MR, Subj, CR, MPQA), {args.seeds} seed(s) for SST-1, SST-2, "
-        "TREC" + (f", at most {args.cap:,} training texts per run" if args.cap else "")
-    )
     notes = [
-        f"Test accuracy %, mean ± std over runs: {protocol}.",
+        f"Test accuracy %, mean ± std over runs: {runs}.",
         "Each system is TextClassifier with its architecture's defaults and early stopping on dev (SST's dev files; "
         "a seeded 10% of the training folds or of TREC train); the averaging baselines train at lr 1e-2 (2e-3 is too "
         "slow for a model without hidden layers).",

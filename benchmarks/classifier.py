@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _kim import throughput
 from _peers import FastTextPeer
 from _report import add_data_option, write_results
 
@@ -25,16 +26,6 @@ TASKS = {  # name: (train, dev or None for a seeded 10% holdout, test)
 
 def accuracy(predicted, gold) -> float:
     return float(np.mean(np.asarray(predicted) == np.asarray(gold)))
-
-
-def throughput(predict, texts, repeats: int = 3) -> float:
-    """Texts per second, tokenization included; median of ``repeats`` passes."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        predict(texts)
-        times.append(time.perf_counter() - started)
-    return len(texts) / statistics.median(times)
 
 
 def run_task(name: str, data: Path, seeds: int, threads: int) -> dict:

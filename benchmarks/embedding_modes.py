@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from _kim import SET_NAMES, SUITE_COLUMNS, published_rows, run_suite, suite_row
+from _kim import SUITE_COLUMNS, add_suite_options, protocol, published_rows, run_suite, suite_row
 from _report import add_data_option, write_results
 
 from convtext import TextClassifier
@@ -34,16 +34,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_option(parser)
     parser.add_argument("--modes", default=",".join(EMBEDDING_MODES), help="Comma-separated modes to run.")
-    parser.add_argument("--sets", default=",".join(SET_NAMES), help="Comma-separated Kim sets to run.")
-    parser.add_argument("--folds", type=int, default=10, help="Cross-validation folds run (of 10).")
-    parser.add_argument("--seeds", type=int, default=3, help="Seeds for the sets with given splits.")
-    parser.add_argument("--cap", type=int, default=None, help="At most this many training texts per run.")
-    parser.add_argument("--quick", action="store_true", help="1 fold, 1 seed, at most 3,000 training texts.")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--name", default="embedding_modes", help="Results file name (in benchmarks/results).")
+    add_suite_options(parser, "embedding_modes")
     args = parser.parse_args()
-    if args.quick:
-        args.folds, args.seeds, args.cap = 1, 1, args.cap or 3000
+    runs = protocol(args)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     results = {}
@@ -54,12 +47,8 @@ def main() -> None:
     rows = [suite_row(f"convtext TextCNN, MiniLM vectors, {mode}", results[mode], baseline if mode != "rand" else None)
             for mode in modes]  # fmt: skip
     rows += published_rows(len(SUITE_COLUMNS))
-    protocol = (
-        f"{args.folds} of 10 cross-validation folds (MR, Subj, CR, MPQA), {args.seeds} seed(s) for SST-1, SST-2, "
-        "TREC" + (f", at most {args.cap:,} training texts per run" if args.cap else "")
-    )
     notes = [
-        f"Test accuracy %, mean ± std over runs: {protocol}; in brackets the gain over rand (same folds, seeds).",
+        f"Test accuracy %, mean ± std over runs: {runs}; in brackets the gain over rand (same folds, seeds).",
         "Every mode: MiniLM's WordPiece cut to the training texts, 384-d embeddings, convtext's default CNN "
         "(kernels 1,2,3 × 100 filters, dropout 0.5, AdamW 2e-3 with linear decay, early stopping on dev).",
         "Dev for early stopping: SST's dev files; a seeded 10% of the training folds (CV sets) or of TREC train.",

@@ -4,6 +4,17 @@ from pathlib import Path
 
 import pytest
 
+
+def run_cli(capsys, *args) -> tuple[int, str, str]:
+    """Run the convtext command in-process: ``(exit code, stdout, stderr)``."""
+    from convtext.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main([str(arg) for arg in args])
+    out, err = capsys.readouterr()
+    return done.value.code or 0, out, err
+
+
 KIM = Path(__file__).resolve().parents[1] / "data" / "kim2014"
 
 

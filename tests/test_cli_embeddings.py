@@ -4,16 +4,13 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
-from convtext.cli import main
 from convtext.embed import WordVectors
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main([str(arg) for arg in args])
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
+    return run_cli(capsys, *args)
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ import io
 import json
 
 import pytest
+from conftest import run_cli
 
 from convtext.cli import main
 
@@ -11,10 +12,7 @@ FAST = ["--epochs", "3", "--filters", "16", "--embed-dim", "16", "--lr", "0.01",
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main([str(arg) for arg in args])
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
+    return run_cli(capsys, *args)
 
 
 @pytest.fixture(scope="module")

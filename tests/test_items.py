@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conftest import run_cli
 
 from convtext import ConvtextError, DataError
 from convtext.cli import main
@@ -12,10 +13,7 @@ MOVIELENS = __import__("conftest").KIM.parent / "movielens-latest-small"
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as done:
-        main([str(arg) for arg in args])
-    out, err = capsys.readouterr()
-    return done.value.code or 0, out, err
+    return run_cli(capsys, *args)
 
 
 @pytest.fixture(scope="module")

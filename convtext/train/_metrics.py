@@ -16,6 +16,14 @@ def confusion_matrix(gold: Sequence[int], predicted: Sequence[int], num_classes:
     return matrix
 
 
+def _precision_recall_f1(true_positive: np.ndarray, predicted_count: np.ndarray, support: np.ndarray):
+    """Per-class precision, recall and F1 from counts; 0 where a denominator is 0."""
+    precision = np.divide(true_positive, predicted_count, out=np.zeros_like(true_positive), where=predicted_count > 0)
+    recall = np.divide(true_positive, support, out=np.zeros_like(true_positive), where=support > 0)
+    total = precision + recall
+    return precision, recall, np.divide(2 * precision * recall, total, out=np.zeros_like(total), where=total > 0)
+
+
 def classification_report(gold: Sequence[int], predicted: Sequence[int], labels: Sequence[str]) -> dict:
     """``accuracy``, ``macro_f1``, ``n`` and ``per_class`` {label: precision, recall, f1, support}.
 
@@ -25,10 +33,7 @@ def classification_report(gold: Sequence[int], predicted: Sequence[int], labels:
     matrix = confusion_matrix(gold, predicted, len(labels))
     true_positive = np.diag(matrix).astype(float)
     predicted_count, support = matrix.sum(axis=0), matrix.sum(axis=1)
-    precision = np.divide(true_positive, predicted_count, out=np.zeros_like(true_positive), where=predicted_count > 0)
-    recall = np.divide(true_positive, support, out=np.zeros_like(true_positive), where=support > 0)
-    total = precision + recall
-    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(total), where=total > 0)
+    precision, recall, f1 = _precision_recall_f1(true_positive, predicted_count, support)
     present = (support + predicted_count) > 0
     n = int(matrix.sum())
     return {
@@ -52,10 +57,7 @@ def multilabel_report(gold: np.ndarray, predicted: np.ndarray, labels: Sequence[
     gold, predicted = np.asarray(gold, dtype=bool), np.asarray(predicted, dtype=bool)
     true_positive = (gold & predicted).sum(axis=0).astype(float)  # (C,)
     predicted_count, support = predicted.sum(axis=0), gold.sum(axis=0)
-    precision = np.divide(true_positive, predicted_count, out=np.zeros_like(true_positive), where=predicted_count > 0)
-    recall = np.divide(true_positive, support, out=np.zeros_like(true_positive), where=support > 0)
-    total = precision + recall
-    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(total), where=total > 0)
+    precision, recall, f1 = _precision_recall_f1(true_positive, predicted_count, support)
     present = (support + predicted_count) > 0
     tp, fp, fn = true_positive.sum(), (predicted & ~gold).sum(), (gold & ~predicted).sum()
     micro = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
