@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-DATA ?= ../shared/data
+DATA ?=
+# benchmarks read their data folder from --data; without DATA they use their own default (see benchmarks/_report.py)
+DATA_OPTION = $(if $(DATA),--data $(abspath $(DATA)))
 
 .PHONY: demo test install bench maps clean
 
@@ -33,11 +35,11 @@ $(VENV)/.bench-installed: $(STAMP) requirements-bench.txt
 	touch $@
 
 bench: $(VENV)/.bench-installed
-	cd benchmarks && ../$(BIN)/python bpe_train.py --data $(abspath $(DATA))
-	cd benchmarks && ../$(BIN)/python classifier.py --data $(abspath $(DATA))
-	cd benchmarks && ../$(BIN)/python embedding_modes.py --data $(abspath $(DATA)) --folds 1 --seeds 1 --name embedding_modes_quick
-	cd benchmarks && ../$(BIN)/python embedding_modes.py --data $(abspath $(DATA)) --modes static,non-static,rand
-	cd benchmarks && ../$(BIN)/python architectures.py --data $(abspath $(DATA)) --quick --typos --name architectures_quick
+	cd benchmarks && ../$(BIN)/python bpe_train.py $(DATA_OPTION)
+	cd benchmarks && ../$(BIN)/python classifier.py $(DATA_OPTION)
+	cd benchmarks && ../$(BIN)/python embedding_modes.py $(DATA_OPTION) --folds 1 --seeds 1 --name embedding_modes_quick
+	cd benchmarks && ../$(BIN)/python embedding_modes.py $(DATA_OPTION) --modes static,non-static,rand
+	cd benchmarks && ../$(BIN)/python architectures.py $(DATA_OPTION) --quick --typos --name architectures_quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info demo-output maps-output
