@@ -73,8 +73,7 @@ class TextClassifier:
         architecture: str = "textcnn",
         tokenizer: str | None = None,  # word (default), char or bpe; MiniLM embeddings bring their own
         embeddings: str | Path = "auto",  # "random", "minilm" (all-MiniLM-L6-v2), a vectors file, or "auto"
-        embedding_mode: str
-        | None = None,  # Kim: rand / static / non-static / multichannel; None: non-static if pretrained
+        embedding_mode: str | None = None,  # Kim's rand / static / non-static / multichannel; None: _choose_mode
         unknown_init: str = "uniform",  # vectors file: words it lacks start from U[-0.25, 0.25] or "match" its mean/std
         vocab_size: int | None = None,  # BPE: target size (default 8000); word/char: cap (default none)
         min_freq: int = 1,
@@ -215,8 +214,8 @@ class TextClassifier:
             targets[row, self.label_set_.encode(labels)] = 1.0
         return targets
 
-    def _choose_thresholds(self, valid: LabeledTexts) -> np.ndarray:
-        """Multi-label decision thresholds ``(C,)``: the global one, or per label the best F1 on ``valid``.
+    def _choose_thresholds(self, valid_texts: list[str], valid_targets) -> np.ndarray:
+        """Multi-label decision thresholds ``(C,)``: the global one, or per label the best F1 on validation.
 
         A label without a positive validation text keeps 0.5; ties go to the threshold nearest 0.5.
         """
@@ -227,8 +226,8 @@ class TextClassifier:
             if not isinstance(self.threshold, int | float) or not 0 < self.threshold < 1:
                 raise ConvtextError(f"threshold must be a probability in (0, 1) or 'tune', got {self.threshold!r}")
             return np.full(count, float(self.threshold))
-        probabilities = self.predict_proba(valid.texts)  # (N, C)
-        gold = self._targets(valid) > 0
+        probabilities = self.predict_proba(valid_texts)  # (N, C)
+        gold = valid_targets > 0  # (N, C)
         grid = np.round(np.linspace(0.05, 0.95, 19), 2)
         chosen = np.full(count, 0.5)
         for label in range(count):
@@ -301,7 +300,7 @@ class TextClassifier:
             self._train_config(),
         )
         self.history_: TrainResult = result
-        self.thresholds_ = self._choose_thresholds(valid)
+        self.thresholds_ = self._choose_thresholds(valid.texts, valid_y)
         self.metrics_ = {
             "valid": self.evaluate(valid.texts, valid.label_sets) if self.multi_label else result.best_valid
         }
@@ -387,9 +386,10 @@ class TextClassifier:
             raise DataError(f"{len(texts)} texts but {len(label_sets)} label sets — give one per text")
         unknown = sorted({label for labels in label_sets for label in labels} - set(self.classes_))
         names = self.classes_ + unknown
+        index = {label: i for i, label in enumerate(names)}
         gold = np.zeros((len(texts), len(names)), dtype=bool)
         for row, labels in enumerate(label_sets):
-            gold[row, [names.index(label) for label in labels]] = True
+            gold[row, [index[label] for label in labels]] = True
         predicted = np.zeros_like(gold)
         predicted[:, : len(self.classes_)] = self.predict_proba(texts) >= self.thresholds_
         report = multilabel_report(gold, predicted, names)

@@ -208,18 +208,15 @@ def load_vectors(
     weight = torch.zeros(len(tokens), file_dim)
     by_exact, by_lower = set(), set()
     for word, raw, _ in _rows(path, file_format, file_dim):
-        if word in exact and exact[word] not in by_exact:
-            index = exact[word]
-            weight[index] = torch.from_numpy(_decode(raw, file_format, file_dim))
-            by_exact.add(index)
-            by_lower.discard(index)
-        if lowercase_retry and word in lower:  # a lower-case file word fills cased tokens still missing
+        targets = [exact[word]] if word in exact and exact[word] not in by_exact else []
+        by_exact.update(targets)
+        by_lower.difference_update(targets)
+        if lowercase_retry and word in lower and word == word.lower():  # fills cased tokens still missing
             pending = [i for i in lower[word] if i not in by_exact and i not in by_lower]
-            if pending and word == word.lower():
-                vector = torch.from_numpy(_decode(raw, file_format, file_dim))
-                for index in pending:
-                    weight[index] = vector
-                    by_lower.add(index)
+            by_lower.update(pending)
+            targets += pending
+        if targets:  # decode a row only when the vocabulary wants it, and once
+            weight[targets] = torch.from_numpy(_decode(raw, file_format, file_dim))
     found = sorted(by_exact | by_lower)
     missing = [i for i in range(len(tokens)) if i not in by_exact and i not in by_lower and tokens[i] != PAD]
     generator = torch.Generator().manual_seed(seed)

@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
+from ..tokenize import auto_embed_dim
 
 __all__ = ["EMBEDDING_MODES", "TextModel"]
 
@@ -67,8 +68,14 @@ class TextModel(nn.Module):
             log.info("head dropped: %d → %d classes", self.num_classes, num_classes)
         self.head = nn.Linear(self.num_features, num_classes)
 
-    def _build_embeddings(self, embedding_mode: str) -> None:
-        """``self.embedding`` (and the frozen ``self.static_embedding`` in multichannel mode), Kim's init."""
+    def _build_embeddings(self, vocab_size: int, embed_dim: int | str, embedding_mode: str, pad_id: int) -> None:
+        """``self.embedding`` (and the frozen ``self.static_embedding`` in multichannel mode), Kim's init.
+
+        Sets ``vocab_size``, ``embed_dim`` (``"auto"``: ``vocab_size ** 0.25``, see ``auto_embed_dim``) and ``pad_id``.
+        """
+        if embed_dim == "auto":
+            embed_dim = auto_embed_dim(vocab_size)
+        self.vocab_size, self.embed_dim, self.pad_id = int(vocab_size), int(embed_dim), pad_id
         if embedding_mode not in EMBEDDING_MODES:
             raise ConvtextError(f"unknown embedding mode {embedding_mode!r} — use one of {', '.join(EMBEDDING_MODES)}")
         self.embedding_mode = embedding_mode

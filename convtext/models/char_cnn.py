@@ -45,10 +45,9 @@ class CharCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
             raise ConvtextError(
                 f"char_cnn needs positive kernel sizes and 0 <= pools <= layers, got {kernel_sizes}, {pools}"
             )
-        self.vocab_size, self.embed_dim, self.pad_id = int(vocab_size), int(embed_dim), pad_id
         self.channels, self.kernel_sizes, self.pools = int(channels), [int(k) for k in kernel_sizes], int(pools)
         self.dropout_rate = float(dropout)
-        self._build_embeddings(embedding_mode)
+        self._build_embeddings(vocab_size, embed_dim, embedding_mode, pad_id)
         widths = [self.embed_dim] + [self.channels] * len(self.kernel_sizes)
         self.convs = nn.ModuleList(
             nn.Conv1d(widths[i], widths[i + 1], k, padding=k // 2) for i, k in enumerate(self.kernel_sizes)

@@ -17,7 +17,6 @@ from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
 from ..layers import masked_max_over_time
-from ..tokenize import auto_embed_dim
 from ._contract import TextModel
 from ._registry import register_model
 
@@ -86,16 +85,13 @@ class InceptionCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tag
         pad_id: int = 0,
     ):
         super().__init__()
-        if embed_dim == "auto":
-            embed_dim = auto_embed_dim(vocab_size)
         if depth < 1 or channels < 4 or bottleneck < 1:
             raise ConvtextError(
                 f"inception needs depth >= 1, channels >= 4, bottleneck >= 1 (got {depth}, {channels}, {bottleneck})"
             )
-        self.vocab_size, self.embed_dim, self.pad_id = int(vocab_size), int(embed_dim), pad_id
         self.channels, self.depth, self.bottleneck = int(channels), int(depth), int(bottleneck)
         self.dropout_rate, self.block_dropout = float(dropout), float(block_dropout)
-        self._build_embeddings(embedding_mode)
+        self._build_embeddings(vocab_size, embed_dim, embedding_mode, pad_id)
         self.project = nn.Conv1d(self.embed_dim, self.channels, 1)
         self.blocks = nn.ModuleList(
             InceptionBlock(self.channels, self.bottleneck, self.block_dropout) for _ in range(self.depth)

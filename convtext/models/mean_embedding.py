@@ -12,7 +12,6 @@ import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
-from ..tokenize import auto_embed_dim
 from ._contract import TextModel
 from ._registry import register_model
 
@@ -37,13 +36,10 @@ class MeanEmbedding(TextModel, PyTorchModelHubMixin, library_name="convtext", ta
         pad_id: int = 0,
     ):
         super().__init__()
-        if embed_dim == "auto":
-            embed_dim = auto_embed_dim(vocab_size)
         if bigram_buckets < 0:
             raise ConvtextError(f"bigram_buckets must be 0 (off) or positive, got {bigram_buckets}")
-        self.vocab_size, self.embed_dim, self.pad_id = int(vocab_size), int(embed_dim), pad_id
         self.bigram_buckets, self.dropout_rate = int(bigram_buckets), float(dropout)
-        self._build_embeddings(embedding_mode)
+        self._build_embeddings(vocab_size, embed_dim, embedding_mode, pad_id)
         self.bigrams = nn.Embedding(self.bigram_buckets, self.embed_dim) if self.bigram_buckets else None
         if self.bigrams is not None:
             nn.init.uniform_(self.bigrams.weight, -0.25, 0.25)

@@ -20,7 +20,6 @@ from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
 from ..layers import masked_max_over_time, pad_to_min_length, window_mask
-from ..tokenize import auto_embed_dim
 from ._contract import TextModel
 from ._registry import register_model
 
@@ -48,17 +47,14 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         pad_id: int = 0,
     ):
         super().__init__()
-        if embed_dim == "auto":
-            embed_dim = auto_embed_dim(vocab_size)
         if activation not in ACTIVATIONS:
             raise ConvtextError(f"unknown activation {activation!r} — use one of {', '.join(ACTIVATIONS)}")
         if not kernel_sizes or min(kernel_sizes) < 1:
             raise ConvtextError(f"kernel sizes must be positive integers, got {list(kernel_sizes)}")
-        self.vocab_size, self.embed_dim, self.pad_id = int(vocab_size), int(embed_dim), pad_id
         self.kernel_sizes, self.num_filters = [int(k) for k in kernel_sizes], int(num_filters)
         self.activation_name, self.dropout_rate = activation, float(dropout)
         self.embed_dropout_rate = float(embed_dropout)
-        self._build_embeddings(embedding_mode)
+        self._build_embeddings(vocab_size, embed_dim, embedding_mode, pad_id)
         self.convs = nn.ModuleList(nn.Conv1d(self.embed_dim, self.num_filters, k) for k in self.kernel_sizes)
         self.activation = ACTIVATIONS[activation]()
         self.dropout = nn.Dropout(self.dropout_rate)
