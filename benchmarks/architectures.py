@@ -102,12 +102,7 @@ def main() -> None:
     runs = protocol(args)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
-    results = {}
-    for name in systems:
-        system = make_system(SYSTEMS[name][1], args.threads)
-        results[name] = run_suite(system, args.data / "kim2014", sets, args.folds, args.seeds, args.cap, name)
-    rows = [suite_row(SYSTEMS[name][0], results[name]) for name in systems]
-    rows += published_rows(len(SUITE_COLUMNS))
+    results, extra, sections = {}, {"runs": {}}, None
     notes = [
         f"Test accuracy %, mean ± std over runs: {runs}.",
         "Each system is TextClassifier with its architecture's defaults and early stopping on dev (SST's dev files; "
@@ -116,7 +111,17 @@ def main() -> None:
         f"train s and predict texts/s (whole test set at once, tokenization included) are medians; {args.threads} "
         "threads.",
     ]
-    extra = {"runs": {name: {s: asdict(r) for s, r in sets_.items()} for name, sets_ in results.items()}}
+
+    def write():  # after each system, so a long run that is stopped keeps what it measured
+        rows = [suite_row(SYSTEMS[name][0], results[name]) for name in results]
+        rows += published_rows(len(SUITE_COLUMNS))
+        extra["runs"] = {name: {s: asdict(r) for s, r in sets_.items()} for name, sets_ in results.items()}
+        return write_results(args.name, SUITE_COLUMNS, rows, notes, extra, sections)
+
+    for name in systems:
+        system = make_system(SYSTEMS[name][1], args.threads)
+        results[name] = run_suite(system, args.data / "kim2014", sets, args.folds, args.seeds, args.cap, name)
+        path = write()
     if args.typos:
         typo_table, raw = typo_rows(args.data, [s for s in TYPO_SYSTEMS if s in systems] or TYPO_SYSTEMS, args.threads)
         extra["typos"] = raw
@@ -126,7 +131,7 @@ def main() -> None:
         )
         sections = ["## Typos", "", "| system | SST-2 clean % | SST-2 with typos % | change | train s |",
                     "|---|---|---|---|---|"] + ["| " + " | ".join(row) + " |" for row in typo_table]  # fmt: skip
-    path = write_results(args.name, SUITE_COLUMNS, rows, notes, extra, sections if args.typos else None)
+        path = write()
     print(path.read_text())
     print(
         "median train seconds per system:",

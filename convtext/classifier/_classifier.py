@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -23,9 +24,11 @@ from ..train import (
     multilabel_report,
     plot_confusion_matrix,
     plot_training_curve,
+    predict_features,
     predict_logits,
     set_threads,
 )
+from ..transfer import extend_vocabulary, prepare_transfer
 from ..zoo import MINILM_DIM, init_embedding, minilm_available, minilm_coverage, minilm_tokenizer
 from ._artifact import TOKENIZER, ArtifactError, config_for, read_model, write_atomically
 from ._card import model_card
@@ -94,6 +97,12 @@ class TextClassifier:
         progress: bool = False,
         multi_label: bool = False,  # several labels per text: a sigmoid per label, binary cross-entropy
         threshold: float | str = 0.5,  # multi-label: probability to predict a label, or "tune" (per label, on valid)
+        pretrained: str | Path | TextClassifier | None = None,  # start from this model's body (transfer learning)
+        transfer: str = "fine-tune",  # with pretrained: "feature-extraction", "fine-tune" or "full"
+        body_lr_mult: float = 0.1,  # fine-tune: the body learns at this times lr, the head at lr
+        lr_range: tuple[float, float] | None = None,  # fine-tune: rates spread geometrically, lowest group to head
+        unfreeze_schedule: str | None = None,  # fine-tune: "gradual" = head first, one more group each epoch
+        vocabulary: str = "extend",  # with pretrained: "extend" by the new data's tokens, or "keep" as it was
         **model_options,
     ):
         self.architecture, self.tokenizer, self.embeddings = architecture, tokenizer, embeddings
@@ -109,6 +118,8 @@ class TextClassifier:
         self.patience, self.class_weights, self.seed, self.threads = patience, class_weights, seed, threads
         self.progress, self.model_options = progress, model_options
         self.multi_label, self.threshold = multi_label, threshold
+        self.pretrained, self.transfer, self.body_lr_mult = pretrained, transfer, body_lr_mult
+        self.lr_range, self.unfreeze_schedule, self.vocabulary = lr_range, unfreeze_schedule, vocabulary
 
     # -- training --------------------------------------------------------------------------
     def _train_config(self) -> TrainConfig:
@@ -279,18 +290,14 @@ class TextClassifier:
         if unknown:
             raise DataError(f"validation labels {unknown[:10]} do not occur in the training data")
         self.__dict__.pop("vectors_", None)
-        self.embeddings_ = self._choose_embeddings(train.texts)
-        self.embedding_mode_ = self._choose_mode(self.embeddings_)
-        embed_dim, fill_embedding = self._prepare_embeddings(train.texts)
-        self.model_: TextModel = create_model(
-            self.architecture,
-            vocab_size=self.tokenizer_.vocab_size,
-            num_classes=len(self.label_set_),
-            **{"embed_dim": embed_dim, "embedding_mode": self.embedding_mode_},
-            **self._architecture_options(),
-        )
-        if fill_embedding is not None and self.embedding_mode_ != "rand":  # rand: MiniLM's tokenizer only
-            fill_embedding(self.model_)
+        if self.pretrained is None:
+            self._build_model(train.texts)
+            parameter_groups, on_epoch_start = None, None
+        else:
+            self._start_from_pretrained(train.texts)
+            parameter_groups, on_epoch_start = prepare_transfer(
+                self.model_, self.transfer, self.lr, self.body_lr_mult, self.lr_range, self.unfreeze_schedule
+            )
         train_y, valid_y = self._targets(train), self._targets(valid)
         result = fit(
             self.model_,
@@ -298,6 +305,8 @@ class TextClassifier:
             (self._encode(valid.texts), valid_y),
             self.label_set_.labels,
             self._train_config(),
+            parameter_groups,
+            on_epoch_start,
         )
         self.history_: TrainResult = result
         self.thresholds_ = self._choose_thresholds(valid.texts, valid_y)
@@ -310,6 +319,81 @@ class TextClassifier:
             "history": [asdict(entry) for entry in result.history], "config": result.config,
         }  # fmt: skip
         return self
+
+    def _build_model(self, texts: list[str]) -> None:
+        """A new model: tokenizer, embeddings (random, MiniLM or a vectors file) and architecture."""
+        self.embeddings_ = self._choose_embeddings(texts)
+        self.embedding_mode_ = self._choose_mode(self.embeddings_)
+        embed_dim, fill_embedding = self._prepare_embeddings(texts)
+        self.model_: TextModel = create_model(
+            self.architecture,
+            vocab_size=self.tokenizer_.vocab_size,
+            num_classes=len(self.label_set_),
+            **{"embed_dim": embed_dim, "embedding_mode": self.embedding_mode_},
+            **self._architecture_options(),
+        )
+        if fill_embedding is not None and self.embedding_mode_ != "rand":  # rand: MiniLM's tokenizer only
+            fill_embedding(self.model_)
+        self.transfer_ = None
+
+    def _start_from_pretrained(self, texts: list[str]) -> None:
+        """Copy the pretrained model's tokenizer and body; a new head unless the label set is the same."""
+        base = self.pretrained if isinstance(self.pretrained, TextClassifier) else TextClassifier.load(self.pretrained)
+        base._check_fitted()
+        given = {
+            "architecture": self.architecture if self.architecture not in ("textcnn", base.model_.architecture) else None,
+            "tokenizer": self.tokenizer, "embed_dim": self.embed_dim, "kernel_sizes": self.kernel_sizes,
+            "num_filters": self.num_filters, "dropout": self.dropout, "embedding_mode": self.embedding_mode,
+            "embeddings": self.embeddings if str(self.embeddings) != "auto" else None, **self.model_options,
+        }  # fmt: skip
+        conflicting = [name for name, value in given.items() if value is not None]
+        if conflicting:
+            raise ConvtextError(
+                f"{', '.join(conflicting)} come from the pretrained model — leave them unset when starting from one"
+            )
+        if self.vocabulary not in ("extend", "keep"):
+            raise ConvtextError(f"vocabulary must be 'extend' or 'keep', got {self.vocabulary!r}")
+        self.model_ = copy.deepcopy(base.model_)
+        self.embeddings_, self.embedding_mode_ = base.embeddings_, self.model_.embedding_mode
+        self.tokenizer_ = base.tokenizer_
+        if self.vocabulary == "extend":
+            self.tokenizer_ = extend_vocabulary(
+                self.model_, base.tokenizer_, texts, self.min_freq, minilm_rows=base.embeddings_ == "minilm"
+            )
+        if base.classes_ != self.classes_ or base.multi_label != self.multi_label:
+            self.model_.reset_classifier(len(self.label_set_))
+        source = "a TextClassifier" if isinstance(self.pretrained, TextClassifier) else str(self.pretrained)
+        seen = [*(base.transfer_ or {}).get("seen", []), base.training_.get("train_source", "unknown")]
+        self.transfer_ = {
+            "from": source, "architecture": self.model_.architecture, "mode": self.transfer,
+            "body_lr_mult": self.body_lr_mult, "lr_range": list(self.lr_range) if self.lr_range else None,
+            "unfreeze_schedule": self.unfreeze_schedule, "vocabulary": self.vocabulary, "seen": seen,
+        }  # fmt: skip
+        log.info("transfer from %s (%s): %s", source, self.model_.architecture, self.transfer)
+
+    # -- layer groups ----------------------------------------------------------------------
+    def freeze(self, groups: Sequence[str] | None = None) -> TextClassifier:
+        """Stop training ``groups`` of the model (default: the body); see ``summary``."""
+        self._check_fitted()
+        self.model_.freeze(groups)
+        return self
+
+    def unfreeze(self, groups: Sequence[str] | None = None) -> TextClassifier:
+        """Train ``groups`` (default: all) again."""
+        self._check_fitted()
+        self.model_.unfreeze(groups)
+        return self
+
+    def freeze_to(self, n: int) -> TextClassifier:
+        """Freeze the lowest ``n`` layer groups, train the rest."""
+        self._check_fitted()
+        self.model_.freeze_to(n)
+        return self
+
+    def summary(self) -> list[dict]:
+        """Per layer group, bottom to top: trainable and frozen parameter counts."""
+        self._check_fitted()
+        return self.model_.parameter_summary()
 
     # -- prediction ------------------------------------------------------------------------
     @property
@@ -326,6 +410,13 @@ class TextClassifier:
         """``(n, n_classes)`` logits, columns in ``classes_`` order."""
         self._check_fitted()
         return predict_logits(self.model_, self._encode(_texts(texts)), batch_size)
+
+    def features(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
+        """``(n, num_features)`` sentence vectors from the body (for scikit-learn or any other tool)."""
+        self._check_fitted()
+        return predict_features(self.model_, self._encode(_texts(texts)), batch_size)
+
+    transform = features
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """``(n, n_classes)`` probabilities, columns in ``classes_`` order (multi-label: one sigmoid per label)."""
@@ -409,6 +500,8 @@ class TextClassifier:
         if hasattr(self, "vectors_"):
             meta["vectors"] = self.vectors_.summary()
         meta["training"] = getattr(self, "training_", {})
+        if getattr(self, "transfer_", None):
+            meta["transfer"] = self.transfer_
         if self.multi_label:
             meta["multi_label"], meta["thresholds"] = True, [float(t) for t in self.thresholds_]
         return config_for(self.model_, self.tokenizer_, meta)
@@ -453,6 +546,7 @@ class TextClassifier:
         clf.model_, clf.tokenizer_ = model, tokenizer
         clf.label_set_ = LabelSet(meta["labels"])
         clf.metrics_, clf.training_ = meta.get("metrics", {}), meta.get("training", {})
+        clf.transfer_ = meta.get("transfer")
         clf.multi_label = meta.get("multi_label") is True
         clf.thresholds_ = np.full(len(clf.label_set_), 0.5)
         if clf.multi_label:

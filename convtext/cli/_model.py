@@ -40,6 +40,16 @@ def _threshold(value: str) -> float | str:
         raise ConvtextError(f"--threshold takes a probability such as 0.5, or 'tune' — got {value!r}") from None
 
 
+def _lr_range(value: str | None) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    try:
+        low, high = (float(part) for part in value.split(","))
+    except ValueError:
+        raise ConvtextError(f"--lr-range takes two rates LO,HI, e.g. 1e-4,2e-3 — got {value!r}") from None
+    return low, high
+
+
 def _embed_dim(value: str | None) -> int | str | None:
     if value is None or value == "auto":
         return value
@@ -121,6 +131,24 @@ def train(
     label_sep: Annotated[
         str | None, typer.Option(help="Split the label column into several labels at this string, e.g. '|'.")
     ] = None,
+    from_model: Annotated[
+        Path | None,
+        typer.Option("--from", help="Start from this trained model's tokenizer and body (transfer learning)."),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="With --from: feature-extraction (body frozen), fine-tune or full.")
+    ] = "fine-tune",
+    body_lr_mult: Annotated[float, typer.Option(help="fine-tune: the body learns at this times --lr.")] = 0.1,
+    lr_range: Annotated[
+        str | None,
+        typer.Option(help="fine-tune: LO,HI — rates spread geometrically from the lowest group to the head."),
+    ] = None,
+    unfreeze_schedule: Annotated[
+        str | None, typer.Option(help="fine-tune: 'gradual' trains the head first, one more group each epoch.")
+    ] = None,
+    vocabulary: Annotated[
+        str, typer.Option(help="With --from: 'extend' by the new data's tokens, or 'keep' the model's.")
+    ] = "extend",
     as_json: JsonOption = False,
 ) -> None:
     """Train a classifier and save it (model, tokenizer, config, card, training curve, confusion matrix)."""
@@ -135,6 +163,8 @@ def train(
         dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
         class_weights=class_weights, seed=seed, threads=threads, progress=progress and not as_json,
         multi_label=multi_label, threshold=_threshold(threshold),
+        pretrained=from_model, transfer=mode, body_lr_mult=body_lr_mult, lr_range=_lr_range(lr_range),
+        unfreeze_schedule=unfreeze_schedule, vocabulary=vocabulary,
     ).fit_data(splits.train, splits.valid)  # fmt: skip
     if splits.test is not None:
         gold = splits.test.label_sets if multi_label else splits.test.labels
@@ -148,12 +178,17 @@ def train(
     summary["best_epoch"] = classifier.training_["best_epoch"]
     summary["embeddings"] = classifier.embeddings_
     summary["embedding_mode"] = classifier.embedding_mode_
+    if classifier.transfer_:
+        summary["transfer"] = classifier.transfer_
     if hasattr(classifier, "vectors_"):
         summary["vectors"] = classifier.vectors_.summary()
     summary["output"] = str(folder)
     if as_json:
         print_json(summary)
         return
+    if "transfer" in summary:
+        t = summary["transfer"]
+        console.print(f"started from {escape(t['from'])} ({t['architecture']}), {t['mode']}")
     if "vectors" in summary:
         v = summary["vectors"]
         console.print(

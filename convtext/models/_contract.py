@@ -64,9 +64,8 @@ class TextModel(nn.Module):
 
     def reset_classifier(self, num_classes: int) -> None:
         """A new, freshly initialised head for ``num_classes`` classes (the body is kept)."""
-        if num_classes != self.num_classes:
-            log.info("head dropped: %d → %d classes", self.num_classes, num_classes)
-        self.head = nn.Linear(self.num_features, num_classes)
+        log.info("head dropped: %d → %d classes", self.num_classes, num_classes)
+        self.head = nn.Linear(self.num_features, num_classes).to(self.head.weight.device)
 
     def _build_embeddings(self, vocab_size: int, embed_dim: int | str, embedding_mode: str, pad_id: int) -> None:
         """``self.embedding`` (and the frozen ``self.static_embedding`` in multichannel mode), Kim's init.
@@ -115,6 +114,61 @@ class TextModel(nn.Module):
     def group_matcher(self) -> dict[str, list[str]]:
         """Layer groups, bottom to top, as parameter-name prefixes (for freezing and learning rates)."""
         raise NotImplementedError
+
+    # -- layer groups: freezing and per-group learning rates ---------------------------------
+    def layer_groups(self) -> dict[str, list[tuple[str, nn.Parameter]]]:
+        """``{group: [(name, parameter), ...]}`` bottom to top; every parameter in exactly one group."""
+        prefixes = self.group_matcher()
+        groups: dict[str, list[tuple[str, nn.Parameter]]] = {group: [] for group in prefixes}
+        for name, parameter in self.named_parameters():
+            owner = next((g for g, starts in prefixes.items() if any(name.startswith(p) for p in starts)), None)
+            if owner is None:
+                raise ConvtextError(f"{self.architecture}: parameter {name!r} belongs to no layer group")
+            groups[owner].append((name, parameter))
+        return groups
+
+    def pinned_parameters(self) -> set[str]:
+        """Parameters the embedding mode keeps frozen whatever the groups say (Kim's static tables)."""
+        pinned = {"static_embedding.weight"} if self.static_embedding is not None else set()
+        return pinned | ({"embedding.weight"} if self.embedding_mode == "static" else set())
+
+    def _set_trainable(self, groups: Sequence[str], trainable: bool) -> None:
+        known = self.layer_groups()
+        unknown = [g for g in groups if g not in known]
+        if unknown:
+            raise ConvtextError(f"no layer group {unknown[0]!r} — this model has {', '.join(known)}")
+        pinned = self.pinned_parameters()
+        for group in groups:
+            for name, parameter in known[group]:
+                parameter.requires_grad_(trainable and name not in pinned)
+
+    def freeze(self, groups: Sequence[str] | None = None) -> None:
+        """Stop training ``groups`` (default: the body, every group but the head)."""
+        self._set_trainable(list(groups) if groups is not None else list(self.layer_groups())[:-1], False)
+
+    def unfreeze(self, groups: Sequence[str] | None = None) -> None:
+        """Train ``groups`` (default: all) again; tables the embedding mode keeps static stay frozen."""
+        self._set_trainable(list(groups) if groups is not None else list(self.layer_groups()), True)
+
+    def freeze_to(self, n: int) -> None:
+        """Freeze the lowest ``n`` groups and train the rest (``-1``: all but the head; ``0``: nothing frozen)."""
+        names = list(self.layer_groups())
+        if not -len(names) <= n <= len(names):
+            raise ConvtextError(f"freeze_to({n}): this model has {len(names)} layer groups ({', '.join(names)})")
+        n = n % len(names) if n < 0 else n
+        self._set_trainable(names[n:], True)
+        self._set_trainable(names[:n], False)
+
+    def parameter_summary(self) -> list[dict]:
+        """One row per layer group, bottom to top: ``group``, ``trainable`` and ``frozen`` parameter counts."""
+        return [
+            {
+                "group": group,
+                "trainable": sum(p.numel() for _, p in members if p.requires_grad),
+                "frozen": sum(p.numel() for _, p in members if not p.requires_grad),
+            }
+            for group, members in self.layer_groups().items()
+        ]
 
     def config(self) -> dict:
         """The hyperparameters that rebuild this model with ``create_model(architecture, **config)``."""

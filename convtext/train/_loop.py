@@ -6,7 +6,7 @@ import copy
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -18,7 +18,7 @@ from .._errors import ConvtextError
 from ._batching import bucketed_batches, pad_batch, sorted_batches
 from ._metrics import classification_report, multilabel_report
 
-__all__ = ["TrainConfig", "EpochLog", "TrainResult", "fit", "predict_logits", "set_threads"]
+__all__ = ["TrainConfig", "EpochLog", "TrainResult", "fit", "predict_features", "predict_logits", "set_threads"]
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +80,25 @@ def set_threads(threads: int | None) -> int:
 
 
 @torch.inference_mode()
-def predict_logits(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
-    """``(N, C)`` logits in input order; batches are formed by length to save padding."""
+def _batched(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int, features: bool) -> np.ndarray:
+    """``(N, C)`` logits or ``(N, F)`` sentence vectors in input order; batches formed by length."""
     model.eval()
     min_length = max(getattr(model, "kernel_sizes", [1]))
-    out = np.zeros((len(sequences), model.num_classes), dtype=np.float32)
+    out = np.zeros((len(sequences), model.num_features if features else model.num_classes), dtype=np.float32)
     for batch in sorted_batches([len(s) for s in sequences], batch_size):
         ids, mask = pad_batch([sequences[i] for i in batch], model.pad_id, min_length)  # (B, T)
-        out[batch] = model(ids, mask).float().numpy()  # (B, C)
+        out[batch] = (model.forward_features(ids, mask) if features else model(ids, mask)).float().numpy()
     return out
+
+
+def predict_logits(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
+    """``(N, C)`` logits in input order; batches are formed by length to save padding."""
+    return _batched(model, sequences, batch_size, features=False)
+
+
+def predict_features(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
+    """``(N, F)`` sentence vectors (the body's output, before dropout and head) in input order."""
+    return _batched(model, sequences, batch_size, features=True)
 
 
 def _class_weights(labels: Sequence[int], num_classes: int) -> torch.Tensor:
@@ -126,12 +136,16 @@ def fit(
     valid: tuple[Sequence[Sequence[int]], Sequence[int] | np.ndarray],
     labels: Sequence[str],
     config: TrainConfig | None = None,
+    parameter_groups: list[dict] | None = None,
+    on_epoch_start: Callable[[int], None] | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``(id lists, targets)``; keep the weights of the best validation score.
 
     Targets are label ids (one class per text: softmax and cross-entropy, picked by accuracy) or an
     ``(N, C)`` 0/1 array (multi-label: a sigmoid per class and binary cross-entropy, picked by
-    micro-F1).
+    micro-F1). ``parameter_groups`` are AdamW's (each with its own ``lr``; default: every trainable
+    parameter at ``config.lr``); a parameter that is frozen gets no gradient, so AdamW leaves it
+    exactly as it was. ``on_epoch_start(epoch)`` runs before each epoch (gradual unfreezing).
     """
     config = config or TrainConfig()
     set_threads(config.threads)
@@ -150,9 +164,9 @@ def fit(
     else:
         weight = _class_weights(train_y, len(labels)) if config.class_weights else None
         loss_function = nn.CrossEntropyLoss(weight=weight)
-    optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
-    )
+    if parameter_groups is None:
+        parameter_groups = [{"params": [p for p in model.parameters() if p.requires_grad]}]
+    optimizer = torch.optim.AdamW(parameter_groups, lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = -(-len(train_ids) // config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     scheduler = None
@@ -165,6 +179,8 @@ def fit(
         task = progress.add_task("training", total=total_steps, status="")
         for epoch in range(1, config.epochs + 1):
             epoch_start, total_loss = time.perf_counter(), 0.0
+            if on_epoch_start is not None:
+                on_epoch_start(epoch)
             model.train()
             for batch in bucketed_batches(lengths, config.batch_size, rng):
                 ids, mask = pad_batch([train_ids[i] for i in batch], model.pad_id, min_length)  # (B, T)

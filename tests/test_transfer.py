@@ -1,0 +1,207 @@
+"""Transfer learning: head surgery, freezing by layer group, discriminative rates, vocabulary growth, CLI."""
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+from conftest import run_cli, toy_texts
+
+from convtext import ConvtextError, TextClassifier, load
+from convtext.models import create_model
+from convtext.transfer import discriminative_groups, gradual_unfreezing, prepare_transfer
+
+SMALL = {"epochs": 3, "lr": 0.01, "threads": 1, "seed": 0}
+
+
+def three_class_texts(count: int = 240):
+    """The toy sentiment texts plus a third class of questions, so the label set differs from the base's."""
+    texts, labels = toy_texts(count, seed=1)
+    for i in range(0, count, 3):
+        texts[i], labels[i] = f"what is the plot of film number {i} ?", "question"
+    return texts, labels
+
+
+def parameters(model, group):
+    return dict(model.layer_groups()[group])
+
+
+def test_counts_per_group_follow_the_architecture():
+    model = create_model("textcnn", vocab_size=50, num_classes=3, embed_dim=8, kernel_sizes=(1, 2), num_filters=4)
+    expected = {"embedding": 50 * 8, "encoder": (4 * 1 * 8 + 4) + (4 * 2 * 8 + 4), "head": 8 * 3 + 3}
+    assert {r["group"]: r["trainable"] for r in model.parameter_summary()} == expected
+    model.freeze()
+    rows = {r["group"]: (r["trainable"], r["frozen"]) for r in model.parameter_summary()}
+    assert rows == {"embedding": (0, 400), "encoder": (0, expected["encoder"]), "head": (expected["head"], 0)}
+    model.freeze_to(1)
+    rows = {r["group"]: (r["trainable"], r["frozen"]) for r in model.parameter_summary()}
+    assert rows["embedding"] == (0, 400) and rows["encoder"] == (expected["encoder"], 0)
+    model.unfreeze()
+    assert all(r["frozen"] == 0 for r in model.parameter_summary())
+
+
+def test_inception_groups_each_block_and_static_tables_stay_frozen():
+    model = create_model("inception_small", vocab_size=30, num_classes=2, embed_dim=8, embedding_mode="static")
+    assert [r["group"] for r in model.parameter_summary()] == ["embedding", "block0", "head"]
+    model.unfreeze()
+    embedding = model.parameter_summary()[0]
+    assert embedding["frozen"] == 30 * 8  # Kim's static table is pinned by the embedding mode
+    assert embedding["trainable"] == 8 * 128 + 128  # the 1-wide projection in the same group learns
+    with pytest.raises(ConvtextError, match="no layer group 'encoder'"):
+        model.freeze(["encoder"])
+    with pytest.raises(ConvtextError, match="3 layer groups"):
+        model.freeze_to(4)
+
+
+def test_new_label_set_gets_a_new_head_and_says_so(trained, caplog):
+    texts, labels = three_class_texts()
+    with caplog.at_level(logging.INFO):
+        clf = TextClassifier(pretrained=trained, **{**SMALL, "epochs": 10}).fit(texts, labels)
+    assert clf.model_.num_classes == 3 and clf.classes_ == ["neg", "pos", "question"]
+    assert "head dropped: 2 → 3 classes" in caplog.text
+    assert clf.score(texts, labels) > 0.8
+    assert trained.model_.num_classes == 2  # the pretrained model itself is untouched
+
+
+def test_feature_extraction_leaves_the_body_bit_identical(trained):
+    texts, labels = three_class_texts()
+    settings = {**SMALL, "epochs": 10, "lr": 0.03}
+    clf = TextClassifier(pretrained=trained, transfer="feature-extraction", vocabulary="keep", **settings)
+    clf.fit(texts, labels)
+    for group in ("embedding", "encoder"):
+        before, after = parameters(trained.model_, group), parameters(clf.model_, group)
+        assert all(torch.equal(before[name], after[name]) for name in before)
+    assert clf.score(texts, labels) > 0.6  # the head alone learned the new classes on fixed features
+    rows = {r["group"]: r for r in clf.summary()}
+    assert rows["encoder"]["trainable"] == 0 and rows["head"]["frozen"] == 0
+
+
+def test_discriminative_rates_land_on_their_groups():
+    model = create_model("inception_base", vocab_size=40, num_classes=2, embed_dim=8)
+    groups = discriminative_groups(model, lr=1e-3, body_lr_mult=0.1)
+    assert [(g["name"], g["lr"]) for g in groups] == [
+        ("embedding", pytest.approx(1e-4)), ("block0", pytest.approx(1e-4)),
+        ("block1", pytest.approx(1e-4)), ("head", 1e-3),
+    ]  # fmt: skip
+    for group in groups:
+        expected = {id(p) for _, p in model.layer_groups()[group["name"]]}
+        assert {id(p) for p in group["params"]} == expected
+    spread = [g["lr"] for g in discriminative_groups(model, lr=1.0, lr_range=(1e-4, 1e-2))]
+    assert spread == pytest.approx([1e-4, 10**-3.333333, 10**-2.666667, 1e-2], rel=1e-4)
+    with pytest.raises(ConvtextError, match="lr_range"):
+        discriminative_groups(model, 1e-3, lr_range=(1e-2, 1e-4))
+
+
+def test_the_optimizer_uses_the_body_rate(trained):
+    """A body rate of 0 keeps the trainable body exactly as it was: the rate reached AdamW."""
+    texts, labels = three_class_texts()
+    clf = TextClassifier(pretrained=trained, body_lr_mult=0.0, vocabulary="keep", **SMALL).fit(texts, labels)
+    assert all(r["frozen"] == 0 for r in clf.summary())
+    before, after = parameters(trained.model_, "encoder"), parameters(clf.model_, "encoder")
+    assert all(torch.equal(before[name], after[name]) for name in before)
+    tuned = TextClassifier(pretrained=trained, body_lr_mult=0.1, vocabulary="keep", **SMALL).fit(texts, labels)
+    after = parameters(tuned.model_, "encoder")
+    assert not all(torch.equal(before[name], after[name]) for name in before)
+
+
+def test_gradual_unfreezing_adds_one_group_per_epoch():
+    model = create_model("inception_base", vocab_size=40, num_classes=2, embed_dim=8)
+    hook = gradual_unfreezing(model)
+    trained_groups = []
+    for epoch in (1, 2, 3, 4, 5):
+        hook(epoch)
+        trained_groups.append([r["group"] for r in model.parameter_summary() if r["trainable"]])
+    assert trained_groups == [
+        ["head"], ["block1", "head"], ["block0", "block1", "head"],
+        ["embedding", "block0", "block1", "head"], ["embedding", "block0", "block1", "head"],
+    ]  # fmt: skip
+    with pytest.raises(ConvtextError, match="fine-tune schedule"):
+        prepare_transfer(model, "feature-extraction", 1e-3, unfreeze_schedule="gradual")
+    with pytest.raises(ConvtextError, match="unknown transfer mode"):
+        prepare_transfer(model, "finetune", 1e-3)
+
+
+def test_vocabulary_grows_and_known_tokens_keep_their_vectors(trained):
+    texts, labels = three_class_texts()
+    texts = [t + " brandnewword" for t in texts]
+    clf = TextClassifier(pretrained=trained, transfer="feature-extraction", **SMALL).fit(texts, labels)
+    old, new = trained.tokenizer_.vocab, clf.tokenizer_.vocab
+    assert "brandnewword" in new and "brandnewword" not in old and "what" in new
+    assert new.id2word[: len(old)] == old.id2word  # known tokens keep their ids
+    old_rows, new_rows = trained.model_.embedding.weight, clf.model_.embedding.weight
+    assert torch.equal(new_rows[: len(old)], old_rows)
+    assert clf.model_.vocab_size == len(new) == new_rows.shape[0]
+    kept = TextClassifier(pretrained=trained, vocabulary="keep", **SMALL).fit(texts, labels)
+    assert kept.tokenizer_.vocab.id2word == old.id2word
+
+
+def test_wordpiece_vocabulary_grows_with_minilm_vectors():
+    from convtext.zoo import minilm_token_vectors
+
+    base = TextClassifier(embeddings="minilm", **SMALL).fit(*toy_texts(120))
+    texts, labels = three_class_texts(120)
+    clf = TextClassifier(pretrained=base, transfer="feature-extraction", **SMALL).fit(texts, labels)
+    vocab = clf.tokenizer_.vocab
+    assert "number" not in base.tokenizer_.vocab and "number" in vocab
+    row = clf.model_.embedding.weight[vocab.word2id["number"]]
+    from tokenizers import Tokenizer
+
+    from convtext.zoo import minilm_folder
+
+    minilm_id = Tokenizer.from_file(str(minilm_folder() / "tokenizer.json")).token_to_id("number")
+    assert torch.allclose(row, minilm_token_vectors([minilm_id])[0])
+
+
+def test_transfer_is_saved_with_its_lineage(trained, tmp_path):
+    texts, labels = three_class_texts()
+    first = tmp_path / "first"
+    TextClassifier(pretrained=trained, **SMALL).fit(texts, labels).save(first)
+    second = TextClassifier(pretrained=first, **SMALL).fit(*toy_texts(100, seed=3))
+    reloaded = load(second.save(tmp_path / "second"))
+    assert reloaded.transfer_["from"] == str(first) and reloaded.transfer_["mode"] == "fine-tune"
+    assert reloaded.transfer_["seen"] == ["training data", "training data"]  # the base's, then the first transfer's
+    assert np.allclose(reloaded.predict_proba(texts[:5]), second.predict_proba(texts[:5]), atol=1e-6)
+
+
+def test_features_are_the_body_output(trained):
+    texts = ["good film", "ужасно 👎", "a"]
+    vectors = trained.features(texts)
+    assert vectors.shape == (3, trained.model_.num_features) and vectors.dtype == np.float32
+    logits = vectors @ trained.model_.head.weight.detach().numpy().T + trained.model_.head.bias.detach().numpy()
+    assert np.allclose(logits, trained.decision_function(texts), atol=1e-5)
+
+
+def test_settings_that_come_from_the_pretrained_model_are_refused(trained, tmp_path):
+    with pytest.raises(ConvtextError, match="kernel_sizes, num_filters come from the pretrained model"):
+        TextClassifier(pretrained=trained, kernel_sizes=(3,), num_filters=8, **SMALL).fit(*toy_texts(60))
+    with pytest.raises(ConvtextError, match="vocabulary must be"):
+        TextClassifier(pretrained=trained, vocabulary="grow", **SMALL).fit(*toy_texts(60))
+    with pytest.raises(ConvtextError, match="no such model folder"):
+        TextClassifier(pretrained=tmp_path / "nowhere", **SMALL).fit(*toy_texts(60))
+
+
+def test_cli_transfer_features_and_summary(trained, tmp_path, capsys):
+    base = trained.save(tmp_path / "base")
+    texts, labels = three_class_texts()
+    data = tmp_path / "three.txt"
+    data.write_text("".join(f"__label__{y} {x}\n" for x, y in zip(texts, labels)), encoding="utf-8")
+    code, out, err = run_cli(
+        capsys, "train", data, "-o", tmp_path / "new", "--from", base, "--mode", "fine-tune",
+        "--lr-range", "1e-4,1e-2", "--unfreeze-schedule", "gradual", "--epochs", "3", "--threads", "1",
+        "--no-progress",
+    )  # fmt: skip
+    assert code == 0, err
+    assert f"started from {base}" in out
+    code, out, err = run_cli(capsys, "summary", tmp_path / "new", "--json")
+    assert code == 0, err
+    assert '"mode": "fine-tune"' in out and '"group": "encoder"' in out
+    code, out, err = run_cli(capsys, "features", tmp_path / "new", data, "-o", tmp_path / "f.npy")
+    assert code == 0, err
+    vectors = np.load(tmp_path / "f.npy")
+    assert vectors.shape == (len(texts), trained.model_.num_features)
+    code, out, err = run_cli(capsys, "features", tmp_path / "new", data, "-o", tmp_path / "f.csv")
+    assert code == 2 and "must end in .npy" in err
+    code, out, err = run_cli(capsys, "train", data, "-o", tmp_path / "x", "--from", base, "--lr-range", "fast")
+    assert code == 2 and "--lr-range takes two rates" in err
+    code, out, err = run_cli(capsys, "train", data, "-o", tmp_path / "x", "--from", base, "--arch", "inception")
+    assert code == 2 and "architecture come from the pretrained model" in err
