@@ -159,7 +159,7 @@ def test_transfer_is_saved_with_its_lineage(trained, tmp_path):
     second = TextClassifier(pretrained=first, **SMALL).fit(*toy_texts(100, seed=3))
     reloaded = load(second.save(tmp_path / "second"))
     assert reloaded.transfer_["from"] == str(first) and reloaded.transfer_["mode"] == "fine-tune"
-    assert reloaded.transfer_["seen"] == ["training data", "training data"]  # the base's, then the first transfer's
+    assert reloaded.data_seen_ == ["training data"]  # in-memory data sets are named by their role
     assert np.allclose(reloaded.predict_proba(texts[:5]), second.predict_proba(texts[:5]), atol=1e-6)
 
 
@@ -176,7 +176,7 @@ def test_settings_that_come_from_the_pretrained_model_are_refused(trained, tmp_p
         TextClassifier(pretrained=trained, kernel_sizes=(3,), num_filters=8, **SMALL).fit(*toy_texts(60))
     with pytest.raises(ConvtextError, match="vocabulary must be"):
         TextClassifier(pretrained=trained, vocabulary="grow", **SMALL).fit(*toy_texts(60))
-    with pytest.raises(ConvtextError, match="no such model folder"):
+    with pytest.raises(ConvtextError, match="not a model folder"):
         TextClassifier(pretrained=tmp_path / "nowhere", **SMALL).fit(*toy_texts(60))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 __all__ = ["model_card"]
 
 
@@ -39,6 +41,13 @@ def model_card(config: dict) -> str:
             f"kept epoch {training.get('best_epoch')} of {len(training.get('history', []))}, "
             f"{training.get('seconds', 0):.1f} s"
         )
+    if meta.get("transfer"):
+        t = meta["transfer"]
+        lines.append(f"- Started from {t['from']} ({t['architecture']}), {t['mode']}")
+    if meta.get("data_seen"):
+        lines.append(f"- Data seen (never score it on these): {', '.join(f'`{s}`' for s in meta['data_seen'])}")
+    if meta.get("recipe"):
+        lines += ["", "## Recipe", "", "```json", json.dumps(meta["recipe"], indent=2, ensure_ascii=False), "```"]
     if meta.get("metrics"):
         lines += ["", "## Metrics", "", *_metrics_table(meta["metrics"])]
     lines += [

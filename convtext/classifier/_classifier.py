@@ -298,6 +298,7 @@ class TextClassifier:
             parameter_groups, on_epoch_start = prepare_transfer(
                 self.model_, self.transfer, self.lr, self.body_lr_mult, self.lr_range, self.unfreeze_schedule
             )
+        self.data_seen_ = list(dict.fromkeys([*self.data_seen_, train.source, valid.source]))
         train_y, valid_y = self._targets(train), self._targets(valid)
         result = fit(
             self.model_,
@@ -334,11 +335,12 @@ class TextClassifier:
         )
         if fill_embedding is not None and self.embedding_mode_ != "rand":  # rand: MiniLM's tokenizer only
             fill_embedding(self.model_)
-        self.transfer_ = None
+        self.transfer_, self.data_seen_ = None, []
 
     def _start_from_pretrained(self, texts: list[str]) -> None:
         """Copy the pretrained model's tokenizer and body; a new head unless the label set is the same."""
-        base = self.pretrained if isinstance(self.pretrained, TextClassifier) else TextClassifier.load(self.pretrained)
+        pretrained = self.pretrained
+        base = pretrained if isinstance(pretrained, TextClassifier) else TextClassifier.from_pretrained(pretrained)
         base._check_fitted()
         given = {
             "architecture": self.architecture if self.architecture not in ("textcnn", base.model_.architecture) else None,
@@ -363,11 +365,11 @@ class TextClassifier:
         if base.classes_ != self.classes_ or base.multi_label != self.multi_label:
             self.model_.reset_classifier(len(self.label_set_))
         source = "a TextClassifier" if isinstance(self.pretrained, TextClassifier) else str(self.pretrained)
-        seen = [*(base.transfer_ or {}).get("seen", []), base.training_.get("train_source", "unknown")]
+        self.data_seen_ = list(base.data_seen_)
         self.transfer_ = {
             "from": source, "architecture": self.model_.architecture, "mode": self.transfer,
             "body_lr_mult": self.body_lr_mult, "lr_range": list(self.lr_range) if self.lr_range else None,
-            "unfreeze_schedule": self.unfreeze_schedule, "vocabulary": self.vocabulary, "seen": seen,
+            "unfreeze_schedule": self.unfreeze_schedule, "vocabulary": self.vocabulary,
         }  # fmt: skip
         log.info("transfer from %s (%s): %s", source, self.model_.architecture, self.transfer)
 
@@ -502,6 +504,9 @@ class TextClassifier:
         meta["training"] = getattr(self, "training_", {})
         if getattr(self, "transfer_", None):
             meta["transfer"] = self.transfer_
+        meta["data_seen"] = getattr(self, "data_seen_", [])
+        if getattr(self, "recipe_", None):
+            meta["recipe"] = self.recipe_
         if self.multi_label:
             meta["multi_label"], meta["thresholds"] = True, [float(t) for t in self.thresholds_]
         return config_for(self.model_, self.tokenizer_, meta)
@@ -546,7 +551,8 @@ class TextClassifier:
         clf.model_, clf.tokenizer_ = model, tokenizer
         clf.label_set_ = LabelSet(meta["labels"])
         clf.metrics_, clf.training_ = meta.get("metrics", {}), meta.get("training", {})
-        clf.transfer_ = meta.get("transfer")
+        clf.transfer_, clf.data_seen_ = meta.get("transfer"), list(meta.get("data_seen", []))
+        clf.recipe_ = meta.get("recipe")
         clf.multi_label = meta.get("multi_label") is True
         clf.thresholds_ = np.full(len(clf.label_set_), 0.5)
         if clf.multi_label:
@@ -560,7 +566,25 @@ class TextClassifier:
             clf.thresholds_ = np.asarray(thresholds, dtype=np.float64)
         return clf
 
-    from_pretrained = load
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path) -> TextClassifier:
+        """A model folder, a zoo name (``textcnn.mr_sentiment``, built with ``convtext zoo build``) or a Hub id."""
+        from ..zoo import load_pretrained
+
+        return load_pretrained(name_or_path)
+
+    def push_to_hub(self, repo_id: str, token: str | None = None, private: bool = False) -> str:
+        """Upload the saved model folder to the Hugging Face Hub (needs the network and a token); returns its URL."""
+        import tempfile
+
+        from huggingface_hub import HfApi
+
+        with tempfile.TemporaryDirectory() as folder:
+            saved = self.save(Path(folder) / "model")
+            api = HfApi(token=token)
+            api.create_repo(repo_id, private=private, exist_ok=True)
+            api.upload_folder(repo_id=repo_id, folder_path=str(saved), commit_message="convtext model")
+        return f"https://huggingface.co/{repo_id}"
 
     def __repr__(self) -> str:
         state = f"{len(self.classes_)} classes" if hasattr(self, "model_") else "not trained"

@@ -16,6 +16,7 @@ from ._model import evaluate, explain, models, predict, train
 from ._tokenizers import bpe_app, tokenizer_app
 from ._transfer import features, summary
 from ._vectors import app as embeddings_app
+from ._zoo import app as zoo_app
 
 __all__ = ["app", "main"]
 
@@ -32,6 +33,7 @@ app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(bpe_app, name="bpe")
 app.add_typer(embeddings_app, name="embeddings")
 app.add_typer(items_app, name="items")
+app.add_typer(zoo_app, name="zoo")
 
 
 def _version(value: bool) -> None:

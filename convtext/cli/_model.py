@@ -15,6 +15,7 @@ from ..classifier import TextClassifier, load
 from ..data import load_splits, read_labeled, read_texts
 from ..models import create_model, default_tokenizer, list_models, model_entrypoint
 from ..tokenize import TOKENIZER_KINDS
+from ..zoo import check_unseen
 from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
 
 ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
@@ -267,10 +268,15 @@ def evaluate(
     label_col: LabelColOption = "label",
     encoding: EncodingOption = "auto",
     label_sep: Annotated[str | None, typer.Option(help="Split the label column into several labels.")] = None,
+    allow_seen: Annotated[
+        bool, typer.Option("--allow-seen", help="Score even on data the model saw in training (inflated).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Score a model on labelled data: accuracy, macro-F1, per-class precision/recall, n."""
     classifier = load(model)
+    if not allow_seen:
+        check_unseen(classifier.data_seen_, str(data), str(model))
     dataset = read_labeled(data, format=format, text_col=text_col, label_col=label_col, encoding=encoding,
                            label_sep=label_sep, multi_label=classifier.multi_label)  # fmt: skip
     report = classifier.evaluate(dataset.texts, dataset.label_sets if classifier.multi_label else dataset.labels)

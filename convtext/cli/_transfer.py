@@ -42,7 +42,12 @@ def summary(model_dir: ModelDir, as_json: JsonOption = False) -> None:
     classifier = load(model_dir)
     rows = classifier.summary()
     if as_json:
-        print_json({"architecture": classifier.model_.architecture, "groups": rows, "transfer": classifier.transfer_})
+        print_json(
+            {
+                "architecture": classifier.model_.architecture, "groups": rows,
+                "transfer": classifier.transfer_, "data_seen": classifier.data_seen_,
+            }
+        )  # fmt: skip
         return
     table = Table(title=f"{model_dir}: {classifier.model_.architecture}, {len(classifier.classes_)} classes")
     for column in ("group", "trainable", "frozen"):
@@ -53,4 +58,6 @@ def summary(model_dir: ModelDir, as_json: JsonOption = False) -> None:
     console.print(table)
     if classifier.transfer_:
         t = classifier.transfer_
-        console.print(f"started from {t['from']} ({t['mode']}); data seen before: {', '.join(t['seen'])}")
+        console.print(f"started from {t['from']} ({t['mode']})")
+    if classifier.data_seen_:
+        console.print(f"data seen: {', '.join(classifier.data_seen_)}")

@@ -36,6 +36,24 @@ def default_tokenizer(name: str) -> str:
     return getattr(model_entrypoint(name), "default_tokenizer", "word")
 
 
-def create_model(name: str, vocab_size: int, num_classes: int, **overrides) -> nn.Module:
-    """``create_model("textcnn", vocab_size=8000, num_classes=2, num_filters=200)``."""
+def create_model(
+    name: str, vocab_size: int | None = None, num_classes: int | None = None, pretrained: bool = False, **overrides
+) -> nn.Module:
+    """``create_model("textcnn", vocab_size=8000, num_classes=2, num_filters=200)``.
+
+    ``create_model("textcnn.mr_sentiment", pretrained=True, num_classes=6)``: a zoo model's weights
+    (its tokenizer is ``convtext.zoo.load_pretrained(name).tokenizer_``), with a new head when
+    ``num_classes`` differs.
+    """
+    if pretrained:
+        from ..zoo import load_pretrained
+
+        if vocab_size is not None or overrides:
+            raise ConvtextError("a pretrained model brings its own vocabulary and settings — give only num_classes")
+        model = load_pretrained(name).model_
+        if num_classes is not None and num_classes != model.num_classes:
+            model.reset_classifier(num_classes)
+        return model
+    if vocab_size is None or num_classes is None:
+        raise ConvtextError(f"create_model({name!r}) needs vocab_size and num_classes (or pretrained=True)")
     return model_entrypoint(name)(vocab_size=vocab_size, num_classes=num_classes, **overrides)

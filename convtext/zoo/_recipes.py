@@ -1,0 +1,76 @@
+"""The zoo's recipes: each pretrained model is trained from data the project has, reproducibly (seeded)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .._errors import ConvtextError
+
+__all__ = ["RECIPES", "ZooRecipe", "get_recipe", "register_recipe"]
+
+
+@dataclass(frozen=True)
+class ZooRecipe:
+    """How to build one named model: files (relative to the data folder), classifier settings, seed.
+
+    ``train`` files are read and concatenated; without ``valid`` a seeded, stratified 10% of them
+    selects the epoch. Every file listed is recorded as data the model saw.
+    """
+
+    name: str  # architecture.tag, as timm names pretrained weights
+    summary: str
+    train: tuple[str, ...]
+    valid: str | None = None
+    settings: dict = field(default_factory=dict)  # TextClassifier settings (defaults otherwise)
+    seed: int = 0
+
+    @property
+    def files(self) -> list[str]:
+        return [*self.train, *([self.valid] if self.valid else [])]
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "train": list(self.train), "valid": self.valid, "settings": self.settings,
+                "seed": self.seed}  # fmt: skip
+
+
+RECIPES: dict[str, ZooRecipe] = {}
+
+
+def register_recipe(recipe: ZooRecipe) -> ZooRecipe:
+    """Add ``recipe`` to the zoo (replacing one of the same name)."""
+    if "." not in recipe.name:
+        raise ConvtextError(f"zoo names are architecture.tag, e.g. textcnn.mr_sentiment — got {recipe.name!r}")
+    RECIPES[recipe.name] = recipe
+    return recipe
+
+
+def get_recipe(name: str) -> ZooRecipe:
+    if name not in RECIPES:
+        raise ConvtextError(f"no zoo model {name!r} — `convtext zoo list` shows: {', '.join(sorted(RECIPES))}")
+    return RECIPES[name]
+
+
+register_recipe(
+    ZooRecipe(
+        "textcnn.mr_sentiment",
+        "Sentiment body from all 10,662 MR movie-review sentences (for CR, MPQA, product reviews; never SST, "
+        "whose sentences come from MR).",
+        train=("kim2014/rt-polarity.all",),
+    )
+)
+register_recipe(
+    ZooRecipe(
+        "textcnn.sst2_sentiment",
+        "Sentiment body from SST-2's training split (dev selects the epoch): for targets other than MR.",
+        train=("kim2014/stsa.binary.train",),
+        valid="kim2014/stsa.binary.dev",
+    )
+)
+register_recipe(
+    ZooRecipe(
+        "textcnn.opinion_polarity",
+        "Polarity body from CR product reviews and MPQA opinion phrases (14k texts, no movie reviews): "
+        "the sentiment body for SST and MR targets.",
+        train=("kim2014/custrev.all", "kim2014/mpqa.all"),
+    )
+)
