@@ -77,9 +77,13 @@ def read_config(folder: str | Path) -> dict:
     meta = config.get("convtext") if isinstance(config, dict) else None
     if not isinstance(meta, dict) or not isinstance(config.get("architecture"), str):
         raise ArtifactError(f"{path}: not a convtext config (no 'architecture' / 'convtext' entries)")
-    labels = meta.get("labels")
-    if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(label, str) for label in labels):
-        raise ArtifactError(f"{path}: 'convtext.labels' must be a list of at least two label strings")
+    if meta.get("task", "classification") == "sentence-embedding":
+        if not isinstance(meta.get("output_dim"), int) or meta["output_dim"] < 1:
+            raise ArtifactError(f"{path}: a sentence encoder needs a positive 'convtext.output_dim'")
+    else:
+        labels = meta.get("labels")
+        if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(label, str) for label in labels):
+            raise ArtifactError(f"{path}: 'convtext.labels' must be a list of at least two label strings")
     if not isinstance(meta.get("max_length"), int) or meta["max_length"] < 1:
         raise ArtifactError(f"{path}: 'convtext.max_length' must be a positive integer")
     return config
@@ -112,10 +116,9 @@ def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
         raise ArtifactError(
             f"{folder}: config.json says vocab_size {model.vocab_size} but tokenizer.json has {tokenizer.vocab_size}"
         )
-    if model.num_classes != len(config["convtext"]["labels"]):
-        raise ArtifactError(
-            f"{folder}: config.json has {len(config['convtext']['labels'])} labels for {model.num_classes} outputs"
-        )
+    outputs = config["convtext"].get("output_dim") or len(config["convtext"]["labels"])
+    if model.num_classes != outputs:
+        raise ArtifactError(f"{folder}: config.json promises {outputs} outputs, the model has {model.num_classes}")
     expected = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
     try:
         with safe_open(str(weights), framework="pt") as handle:

@@ -28,7 +28,7 @@ from ..train import (
     predict_logits,
     set_threads,
 )
-from ..transfer import extend_vocabulary, prepare_transfer
+from ..transfer import extend_vocabulary, fit_head, prepare_transfer
 from ..zoo import MINILM_DIM, init_embedding, minilm_available, minilm_coverage, minilm_tokenizer
 from ._artifact import TOKENIZER, ArtifactError, config_for, read_model, write_atomically
 from ._card import model_card
@@ -300,15 +300,14 @@ class TextClassifier:
             )
         self.data_seen_ = list(dict.fromkeys([*self.data_seen_, train.source, valid.source]))
         train_y, valid_y = self._targets(train), self._targets(valid)
-        result = fit(
-            self.model_,
-            (self._encode(train.texts), train_y),
-            (self._encode(valid.texts), valid_y),
-            self.label_set_.labels,
-            self._train_config(),
-            parameter_groups,
-            on_epoch_start,
-        )
+        train_data, valid_data = (self._encode(train.texts), train_y), (self._encode(valid.texts), valid_y)
+        if self.pretrained is not None and self.transfer == "feature-extraction":
+            result = fit_head(self.model_, train_data, valid_data, self.label_set_.labels, self._train_config())
+        else:
+            result = fit(
+                self.model_, train_data, valid_data, self.label_set_.labels, self._train_config(),
+                parameter_groups, on_epoch_start,
+            )  # fmt: skip
         self.history_: TrainResult = result
         self.thresholds_ = self._choose_thresholds(valid.texts, valid_y)
         self.metrics_ = {
@@ -340,7 +339,7 @@ class TextClassifier:
     def _start_from_pretrained(self, texts: list[str]) -> None:
         """Copy the pretrained model's tokenizer and body; a new head unless the label set is the same."""
         pretrained = self.pretrained
-        base = pretrained if isinstance(pretrained, TextClassifier) else TextClassifier.from_pretrained(pretrained)
+        base = pretrained if hasattr(pretrained, "model_") else TextClassifier.from_pretrained(pretrained)
         base._check_fitted()
         given = {
             "architecture": self.architecture if self.architecture not in ("textcnn", base.model_.architecture) else None,
@@ -362,9 +361,12 @@ class TextClassifier:
             self.tokenizer_ = extend_vocabulary(
                 self.model_, base.tokenizer_, texts, self.min_freq, minilm_rows=base.embeddings_ == "minilm"
             )
-        if base.classes_ != self.classes_ or base.multi_label != self.multi_label:
+        same_task = (
+            getattr(base, "classes_", None) == self.classes_ and getattr(base, "multi_label", False) == self.multi_label
+        )
+        if not same_task:  # a new label set (or a sentence encoder's projection): a new head
             self.model_.reset_classifier(len(self.label_set_))
-        source = "a TextClassifier" if isinstance(self.pretrained, TextClassifier) else str(self.pretrained)
+        source = f"a {type(pretrained).__name__}" if hasattr(pretrained, "model_") else str(pretrained)
         self.data_seen_ = list(base.data_seen_)
         self.transfer_ = {
             "from": source, "architecture": self.model_.architecture, "mode": self.transfer,

@@ -11,6 +11,7 @@ import typer
 from .._errors import ConvtextError
 from .._version import __version__
 from ._data import app as data_app
+from ._distill import distill
 from ._items import app as items_app
 from ._model import evaluate, explain, models, predict, train
 from ._tokenizers import bpe_app, tokenizer_app
@@ -26,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for command in (train, predict, evaluate, explain, models, features, summary):
+for command in (train, predict, evaluate, explain, models, features, summary, distill):
     app.command()(command)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")

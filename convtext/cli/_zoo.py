@@ -18,6 +18,10 @@ app = typer.Typer(help="Named pretrained models: list them, see one, build one."
 NameArgument = Annotated[str, typer.Argument(help="A zoo name, e.g. textcnn.mr_sentiment (see `convtext zoo list`).")]
 
 
+def recipe_kind(name: str) -> str:
+    return get_recipe(name).kind
+
+
 def _entry(name: str) -> dict:
     recipe = get_recipe(name)
     entry = {"name": name, "summary": recipe.summary, "built": is_built(name), "path": str(zoo_path(name))}
@@ -46,8 +50,11 @@ def info(name: NameArgument, as_json: JsonOption = False) -> None:
     entry = _entry(name)
     if entry["built"]:
         model = load_pretrained(name)
-        entry["metrics"] = {split: {"accuracy": r["accuracy"], "n": r["n"]} for split, r in model.metrics_.items()}
-        entry["labels"], entry["architecture"] = model.classes_, model.model_.architecture
+        entry["metrics"] = model.metrics_ if recipe_kind(name) == "encoder" else {
+            split: {"accuracy": r["accuracy"], "n": r["n"]} for split, r in model.metrics_.items()
+        }  # fmt: skip
+        entry["labels"] = getattr(model, "classes_", [])
+        entry["architecture"] = model.model_.architecture
     if as_json:
         print_json(entry)
         return
@@ -55,7 +62,10 @@ def info(name: NameArgument, as_json: JsonOption = False) -> None:
     console.print(f"recipe: {json.dumps(entry['recipe'], ensure_ascii=False)}")
     console.print(f"data seen (never score it on these): {', '.join(entry['data_seen'])}")
     if entry["built"]:
-        scores = ", ".join(f"{s} accuracy {m['accuracy']:.4f} (n={m['n']:,})" for s, m in entry["metrics"].items())
+        scores = ", ".join(
+            f"{s} {'cosine' if 'cosine' in m else 'accuracy'} {m.get('cosine', m.get('accuracy')):.4f} (n={m['n']:,})"
+            for s, m in entry["metrics"].items()
+        )
         console.print(f"built at {entry['path']}: {entry['architecture']}, labels {entry['labels']}; {scores}")
     else:
         console.print(f"not built — `convtext zoo build {name}`")
@@ -72,5 +82,10 @@ def build_(
 ) -> None:
     """Train a zoo model from its recipe (seeded: the same data gives the same model) into the cache."""
     folder = build(name, data, force=force, threads=threads)
-    model = load_pretrained(folder)
-    console.print(f"{name}: valid accuracy {model.metrics_['valid']['accuracy']:.4f} → {folder}")
+    valid = load_pretrained(folder).metrics_["valid"]
+    score = (
+        f"held-out cosine to the teacher {valid['cosine']:.4f}"
+        if "cosine" in valid
+        else f"valid accuracy {valid['accuracy']:.4f}"
+    )
+    console.print(f"{name}: {score} → {folder}")

@@ -18,10 +18,11 @@ from ._dataset import SkippedRow
 
 __all__ = ["LABELLED_FORMATS", "CORPUS_FORMATS", "detect_format", "parse"]
 
-LABELLED_FORMATS = ("csv", "tsv", "jsonl", "fasttext", "label-text")
+LABELLED_FORMATS = ("csv", "tsv", "jsonl", "fasttext", "label-text", "review-xml")
 CORPUS_FORMATS = (*LABELLED_FORMATS, "lines")
 FASTTEXT_PREFIX = "__label__"
-_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+               ".review": "review-xml"}  # fmt: skip
 _SNIFF_LINES = 200
 
 Row = tuple[int, str, tuple[str, ...]]
@@ -57,6 +58,8 @@ def detect_format(path: Path, lines: list[str], text_col: str = "text", *, corpu
     sample = [line for line in lines[:_SNIFF_LINES] if line.strip()]
     if not sample:
         return "lines" if corpus else "label-text"
+    if sample[0].strip() in ("<reviews>", "<review>"):
+        return "review-xml"
     if sum(FASTTEXT_PREFIX in line for line in sample) >= 0.5 * len(sample):
         return "fasttext"
     if all(line.lstrip().startswith("{") for line in sample):
@@ -177,6 +180,33 @@ def _parse_delimited(
     return rows, skipped
 
 
+_REVIEW = re.compile(r"<review>(.*?)</review>", re.S)
+_FIELD = re.compile(r"<(title|review_text|rating)>(.*?)</\1>", re.S)
+
+
+def _parse_review_xml(text: str) -> tuple[list[Row], list[SkippedRow]]:
+    """Blitzer et al.'s Amazon reviews: pseudo-XML (unescaped ``&`` and ``<`` in the text, so no XML parser).
+
+    Text: the title and the review joined by a blank line. Label: ``positive`` for 4-5 stars,
+    ``negative`` for 1-2, ``neutral`` for 3; a review without a rating has no label.
+    """
+    rows, skipped = [], []
+    for match in _REVIEW.finditer(text):
+        number = text.count("\n", 0, match.start()) + 1
+        fields = {name: value.strip() for name, value in _FIELD.findall(match.group(1))}
+        body = "\n\n".join(part for part in (fields.get("title", ""), fields.get("review_text", "")) if part)
+        try:
+            stars = float(fields["rating"])
+        except (KeyError, ValueError):
+            rows.append((number, body, ()))
+            continue
+        label = "positive" if stars >= 4 else "negative" if stars <= 2 else "neutral"
+        rows.append((number, body, (label,)))
+    if not rows:
+        skipped.append(SkippedRow(1, "no <review>...</review> element"))
+    return rows, skipped
+
+
 def parse(
     path: Path, text: str, lines: list[str], fmt: str, text_col: str, label_col: str | None
 ) -> tuple[list[Row], list[SkippedRow]]:
@@ -193,4 +223,6 @@ def parse(
         return _parse_label_text(lines)
     if fmt == "lines":
         return _parse_lines(lines)
+    if fmt == "review-xml":
+        return _parse_review_xml(text)
     raise DataError(f"unknown format {fmt!r} — use one of {', '.join(CORPUS_FORMATS)} or auto")

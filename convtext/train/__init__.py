@@ -1,7 +1,7 @@
 """Training and evaluation: the loop, batching, metrics, plots."""
 
 from ._batching import bucketed_batches, pad_batch, sorted_batches
-from ._loop import EpochLog, TrainConfig, TrainResult, fit, predict_features, predict_logits, set_threads
+from ._loop import EpochLog, TrainConfig, TrainResult, fit, predict_features, predict_logits, score_logits, set_threads
 from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._plots import plot_confusion_matrix, plot_training_curve
 
@@ -19,6 +19,7 @@ __all__ = [
     "plot_training_curve",
     "predict_features",
     "predict_logits",
+    "score_logits",
     "set_threads",
     "sorted_batches",
 ]

@@ -18,7 +18,16 @@ from .._errors import ConvtextError
 from ._batching import bucketed_batches, pad_batch, sorted_batches
 from ._metrics import classification_report, multilabel_report
 
-__all__ = ["TrainConfig", "EpochLog", "TrainResult", "fit", "predict_features", "predict_logits", "set_threads"]
+__all__ = [
+    "TrainConfig",
+    "EpochLog",
+    "TrainResult",
+    "fit",
+    "predict_features",
+    "predict_logits",
+    "score_logits",
+    "set_threads",
+]
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +130,12 @@ def _progress(enabled: bool) -> Progress:
 
 
 def _validate(model: nn.Module, ids: Sequence[Sequence[int]], targets, labels: Sequence[str]) -> tuple[dict, float]:
-    """The validation report and the score that picks the best epoch (accuracy, or micro-F1 at 0.5)."""
-    logits = predict_logits(model, ids)
+    return score_logits(predict_logits(model, ids), targets, labels)
+
+
+def score_logits(logits: np.ndarray, targets, labels: Sequence[str]) -> tuple[dict, float]:
+    """The validation report of ``(N, C)`` logits and the score that picks the best epoch (accuracy, or
+    micro-F1 at probability 0.5 for multi-label ``(N, C)`` targets)."""
     if np.ndim(targets) == 2:  # multi-label: (N, C) 0/1
         report = multilabel_report(targets, logits > 0.0, labels)  # logit 0 = probability 0.5
         return report, report["micro_f1"]

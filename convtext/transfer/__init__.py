@@ -1,6 +1,14 @@
 """Transfer learning: reuse a trained model's body for a new task (feature extraction, fine-tuning)."""
 
+from ._head import fit_head
 from ._rates import TRANSFER_MODES, discriminative_groups, gradual_unfreezing, prepare_transfer
 from ._vocabulary import extend_vocabulary
 
-__all__ = ["TRANSFER_MODES", "discriminative_groups", "extend_vocabulary", "gradual_unfreezing", "prepare_transfer"]
+__all__ = [
+    "TRANSFER_MODES",
+    "discriminative_groups",
+    "extend_vocabulary",
+    "fit_head",
+    "gradual_unfreezing",
+    "prepare_transfer",
+]

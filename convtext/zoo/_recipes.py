@@ -14,7 +14,9 @@ class ZooRecipe:
     """How to build one named model: files (relative to the data folder), classifier settings, seed.
 
     ``train`` files are read and concatenated; without ``valid`` a seeded, stratified 10% of them
-    selects the epoch. Every file listed is recorded as data the model saw.
+    selects the epoch. Every file listed is recorded as data the model saw. ``kind="encoder"``:
+    the files are an unlabelled corpus (cut into sentences) for a ``SentenceEncoder`` distilled
+    from all-MiniLM-L6-v2.
     """
 
     name: str  # architecture.tag, as timm names pretrained weights
@@ -23,14 +25,15 @@ class ZooRecipe:
     valid: str | None = None
     settings: dict = field(default_factory=dict)  # TextClassifier settings (defaults otherwise)
     seed: int = 0
+    kind: str = "classifier"  # or "encoder"
 
     @property
     def files(self) -> list[str]:
         return [*self.train, *([self.valid] if self.valid else [])]
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "train": list(self.train), "valid": self.valid, "settings": self.settings,
-                "seed": self.seed}  # fmt: skip
+        return {"name": self.name, "kind": self.kind, "train": list(self.train), "valid": self.valid,
+                "settings": self.settings, "seed": self.seed}  # fmt: skip
 
 
 RECIPES: dict[str, ZooRecipe] = {}
@@ -72,5 +75,20 @@ register_recipe(
         "Polarity body from CR product reviews and MPQA opinion phrases (14k texts, no movie reviews): "
         "the sentiment body for SST and MR targets.",
         train=("kim2014/custrev.all", "kim2014/mpqa.all"),
+    )
+)
+AMAZON = tuple(
+    f"amazon-multidomain/{domain}/{polarity}.review"
+    for domain in ("books", "dvd", "electronics", "kitchen")
+    for polarity in ("positive", "negative")
+)
+register_recipe(
+    ZooRecipe(
+        "textcnn.minilm_distilled",
+        "Sentence encoder distilled from all-MiniLM-L6-v2 (cosine to its embeddings) on unlabelled text: TREC's "
+        "training questions and the Amazon reviews (73k sentences; labels unused). No Kim-suite test text, no "
+        "MR or SST text, so it may be scored on every Kim set. Needs --data ../shared/data (Amazon).",
+        train=("kim2014/TREC.train.all", *AMAZON),
+        kind="encoder",
     )
 )

@@ -37,14 +37,31 @@ def bundled_data() -> Path | None:
 def _read(recipe: ZooRecipe, data: Path):
     from ..data import LabeledTexts, read_labeled
 
-    missing = [name for name in recipe.files if not (data / name).is_file()]
-    if missing:
-        raise ConvtextError(f"{recipe.name} needs {data / missing[0]} — give --data FOLDER holding {missing[0]}")
     parts = [read_labeled(data / name) for name in recipe.train]
     texts = [t for part in parts for t in part.texts]
     label_sets = [labels for part in parts for labels in part.label_sets]
     train = LabeledTexts(texts, label_sets, source="+".join(recipe.train))
     return train, read_labeled(data / recipe.valid) if recipe.valid else None
+
+
+def _check_files(recipe: ZooRecipe, data: Path) -> None:
+    missing = [name for name in recipe.files if not (data / name).is_file()]
+    if missing:
+        raise ConvtextError(f"{recipe.name} needs {data / missing[0]} — give --data FOLDER holding {missing[0]}")
+
+
+def _build_encoder(recipe: ZooRecipe, data: Path, threads: int | None) -> Path:
+    """Distil a ``SentenceEncoder`` on the recipe's corpus, cut into sentences."""
+    from ..data import read_texts
+    from ..distill import SentenceEncoder, split_sentences
+
+    sentences = [s for name in recipe.train for text in read_texts(data / name)[0] for s in split_sentences(text)]
+    encoder = SentenceEncoder(**{"seed": recipe.seed, "threads": threads, **recipe.settings})
+    encoder.fit(sentences, data_seen=recipe.files)
+    encoder.recipe_ = recipe.as_dict()
+    folder = encoder.save(zoo_path(recipe.name))
+    log.info("built %s: held-out cosine %.4f → %s", recipe.name, encoder.metrics_["valid"]["cosine"], folder)
+    return folder
 
 
 def build(name: str, data: str | Path | None = None, force: bool = False, threads: int | None = None) -> Path:
@@ -59,6 +76,9 @@ def build(name: str, data: str | Path | None = None, force: bool = False, thread
     data = Path(data) if data is not None else bundled_data()
     if data is None:
         raise ConvtextError(f"building {name} needs the data folder — give --data FOLDER (the one holding kim2014/)")
+    _check_files(recipe, data)
+    if recipe.kind == "encoder":
+        return _build_encoder(recipe, data, threads)
     train, valid = _read(recipe, data)
     if valid is None:
         keep, held = stratified_holdout(train.label_sets, 0.1, recipe.seed)
@@ -72,23 +92,34 @@ def build(name: str, data: str | Path | None = None, force: bool = False, thread
     return folder
 
 
+def _load_folder(folder: Path):
+    """A ``TextClassifier``, or a ``SentenceEncoder`` when the folder holds one."""
+    from ..classifier import TextClassifier
+    from ..classifier._artifact import read_config
+    from ..distill import TASK, SentenceEncoder
+
+    if read_config(folder)["convtext"].get("task") == TASK:
+        return SentenceEncoder.load(folder)
+    return TextClassifier.load(folder)
+
+
 def load_pretrained(name_or_path: str | Path):
-    """A ``TextClassifier`` from a local model folder, a zoo name (built into the cache) or a Hub id."""
-    from ..classifier import ArtifactError, TextClassifier
+    """A trained model (``TextClassifier`` or ``SentenceEncoder``) from a local folder, a zoo name or a Hub id."""
+    from ..classifier import ArtifactError
 
     path = Path(name_or_path)
     if path.is_dir():
-        return TextClassifier.load(path)
+        return _load_folder(path)
     name = str(name_or_path)
     if name in RECIPES:
         if not zoo_path(name).exists():
             raise ConvtextError(f"zoo model {name} is not built yet — run `convtext zoo build {name}`")
         try:
-            return TextClassifier.load(zoo_path(name))
+            return _load_folder(zoo_path(name))
         except ArtifactError as error:
             raise ConvtextError(f"{error} — rebuild it with `convtext zoo build {name} --force`") from None
     if name.count("/") == 1 and not name.startswith((".", "/")):
-        return TextClassifier.load(_from_hub(name))
+        return _load_folder(_from_hub(name))
     raise ConvtextError(
         f"{name}: not a model folder, a zoo name ({', '.join(sorted(RECIPES))}) or a Hugging Face Hub id (owner/name)"
     )

@@ -1,0 +1,85 @@
+"""Training a model's outputs to match target vectors (cosine), with early stopping on held-out cosine."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from ..train import TrainConfig, bucketed_batches, pad_batch, set_threads, sorted_batches
+
+__all__ = ["fit_vectors", "predict_vectors"]
+
+log = logging.getLogger(__name__)
+
+
+@torch.inference_mode()
+def predict_vectors(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
+    """``(N, D)`` unit-length model outputs in input order."""
+    model.eval()
+    min_length = max(getattr(model, "kernel_sizes", [1]))
+    out = np.zeros((len(sequences), model.num_classes), dtype=np.float32)
+    for batch in sorted_batches([len(s) for s in sequences], batch_size):
+        ids, mask = pad_batch([sequences[i] for i in batch], model.pad_id, min_length)  # (B, T)
+        out[batch] = nn.functional.normalize(model(ids, mask), dim=-1).numpy()  # (B, D)
+    return out
+
+
+def mean_cosine(predicted: np.ndarray, target: np.ndarray) -> float:
+    """Mean cosine similarity of unit-length rows ``(N, D)``."""
+    return float(np.mean(np.sum(predicted * target, axis=1)))
+
+
+def fit_vectors(
+    model: nn.Module,
+    train: tuple[Sequence[Sequence[int]], np.ndarray],
+    valid: tuple[Sequence[Sequence[int]], np.ndarray],
+    config: TrainConfig,
+) -> tuple[list[dict], int]:
+    """Train ``model`` so that its output for each text points where the target vector does (1 - cosine).
+
+    Keeps the weights of the epoch with the best validation cosine; returns the history and that epoch.
+    """
+    set_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    train_ids, train_targets = train[0], torch.as_tensor(train[1])  # (N, D)
+    lengths = [len(ids) for ids in train_ids]
+    min_length = max(getattr(model, "kernel_sizes", [1]))
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
+    )
+    total_steps = config.epochs * -(-len(train_ids) // config.batch_size)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
+    history, best, best_state, stale = [], (-2.0, 0), None, 0
+    for epoch in range(1, config.epochs + 1):
+        started, total = time.perf_counter(), 0.0
+        model.train()
+        for batch in bucketed_batches(lengths, config.batch_size, rng):
+            ids, mask = pad_batch([train_ids[i] for i in batch], model.pad_id, min_length)  # (B, T)
+            output = model(ids, mask)  # (B, D)
+            loss = 1.0 - nn.functional.cosine_similarity(output, train_targets[batch], dim=-1).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            total += loss.item() * len(batch)
+        cosine = mean_cosine(predict_vectors(model, valid[0]), valid[1])
+        history.append({"epoch": epoch, "train_loss": total / len(train_ids), "valid_cosine": cosine,
+                        "seconds": time.perf_counter() - started})  # fmt: skip
+        log.info("epoch %d: loss %.4f  valid cosine %.4f", epoch, history[-1]["train_loss"], cosine)
+        if cosine > best[0]:
+            best, best_state, stale = (cosine, epoch), copy.deepcopy(model.state_dict()), 0
+        else:
+            stale += 1
+            if stale >= config.patience:
+                break
+    model.load_state_dict(best_state)
+    model.eval()
+    return history, best[1]
