@@ -1,4 +1,4 @@
-"""Peers measured in the same run as convtext: fastText (supervised) for now."""
+"""Peers measured in the same run as convtext: fastText (supervised) and MiniLM features + logistic regression."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["FastTextPeer"]
+__all__ = ["FastTextPeer", "MiniLMLogReg"]
 
 
 class FastTextPeer:
@@ -65,3 +65,53 @@ class FastTextPeer:
     def predict(self, texts: Sequence[str]) -> list[str]:
         labels, _ = self.model_.predict([self._line(text) for text in texts])
         return [label[0].removeprefix("__label__") for label in labels]
+
+
+class MiniLMLogReg:
+    """all-MiniLM-L6-v2 sentence embeddings + scikit-learn logistic regression, C chosen on dev.
+
+    Training texts' embeddings come from convtext's teacher cache (computed once, on disk);
+    ``predict`` encodes its texts afresh, so its speed includes the transformer.
+    """
+
+    CS = (0.1, 1.0, 10.0, 100.0)
+    name = "all-MiniLM-L6-v2 features + LogisticRegression (C chosen on dev)"
+
+    def __init__(self, threads: int = 2, seed: int = 0):
+        self.threads, self.seed = threads, seed
+
+    @staticmethod
+    def _encoder():
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        from convtext.zoo import minilm_folder
+
+        return SentenceTransformer(str(minilm_folder()), device="cpu")
+
+    def fit_select(self, texts, labels, dev_texts, dev_labels) -> MiniLMLogReg:
+        import torch
+        from sklearn.linear_model import LogisticRegression
+
+        from convtext.distill import teacher_embeddings
+
+        torch.set_num_threads(self.threads)
+        started = time.perf_counter()
+        train_x, dev_x = teacher_embeddings(list(texts)), teacher_embeddings(list(dev_texts))
+        best = None
+        for c in self.CS:
+            model = LogisticRegression(C=c, max_iter=2000, random_state=self.seed).fit(train_x, list(labels))
+            score = float((model.predict(dev_x) == list(dev_labels)).mean())
+            if best is None or score > best[0]:
+                best = (score, c, model)
+        _, self.c_, self.model_ = best
+        self.train_seconds_ = time.perf_counter() - started  # the embeddings may come from the cache
+        return self
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        if not hasattr(self, "encoder_"):
+            self.encoder_ = self._encoder()
+        vectors = self.encoder_.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+        return list(self.model_.predict(vectors))

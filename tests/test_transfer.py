@@ -205,3 +205,24 @@ def test_cli_transfer_features_and_summary(trained, tmp_path, capsys):
     assert code == 2 and "--lr-range takes two rates" in err
     code, out, err = run_cli(capsys, "train", data, "-o", tmp_path / "x", "--from", base, "--arch", "inception")
     assert code == 2 and "architecture come from the pretrained model" in err
+
+
+def test_minilm_body_is_the_sentence_transformer_and_transfers(tmp_path):
+    from convtext.distill import teacher_embeddings
+    from convtext.models import list_models
+    from convtext.train import predict_features
+    from convtext.zoo import load_pretrained
+
+    body = load_pretrained("minilm")
+    texts = ["a gripping film", "What is the capital of France ?", "Отличный фильм 👍"]
+    ours = predict_features(body.model_, body.tokenizer_.encode_batch(texts))
+    assert np.allclose(ours, teacher_embeddings(texts, cache=False), atol=1e-5)  # sentence-transformers' vectors
+    assert "minilm" not in list_models() and list_models(pretrained_only=True) == ["minilm"]
+    train_texts, labels = three_class_texts(90)
+    clf = TextClassifier(pretrained="minilm", transfer="feature-extraction", threads=1).fit(train_texts, labels)
+    assert [r["group"] for r in clf.summary()][:2] == ["embedding", "layer0"] and clf.summary()[-1]["frozen"] == 0
+    assert clf.score(train_texts, labels) > 0.8
+    again = load(clf.save(tmp_path / "minilm-clf"))
+    assert np.allclose(again.predict_proba(texts), clf.predict_proba(texts), atol=1e-5)
+    with pytest.raises(ConvtextError, match=r"pretrained='minilm'"):
+        TextClassifier("minilm").fit(train_texts, labels)

@@ -14,7 +14,7 @@ import torch
 from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, LabelSet, stratified_holdout
 from ..embed import VectorTable, detect_vector_format, load_vectors
-from ..models import EMBEDDING_MODES, TextModel, create_model, default_tokenizer
+from ..models import EMBEDDING_MODES, TextModel, create_model, default_tokenizer, is_pretrained_only
 from ..tokenize import TextTokenizer, train_tokenizer
 from ..train import (
     TrainConfig,
@@ -322,6 +322,11 @@ class TextClassifier:
 
     def _build_model(self, texts: list[str]) -> None:
         """A new model: tokenizer, embeddings (random, MiniLM or a vectors file) and architecture."""
+        if is_pretrained_only(self.architecture):
+            raise ConvtextError(
+                f"{self.architecture} exists only with its pretrained weights — "
+                f"TextClassifier(pretrained={self.architecture!r}) (CLI: --from {self.architecture})"
+            )
         self.embeddings_ = self._choose_embeddings(texts)
         self.embedding_mode_ = self._choose_mode(self.embeddings_)
         embed_dim, fill_embedding = self._prepare_embeddings(texts)

@@ -1,10 +1,18 @@
 """Models by name: the registry, the model contract, and the architectures."""
 
 from ._contract import EMBEDDING_MODES, TextModel
-from ._registry import create_model, default_tokenizer, list_models, model_entrypoint, register_model
+from ._registry import (
+    create_model,
+    default_tokenizer,
+    is_pretrained_only,
+    list_models,
+    model_entrypoint,
+    register_model,
+)
 from .char_cnn import CharCNN, char_cnn
 from .inception import InceptionCNN, inception, inception_base, inception_small
 from .mean_embedding import MeanEmbedding, mean_bigram, mean_embedding
+from .minilm import MiniLMBody, minilm
 from .text_cnn import TextCNN, textcnn, textcnn_kim
 
 __all__ = [
@@ -12,17 +20,20 @@ __all__ = [
     "CharCNN",
     "InceptionCNN",
     "MeanEmbedding",
+    "MiniLMBody",
     "TextCNN",
     "TextModel",
     "char_cnn",
     "create_model",
     "default_tokenizer",
     "inception",
+    "is_pretrained_only",
     "inception_base",
     "inception_small",
     "list_models",
     "mean_bigram",
     "mean_embedding",
+    "minilm",
     "model_entrypoint",
     "register_model",
     "textcnn",

@@ -9,7 +9,14 @@ import torch.nn as nn
 
 from .._errors import ConvtextError
 
-__all__ = ["register_model", "create_model", "default_tokenizer", "list_models", "model_entrypoint"]
+__all__ = [
+    "register_model",
+    "create_model",
+    "default_tokenizer",
+    "is_pretrained_only",
+    "list_models",
+    "model_entrypoint",
+]
 
 _ENTRYPOINTS: dict[str, Callable[..., nn.Module]] = {}
 
@@ -20,15 +27,25 @@ def register_model(function: Callable[..., nn.Module]) -> Callable[..., nn.Modul
     return function
 
 
-def list_models(pattern: str = "*") -> list[str]:
-    """Registered names matching a shell-style ``pattern``, sorted."""
-    return sorted(name for name in _ENTRYPOINTS if fnmatch.fnmatch(name, pattern))
+def list_models(pattern: str = "*", pretrained_only: bool = False) -> list[str]:
+    """Registered names matching a shell-style ``pattern``, sorted: the architectures trained from
+    scratch, or with ``pretrained_only`` the bodies that only exist with their zoo weights (``minilm``)."""
+    return sorted(
+        name
+        for name, entry in _ENTRYPOINTS.items()
+        if fnmatch.fnmatch(name, pattern) and getattr(entry, "pretrained_only", False) == pretrained_only
+    )
 
 
 def model_entrypoint(name: str) -> Callable[..., nn.Module]:
     if name not in _ENTRYPOINTS:
         raise ConvtextError(f"unknown architecture {name!r} — choose one of: {', '.join(list_models())}")
     return _ENTRYPOINTS[name]
+
+
+def is_pretrained_only(name: str) -> bool:
+    """Whether architecture ``name`` only exists with its zoo weights (it cannot be trained from scratch)."""
+    return getattr(model_entrypoint(name), "pretrained_only", False)
 
 
 def default_tokenizer(name: str) -> str:

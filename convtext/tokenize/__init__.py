@@ -6,7 +6,7 @@ from ._bpe_reference import BpeTrace, MergeStep, count_words, learn_bpe, parse_w
 from ._factory import TOKENIZER_KINDS, load_tokenizer, train_tokenizer
 from ._vocab import PAD, SPECIAL_TOKENS, UNK, Vocabulary, auto_embed_dim
 from ._vocab_tokenizer import WORD_PATTERN, CharTokenizer, WordTokenizer
-from ._wordpiece import WordPieceTokenizer
+from ._wordpiece import MiniLMTokenizer, WordPieceTokenizer
 
 __all__ = [
     "PAD",
@@ -18,6 +18,7 @@ __all__ = [
     "BpeTrace",
     "CharTokenizer",
     "MergeStep",
+    "MiniLMTokenizer",
     "TextTokenizer",
     "TokenSpan",
     "Vocabulary",

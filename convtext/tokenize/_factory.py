@@ -9,7 +9,7 @@ from .._errors import ConvtextError
 from ._base import TextTokenizer, read_backend
 from ._bpe import BpeTokenizer
 from ._vocab_tokenizer import CharTokenizer, WordTokenizer
-from ._wordpiece import WordPieceTokenizer
+from ._wordpiece import MiniLMTokenizer, WordPieceTokenizer
 
 __all__ = ["TOKENIZER_KINDS", "train_tokenizer", "load_tokenizer"]
 
@@ -31,7 +31,7 @@ def load_tokenizer(path: str | Path) -> TextTokenizer:
     if model_type == "BPE":
         return BpeTokenizer(backend)
     if model_type == "WordPiece":
-        return WordPieceTokenizer(backend)
+        return (MiniLMTokenizer if "[PAD]" in backend.get_vocab() else WordPieceTokenizer)(backend)
     if model_type == "WordLevel":
         return (CharTokenizer if decoder_type == "Fuse" else WordTokenizer)(backend)
     raise ConvtextError(f"{path}: tokenizer model {model_type!r} is not one convtext uses (word, char, BPE, WordPiece)")

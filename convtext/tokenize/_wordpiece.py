@@ -18,7 +18,7 @@ from .._errors import ConvtextError
 from ._base import TextTokenizer
 from ._vocab import SPECIAL_TOKENS, UNK
 
-__all__ = ["WordPieceTokenizer"]
+__all__ = ["MiniLMTokenizer", "WordPieceTokenizer"]
 
 _ZOO_SPECIALS = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"}
 
@@ -53,3 +53,29 @@ class WordPieceTokenizer(TextTokenizer):
         rows = {vocab[piece]: source_vocab[piece] for piece in kept}
         rows[vocab[UNK]] = source_vocab["[UNK]"]
         return cls(backend), rows
+
+
+class MiniLMTokenizer(TextTokenizer):
+    """all-MiniLM-L6-v2's own tokenizer, whole (30,522 pieces), for the MiniLM body itself.
+
+    BERT's layout differs from convtext's (``[PAD]`` = 0 but ``[UNK]`` = 100), and every text is
+    wrapped in ``[CLS] … [SEP]`` as the model was trained.
+    """
+
+    kind = "minilm"
+
+    def __init__(self, backend: Tokenizer):  # noqa: D107 — BERT's special ids, not convtext's
+        vocab = backend.get_vocab()
+        if vocab.get("[PAD]") != 0 or "[UNK]" not in vocab:
+            raise ConvtextError("not a BERT WordPiece tokenizer: [PAD] must be id 0 and [UNK] present")
+        self.backend = backend
+        self.backend.no_padding()
+        self.backend.no_truncation()
+        self.pad_id, self.unk_id = 0, vocab["[UNK]"]
+        self.lowercase = True
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        from ._base import _check_text, _valid_unicode
+
+        texts = [_valid_unicode(_check_text(text)) for text in texts]
+        return [encoding.ids for encoding in self.backend.encode_batch(texts, add_special_tokens=True)]

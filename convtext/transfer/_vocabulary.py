@@ -48,7 +48,7 @@ def extend_vocabulary(
     BPE needs nothing: its pieces already spell any new word. Returns the tokenizer to use.
     """
     old_tokens = tokenizer.vocab.id2word
-    if tokenizer.kind == "bpe":
+    if tokenizer.kind in ("bpe", "minilm"):  # pieces that spell any word already
         return tokenizer
     if tokenizer.kind == "wordpiece":
         source, rows = minilm_tokenizer(list(texts), min_freq)

@@ -4,8 +4,10 @@ from ._leakage import SHARED_SENTENCES, check_unseen, overlaps
 from ._minilm import (
     MINILM_DIM,
     MINILM_SCALE,
+    PretrainedBody,
     init_embedding,
     minilm_available,
+    minilm_body,
     minilm_coverage,
     minilm_folder,
     minilm_token_vectors,
@@ -17,6 +19,7 @@ from ._store import build, bundled_data, cache_dir, is_built, load_pretrained, z
 __all__ = [
     "MINILM_DIM",
     "MINILM_SCALE",
+    "PretrainedBody",
     "RECIPES",
     "SHARED_SENTENCES",
     "ZooRecipe",
@@ -29,6 +32,7 @@ __all__ = [
     "is_built",
     "load_pretrained",
     "minilm_available",
+    "minilm_body",
     "minilm_coverage",
     "minilm_folder",
     "minilm_token_vectors",

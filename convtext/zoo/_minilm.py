@@ -18,6 +18,8 @@ from .._errors import ConvtextError
 from ..tokenize import WordPieceTokenizer
 
 __all__ = [
+    "PretrainedBody",
+    "minilm_body",
     "MINILM_DIM",
     "MINILM_SCALE",
     "init_embedding",
@@ -97,3 +99,33 @@ def minilm_coverage(texts: list[str], sample: int = 2000) -> float:
         words += len(letters)
         whole += sum(len(tokens) == 1 and tokens[0] != "[UNK]" for tokens in letters)
     return whole / words if words else 0.0
+
+
+class PretrainedBody:
+    """A body to start from that is no convtext classifier: a model with its tokenizer and lineage."""
+
+    multi_label = False
+    transfer_ = None
+
+    def __init__(self, model, tokenizer, embeddings: str, data_seen: list[str]):
+        self.model_, self.tokenizer_, self.embeddings_, self.data_seen_ = model, tokenizer, embeddings, data_seen
+
+    def _check_fitted(self) -> None:
+        return None
+
+
+def minilm_body() -> PretrainedBody:
+    """all-MiniLM-L6-v2 whole — its transformer weights and tokenizer — as a body (``pretrained="minilm"``)."""
+    from safetensors.torch import load_file
+
+    from ..models import create_model
+    from ..tokenize import MiniLMTokenizer
+
+    folder = minilm_folder()
+    model = create_model("minilm", 30522, 2)
+    state = {k: v for k, v in load_file(str(folder / "model.safetensors")).items() if not k.startswith("pooler.")}
+    state.pop("embeddings.position_ids", None)  # a buffer transformers now rebuilds itself
+    model.bert.load_state_dict(state, strict=True)
+    tokenizer = MiniLMTokenizer(Tokenizer.from_file(str(folder / "tokenizer.json")))
+    seen = ["all-MiniLM-L6-v2 pretraining (about 1B sentence pairs from the web; see the model card)"]
+    return PretrainedBody(model.eval(), tokenizer, "minilm", seen)

@@ -111,6 +111,10 @@ def load_pretrained(name_or_path: str | Path):
     if path.is_dir():
         return _load_folder(path)
     name = str(name_or_path)
+    if name == "minilm":
+        from ._minilm import minilm_body
+
+        return minilm_body()
     if name in RECIPES:
         if not zoo_path(name).exists():
             raise ConvtextError(f"zoo model {name} is not built yet — run `convtext zoo build {name}`")
@@ -121,7 +125,8 @@ def load_pretrained(name_or_path: str | Path):
     if name.count("/") == 1 and not name.startswith((".", "/")):
         return _load_folder(_from_hub(name))
     raise ConvtextError(
-        f"{name}: not a model folder, a zoo name ({', '.join(sorted(RECIPES))}) or a Hugging Face Hub id (owner/name)"
+        f"{name}: not a model folder, 'minilm', a zoo name ({', '.join(sorted(RECIPES))}) or a Hugging Face Hub id "
+        "(owner/name)"
     )
 
 

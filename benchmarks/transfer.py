@@ -1,0 +1,186 @@
+"""Few-shot transfer: learning curves on SST-2, TREC and CR with 16 … all labelled training examples.
+
+Rows: convtext from scratch (random vectors, and its defaults with MiniLM's input vectors),
+feature extraction and fine-tuning from each zoo body, and all-MiniLM-L6-v2 features + logistic
+regression. Each size is a seeded stratified subsample of the training pool (3 seeds); a seeded,
+stratified 10% of it (at least one text of every class that has two) is the dev set every system
+selects on. SST-2 and TREC use their
+test files; CR (cross-validation data) a seeded, stratified 10% test split. A body is used on a
+target only if it never saw the target's test text (convtext.zoo.check_unseen: SST ⊂ MR) nor its
+training labels (a body that saw those is no few-shot start); unlabelled training text is fair.
+
+Run: python benchmarks/transfer.py [--data ../shared/data] [--targets SST-2,TREC,CR]
+     [--sizes 16,64,256,1024,all] [--seeds 3] [--bodies ...] [--threads 2] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from _kim import throughput
+from _peers import MiniLMLogReg
+from _report import add_data_option, write_results
+
+from convtext import ConvtextError, LabeledTexts, TextClassifier, read_labeled, stratified_holdout
+from convtext.zoo import build, check_unseen, load_pretrained, overlaps
+
+TARGETS = {  # name: (training pool file, test file or None for a seeded 10% split of the pool)
+    "SST-2": ("kim2014/stsa.binary.train", "kim2014/stsa.binary.test"),
+    "TREC": ("kim2014/TREC.train.all", "kim2014/TREC.test.all"),
+    "CR": ("kim2014/custrev.all", None),
+}
+BODIES = ["textcnn.opinion_polarity", "textcnn.mr_sentiment", "textcnn.minilm_distilled"]
+
+
+@dataclass
+class Curve:
+    accuracies: dict[str, list[float]] = field(default_factory=dict)  # size -> one per seed
+    train_seconds: list[float] = field(default_factory=list)
+    texts_per_second: float = 0.0
+
+
+def subsample(pool: LabeledTexts, size: int | None, seed: int) -> LabeledTexts:
+    """A seeded stratified subsample of ``size`` texts (the whole pool for None)."""
+    if size is None or size >= len(pool):
+        return pool
+    _, chosen = stratified_holdout(pool.label_sets, size / len(pool), seed)
+    return pool.subset(chosen)
+
+
+def split_dev(data: LabeledTexts, seed: int) -> tuple[LabeledTexts, LabeledTexts]:
+    """A seeded, stratified 10% dev set: every class with two or more texts gives it at least one."""
+    keep, held = stratified_holdout(data.label_sets, 0.1, seed)
+    return data.subset(keep), data.subset(held)
+
+
+def load_target(data: Path, name: str) -> tuple[LabeledTexts, LabeledTexts, str]:
+    pool_file, test_file = TARGETS[name]
+    pool = read_labeled(data / pool_file)
+    if test_file:
+        return pool, read_labeled(data / test_file), test_file
+    keep, held = stratified_holdout(pool.label_sets, 0.1, seed=0)
+    return pool.subset(keep), pool.subset(held), pool_file
+
+
+def usable_bodies(bodies: list[str], target: str) -> list[str]:
+    """Bodies that saw neither the target's test text nor its training labels."""
+    pool_file, test_file = TARGETS[target]
+    usable = []
+    for name in bodies:
+        body = load_pretrained(name)
+        try:
+            check_unseen(body.data_seen_, test_file or pool_file, name)
+        except ConvtextError as error:
+            print(f"{target}: skipping {name}: {error}")
+            continue
+        if isinstance(body, TextClassifier) and any(overlaps(seen, pool_file) for seen in body.data_seen_):
+            print(f"{target}: skipping {name}: it was trained on {pool_file}'s labels")
+            continue
+        usable.append(name)
+    return usable
+
+
+def systems_for(target: str, bodies: list[str], threads: int) -> dict:
+    """name -> make(seed) -> an object with fit_select(train, dev) and predict(texts)."""
+    systems = {
+        "convtext from scratch (random vectors)": lambda seed: ConvtextSystem({"embeddings": "random"}, threads, seed),
+        "convtext from scratch (defaults: MiniLM input vectors)": lambda seed: ConvtextSystem({}, threads, seed),
+    }
+    for body in usable_bodies(bodies, target):
+        for mode in ("feature-extraction", "fine-tune"):
+            settings = {"pretrained": body, "transfer": mode}
+            systems[f"{body} {mode}"] = lambda seed, s=settings: ConvtextSystem(s, threads, seed)
+    systems[MiniLMLogReg.name] = lambda seed: MiniLMLogReg(threads, seed)
+    return systems
+
+
+class ConvtextSystem:
+    def __init__(self, settings: dict, threads: int, seed: int):
+        self.model = TextClassifier(**{"threads": threads, "seed": seed, **settings})
+
+    def fit_select(self, texts, labels, dev_texts, dev_labels):
+        started = time.perf_counter()
+        self.model.fit(texts, labels, dev_texts, dev_labels)
+        self.train_seconds_ = time.perf_counter() - started
+        return self
+
+    def predict(self, texts):
+        return self.model.predict(texts)
+
+
+def run_target(data: Path, target: str, sizes: list[int | None], seeds: int, bodies: list[str], threads: int):
+    pool, test, _ = load_target(data, target)
+    gold = np.asarray(test.labels)
+    curves: dict[str, Curve] = {}
+    for name, make in systems_for(target, bodies, threads).items():
+        curve = curves.setdefault(name, Curve())
+        for size in sizes:
+            key = "all" if size is None else str(size)
+            for seed in range(seeds):
+                train, dev = split_dev(subsample(pool, size, seed), seed)
+                if len(set(train.labels)) < 2:
+                    raise ConvtextError(f"{target}: {size} texts leave one class — use larger sizes")
+                system = make(seed).fit_select(train.texts, train.labels, dev.texts, dev.labels)
+                accuracy = float(np.mean(np.asarray(system.predict(test.texts)) == gold))
+                curve.accuracies.setdefault(key, []).append(accuracy)
+                curve.train_seconds.append(system.train_seconds_)
+                if size is None and seed == 0:
+                    curve.texts_per_second = throughput(system.predict, test.texts)
+                print(f"{target} {name} n={key} seed {seed}: {100 * accuracy:.1f}% in {system.train_seconds_:.1f}s",
+                      flush=True)  # fmt: skip
+    return curves, len(pool), len(test)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_data_option(parser)
+    parser.add_argument("--targets", default=",".join(TARGETS))
+    parser.add_argument("--sizes", default="16,64,256,1024,all", help="Labelled examples per run; 'all' = the pool.")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--bodies", default=",".join(BODIES), help="Zoo bodies (built first if missing).")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="Sizes 64,256; 1 seed.")
+    parser.add_argument("--name", default="transfer")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.seeds = "64,256", 1
+    sizes = [None if s.strip() == "all" else int(s) for s in args.sizes.split(",")]
+    keys = ["all" if s is None else str(s) for s in sizes]
+    bodies = [b.strip() for b in args.bodies.split(",") if b.strip()]
+    for body in bodies:
+        build(body, args.data, threads=args.threads)
+    sections, raw = [], {}
+    for target in [t.strip() for t in args.targets.split(",")]:
+        curves, pool_size, test_size = run_target(args.data, target, sizes, args.seeds, bodies, args.threads)
+        raw[target] = {name: {"accuracies": c.accuracies, "train_seconds": c.train_seconds,
+                              "texts_per_second": c.texts_per_second} for name, c in curves.items()}  # fmt: skip
+        header = f"| system | {' | '.join(f'n={k}' for k in keys)} | train s (median) | predict texts/s |"
+        sections += [f"## {target} (pool {pool_size:,}, test {test_size:,})", "", header,
+                     "|" + "---|" * (len(keys) + 3)]  # fmt: skip
+        for name, curve in curves.items():
+            cells = []
+            for key in keys:
+                values = curve.accuracies[key]
+                cells.append(f"{100 * statistics.mean(values):.1f} ± {100 * statistics.pstdev(values):.1f}")
+            sections.append(f"| {name} | {' | '.join(cells)} | {statistics.median(curve.train_seconds):.1f} | "
+                            f"{curve.texts_per_second:,.0f} |")  # fmt: skip
+        sections.append("")
+    notes = [
+        f"Test accuracy %, mean ± std over {args.seeds} seed(s) (subsample and training seed); sizes are labelled "
+        "examples, 10% of them the dev set every system selects on.",
+        f"predict texts/s: the whole test set at once, tokenization (MiniLM: encoding) included, model trained on "
+        f"all labels; {args.threads} threads for every system.",
+        "Bodies (convtext zoo, `convtext zoo build NAME`): " + ", ".join(bodies) + "; a body that saw the target's "
+        "test text (SST ⊂ MR) or its training labels is left out of that target.",
+    ]
+    path = write_results(args.name, [], [], notes, {"runs": raw}, sections)
+    print(path.read_text())
+
+
+if __name__ == "__main__":
+    main()
