@@ -34,7 +34,7 @@ TARGETS = {  # name: (training pool file, test file or None for a seeded 10% spl
     "TREC": ("kim2014/TREC.train.all", "kim2014/TREC.test.all"),
     "CR": ("kim2014/custrev.all", None),
 }
-BODIES = ["textcnn.opinion_polarity", "textcnn.mr_sentiment", "textcnn.minilm_distilled"]
+BODIES = ["textcnn.amazon_sentiment", "textcnn.mr_sentiment", "textcnn.minilm_distilled", "minilm"]
 
 
 @dataclass

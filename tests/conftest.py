@@ -67,4 +67,6 @@ def trained(toy):
     from convtext import TextClassifier
 
     texts, labels = toy
-    return TextClassifier(epochs=8, lr=0.01, num_filters=16, embed_dim=16, threads=1, seed=0).fit(texts, labels)
+    return TextClassifier(epochs=8, lr=0.01, num_filters=16, embed_dim=16, threads=1, seed=0, device="cpu").fit(
+        texts, labels
+    )

@@ -11,7 +11,7 @@ from convtext import ConvtextError, TextClassifier, load
 from convtext.models import create_model
 from convtext.transfer import discriminative_groups, gradual_unfreezing, prepare_transfer
 
-SMALL = {"epochs": 3, "lr": 0.01, "threads": 1, "seed": 0}
+SMALL = {"epochs": 3, "lr": 0.01, "threads": 1, "seed": 0, "device": "cpu"}  # exact comparisons: CPU float32
 
 
 def three_class_texts(count: int = 240):
@@ -167,7 +167,8 @@ def test_features_are_the_body_output(trained):
     texts = ["good film", "ужасно 👎", "a"]
     vectors = trained.features(texts)
     assert vectors.shape == (3, trained.model_.num_features) and vectors.dtype == np.float32
-    logits = vectors @ trained.model_.head.weight.detach().numpy().T + trained.model_.head.bias.detach().numpy()
+    weight, bias = trained.model_.head.weight.detach().cpu().numpy(), trained.model_.head.bias.detach().cpu().numpy()
+    logits = vectors @ weight.T + bias
     assert np.allclose(logits, trained.decision_function(texts), atol=1e-5)
 
 

@@ -21,11 +21,13 @@ from ..train import (
     TrainResult,
     classification_report,
     fit,
+    model_device,
     multilabel_report,
     plot_confusion_matrix,
     plot_training_curve,
     predict_features,
     predict_logits,
+    resolve_device,
     set_threads,
 )
 from ..transfer import extend_vocabulary, fit_head, prepare_transfer
@@ -103,6 +105,7 @@ class TextClassifier:
         lr_range: tuple[float, float] | None = None,  # fine-tune: rates spread geometrically, lowest group to head
         unfreeze_schedule: str | None = None,  # fine-tune: "gradual" = head first, one more group each epoch
         vocabulary: str = "extend",  # with pretrained: "extend" by the new data's tokens, or "keep" as it was
+        device: str = "auto",  # training: auto (CUDA when there is a GPU), cpu or cuda; bfloat16 autocast on CUDA
         **model_options,
     ):
         self.architecture, self.tokenizer, self.embeddings = architecture, tokenizer, embeddings
@@ -120,13 +123,14 @@ class TextClassifier:
         self.multi_label, self.threshold = multi_label, threshold
         self.pretrained, self.transfer, self.body_lr_mult = pretrained, transfer, body_lr_mult
         self.lr_range, self.unfreeze_schedule, self.vocabulary = lr_range, unfreeze_schedule, vocabulary
+        self.device = device
 
     # -- training --------------------------------------------------------------------------
     def _train_config(self) -> TrainConfig:
         return TrainConfig(
             epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, lr_schedule=self.lr_schedule,
             patience=self.patience, class_weights=self.class_weights, seed=self.seed, threads=self.threads,
-            progress=self.progress,
+            progress=self.progress, device=self.device,
         )  # fmt: skip
 
     def _build_tokenizer(self, texts: list[str]) -> TextTokenizer:
@@ -380,6 +384,12 @@ class TextClassifier:
         }  # fmt: skip
         log.info("transfer from %s (%s): %s", source, self.model_.architecture, self.transfer)
 
+    def to(self, device: str) -> TextClassifier:
+        """Run prediction on ``device`` (``cpu``, ``cuda``, ``auto``); a loaded model starts on the CPU."""
+        self._check_fitted()
+        self.model_.to(resolve_device(device))
+        return self
+
     # -- layer groups ----------------------------------------------------------------------
     def freeze(self, groups: Sequence[str] | None = None) -> TextClassifier:
         """Stop training ``groups`` of the model (default: the body); see ``summary``."""
@@ -526,7 +536,9 @@ class TextClassifier:
         def write(staging: Path) -> None:
             (staging / "README.md").write_text(model_card(config), encoding="utf-8")
             self.tokenizer_.save(staging / TOKENIZER)
-            self.model_.save_pretrained(staging, config=config)
+            device = model_device(self.model_)
+            self.model_.cpu().save_pretrained(staging, config=config)  # weights on disk are CPU tensors
+            self.model_.to(device)
             self._write_figures(staging)
 
         return write_atomically(folder, write)

@@ -15,6 +15,7 @@ import torch
 
 from .._errors import ConvtextError
 from ..tokenize import TextTokenizer
+from ..train import model_device
 
 __all__ = ["NgramContribution", "Explanation", "explain_text"]
 
@@ -58,7 +59,7 @@ def explain_text(
             "explain needs a textcnn model (--arch textcnn or textcnn_kim)"
         )
     spans = tokenizer.tokens(text)[:max_length]
-    ids = torch.tensor([[span.id for span in spans]], dtype=torch.long)  # (1, T)
+    ids = torch.tensor([[span.id for span in spans]], dtype=torch.long, device=model_device(model))  # (1, T)
     mask = torch.ones_like(ids, dtype=torch.bool)  # (1, T)
     model.eval()
     with torch.inference_mode():

@@ -150,6 +150,7 @@ def train(
     vocabulary: Annotated[
         str, typer.Option(help="With --from: 'extend' by the new data's tokens, or 'keep' the model's.")
     ] = "extend",
+    device: Annotated[str, typer.Option(help="auto (CUDA when there is a GPU), cpu or cuda.")] = "auto",
     as_json: JsonOption = False,
 ) -> None:
     """Train a classifier and save it (model, tokenizer, config, card, training curve, confusion matrix)."""
@@ -165,7 +166,7 @@ def train(
         class_weights=class_weights, seed=seed, threads=threads, progress=progress and not as_json,
         multi_label=multi_label, threshold=_threshold(threshold),
         pretrained=from_model, transfer=mode, body_lr_mult=body_lr_mult, lr_range=_lr_range(lr_range),
-        unfreeze_schedule=unfreeze_schedule, vocabulary=vocabulary,
+        unfreeze_schedule=unfreeze_schedule, vocabulary=vocabulary, device=device,
     ).fit_data(splits.train, splits.valid)  # fmt: skip
     if splits.test is not None:
         gold = splits.test.label_sets if multi_label else splits.test.labels
@@ -226,10 +227,11 @@ def predict(
     input_file: Annotated[Path | None, typer.Option("--input", help="A file with one text per line.")] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Show every class probability.")] = False,
     top_k: Annotated[int, typer.Option("--top-k", help="Show the k most probable labels.")] = 1,
+    device: Annotated[str, typer.Option(help="cpu (default), cuda or auto.")] = "cpu",
     as_json: JsonOption = False,
 ) -> None:
     """Predict labels for texts."""
-    classifier = load(model)
+    classifier = load(model).to(device)
     inputs = _read_inputs(texts, input_file)
     if classifier.multi_label:
         rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]

@@ -13,7 +13,7 @@ from .._errors import ConvtextError
 from ..classifier._artifact import TOKENIZER, config_for, read_model, write_atomically
 from ..data import stratified_holdout
 from ..models import TextModel, create_model
-from ..train import TrainConfig, predict_features
+from ..train import TrainConfig, model_device, predict_features
 from ..zoo import MINILM_DIM, init_embedding, minilm_tokenizer
 from ._loop import fit_vectors, mean_cosine, predict_vectors
 from ._teacher import teacher_embeddings
@@ -49,13 +49,14 @@ class SentenceEncoder:
         valid_fraction: float = 0.05,
         seed: int = 0,
         threads: int | None = None,
+        device: str = "auto",
         **model_options,
     ):
         self.architecture, self.teacher, self.embedding_mode = architecture, teacher, embedding_mode
         self.num_filters, self.kernel_sizes, self.dropout = num_filters, kernel_sizes, dropout
         self.max_length, self.epochs, self.batch_size, self.lr = max_length, epochs, batch_size, lr
         self.patience, self.valid_fraction, self.seed, self.threads = patience, valid_fraction, seed, threads
-        self.model_options = model_options
+        self.device, self.model_options = device, model_options
 
     def _encode_ids(self, texts: Sequence[str]) -> list[list[int]]:
         return [ids[: self.max_length] or [self.tokenizer_.unk_id] for ids in self.tokenizer_.encode_batch(texts)]
@@ -79,7 +80,7 @@ class SentenceEncoder:
         init_embedding(self.model_, source_rows)
         ids = self._encode_ids(texts)
         config = TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience,
-                             seed=self.seed, threads=self.threads, progress=False)  # fmt: skip
+                             seed=self.seed, threads=self.threads, progress=False, device=self.device)  # fmt: skip
         history, best_epoch = fit_vectors(
             self.model_, ([ids[i] for i in keep], targets[keep]), ([ids[i] for i in held], targets[held]), config
         )
@@ -122,7 +123,9 @@ class SentenceEncoder:
 
         def write(staging: Path) -> None:
             self.tokenizer_.save(staging / TOKENIZER)
-            self.model_.save_pretrained(staging, config=config)
+            device = model_device(self.model_)
+            self.model_.cpu().save_pretrained(staging, config=config)
+            self.model_.to(device)
             (staging / "README.md").write_text(_card(config), encoding="utf-8")
 
         return write_atomically(folder, write)

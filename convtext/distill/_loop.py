@@ -11,7 +11,16 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..train import TrainConfig, bucketed_batches, pad_batch, set_threads, sorted_batches
+from ..train import (
+    TrainConfig,
+    autocast,
+    bucketed_batches,
+    model_device,
+    pad_batch,
+    resolve_device,
+    set_threads,
+    sorted_batches,
+)
 
 __all__ = ["fit_vectors", "predict_vectors"]
 
@@ -22,11 +31,14 @@ log = logging.getLogger(__name__)
 def predict_vectors(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
     """``(N, D)`` unit-length model outputs in input order."""
     model.eval()
+    device = model_device(model)
     min_length = max(getattr(model, "kernel_sizes", [1]))
     out = np.zeros((len(sequences), model.num_classes), dtype=np.float32)
     for batch in sorted_batches([len(s) for s in sequences], batch_size):
         ids, mask = pad_batch([sequences[i] for i in batch], model.pad_id, min_length)  # (B, T)
-        out[batch] = nn.functional.normalize(model(ids, mask), dim=-1).numpy()  # (B, D)
+        with autocast(device):
+            vectors = model(ids.to(device), mask.to(device)).float()  # (B, D)
+        out[batch] = nn.functional.normalize(vectors, dim=-1).cpu().numpy()
     return out
 
 
@@ -48,7 +60,9 @@ def fit_vectors(
     set_threads(config.threads)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    train_ids, train_targets = train[0], torch.as_tensor(train[1])  # (N, D)
+    device = resolve_device(config.device)
+    model.to(device)
+    train_ids, train_targets = train[0], torch.as_tensor(train[1], device=device)  # (N, D)
     lengths = [len(ids) for ids in train_ids]
     min_length = max(getattr(model, "kernel_sizes", [1]))
     optimizer = torch.optim.AdamW(
@@ -62,8 +76,9 @@ def fit_vectors(
         model.train()
         for batch in bucketed_batches(lengths, config.batch_size, rng):
             ids, mask = pad_batch([train_ids[i] for i in batch], model.pad_id, min_length)  # (B, T)
-            output = model(ids, mask)  # (B, D)
-            loss = 1.0 - nn.functional.cosine_similarity(output, train_targets[batch], dim=-1).mean()
+            with autocast(device, config.mixed_precision):
+                output = model(ids.to(device), mask.to(device))  # (B, D)
+            loss = 1.0 - nn.functional.cosine_similarity(output.float(), train_targets[batch], dim=-1).mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)

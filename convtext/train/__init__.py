@@ -1,11 +1,16 @@
 """Training and evaluation: the loop, batching, metrics, plots."""
 
 from ._batching import bucketed_batches, pad_batch, sorted_batches
+from ._device import DEVICES, autocast, model_device, resolve_device
 from ._loop import EpochLog, TrainConfig, TrainResult, fit, predict_features, predict_logits, score_logits, set_threads
 from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._plots import plot_confusion_matrix, plot_training_curve
 
 __all__ = [
+    "DEVICES",
+    "autocast",
+    "model_device",
+    "resolve_device",
     "EpochLog",
     "TrainConfig",
     "TrainResult",

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from .._errors import ConvtextError
 from ._batching import bucketed_batches, pad_batch, sorted_batches
+from ._device import autocast, model_device, resolve_device
 from ._metrics import classification_report, multilabel_report
 
 __all__ = [
@@ -47,6 +48,8 @@ class TrainConfig:
     seed: int = 0
     threads: int | None = None  # None = all cores
     progress: bool = True
+    device: str = "auto"  # auto (CUDA when there is a GPU), cpu or cuda
+    mixed_precision: bool = True  # bfloat16 autocast on CUDA (ignored on CPU)
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "patience"):
@@ -92,11 +95,15 @@ def set_threads(threads: int | None) -> int:
 def _batched(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int, features: bool) -> np.ndarray:
     """``(N, C)`` logits or ``(N, F)`` sentence vectors in input order; batches formed by length."""
     model.eval()
+    device = model_device(model)
     min_length = max(getattr(model, "kernel_sizes", [1]))
     out = np.zeros((len(sequences), model.num_features if features else model.num_classes), dtype=np.float32)
     for batch in sorted_batches([len(s) for s in sequences], batch_size):
         ids, mask = pad_batch([sequences[i] for i in batch], model.pad_id, min_length)  # (B, T)
-        out[batch] = (model.forward_features(ids, mask) if features else model(ids, mask)).float().numpy()
+        ids, mask = ids.to(device), mask.to(device)
+        with autocast(device):
+            values = model.forward_features(ids, mask) if features else model(ids, mask)  # (B, F) | (B, C)
+        out[batch] = values.float().cpu().numpy()
     return out
 
 
@@ -162,6 +169,8 @@ def fit(
     """
     config = config or TrainConfig()
     set_threads(config.threads)
+    device = resolve_device(config.device)
+    model.to(device)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     train_ids, train_y = train
@@ -172,10 +181,10 @@ def fit(
     if multi_label:
         if config.class_weights:
             raise ConvtextError("class_weights is for single-label data; multi-label training weighs no classes")
-        train_y = torch.as_tensor(np.asarray(train_y), dtype=torch.float32)  # (N, C)
+        train_y = torch.as_tensor(np.asarray(train_y), dtype=torch.float32, device=device)  # (N, C)
         loss_function = nn.BCEWithLogitsLoss()
     else:
-        weight = _class_weights(train_y, len(labels)) if config.class_weights else None
+        weight = _class_weights(train_y, len(labels)).to(device) if config.class_weights else None
         loss_function = nn.CrossEntropyLoss(weight=weight)
     if parameter_groups is None:
         parameter_groups = [{"params": [p for p in model.parameters() if p.requires_grad]}]
@@ -197,10 +206,13 @@ def fit(
             model.train()
             for batch in bucketed_batches(lengths, config.batch_size, rng):
                 ids, mask = pad_batch([train_ids[i] for i in batch], model.pad_id, min_length)  # (B, T)
+                ids, mask = ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
                 target = (
-                    train_y[batch] if multi_label else torch.as_tensor([train_y[i] for i in batch])
+                    train_y[batch] if multi_label else torch.as_tensor([train_y[i] for i in batch], device=device)
                 )  # (B, C) | (B,)
-                loss = loss_function(model(ids, mask), target)
+                with autocast(device, config.mixed_precision):
+                    logits = model(ids, mask)  # (B, C)
+                loss = loss_function(logits.float(), target)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grad_clip:

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from ..models import TextModel
-from ..train import EpochLog, TrainConfig, TrainResult, predict_features, score_logits, set_threads
+from ..train import EpochLog, TrainConfig, TrainResult, predict_features, resolve_device, score_logits, set_threads
 
 __all__ = ["HEAD_MAX_EPOCHS", "HEAD_LR_MULT", "fit_head"]
 
@@ -39,10 +39,13 @@ def fit_head(
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     started = time.perf_counter()
-    train_x = torch.from_numpy(predict_features(model, train[0]))  # (N, F)
-    valid_x = torch.from_numpy(predict_features(model, valid[0]))  # (M, F)
+    device = resolve_device(config.device)
+    model.to(device)
+    train_x = torch.from_numpy(predict_features(model, train[0])).to(device)  # (N, F)
+    valid_x = torch.from_numpy(predict_features(model, valid[0])).to(device)  # (M, F)
     multi_label = np.ndim(train[1]) == 2
-    train_y = torch.as_tensor(np.asarray(train[1]), dtype=torch.float32 if multi_label else torch.long)
+    dtype = torch.float32 if multi_label else torch.long
+    train_y = torch.as_tensor(np.asarray(train[1]), dtype=dtype, device=device)  # (N, C) | (N,)
     loss_function = nn.BCEWithLogitsLoss() if multi_label else nn.CrossEntropyLoss()
     head_lr = config.lr * HEAD_LR_MULT
     optimizer = torch.optim.AdamW(model.head.parameters(), lr=head_lr, weight_decay=config.weight_decay)
@@ -53,7 +56,7 @@ def fit_head(
         model.train()
         order = rng.permutation(len(train_x))
         for start in range(0, len(order), config.batch_size):
-            batch = torch.from_numpy(order[start : start + config.batch_size])
+            batch = torch.from_numpy(order[start : start + config.batch_size]).to(device)
             loss = loss_function(model.forward_head(train_x[batch]), train_y[batch])  # (B, C) vs (B,) | (B, C)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -61,7 +64,7 @@ def fit_head(
             total += loss.item() * len(batch)
         model.eval()
         with torch.inference_mode():
-            report, score = score_logits(model.forward_head(valid_x).numpy(), valid[1], labels)
+            report, score = score_logits(model.forward_head(valid_x).float().cpu().numpy(), valid[1], labels)
         result.history.append(EpochLog(epoch, total / len(train_x), report["accuracy"], report["macro_f1"],
                                        time.perf_counter() - epoch_start, report.get("micro_f1")))  # fmt: skip
         if score > best_score:

@@ -1,0 +1,50 @@
+"""Device selection: auto / cpu / cuda, clear errors, and (on a machine with a GPU) the CUDA path end to end."""
+
+import numpy as np
+import pytest
+import torch
+from conftest import run_cli
+
+from convtext import ConvtextError, TextClassifier, load
+from convtext.train import resolve_device
+
+GPU = torch.cuda.is_available()
+
+
+def test_device_names_resolve_or_say_what_to_use():
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type == ("cuda" if GPU else "cpu")
+    with pytest.raises(ConvtextError, match="unknown device 'tpu'"):
+        resolve_device("tpu")
+    if not GPU:
+        with pytest.raises(ConvtextError, match="no CUDA GPU is visible"):
+            resolve_device("cuda")
+
+
+def test_cpu_training_with_an_explicit_device(toy, tmp_path, capsys):
+    texts, labels = toy
+    clf = TextClassifier(epochs=3, lr=0.01, num_filters=8, embed_dim=16, threads=1, device="cpu").fit(texts, labels)
+    assert clf.score(texts, labels) > 0.9
+    folder = clf.save(tmp_path / "m")
+    code, out, err = run_cli(capsys, "predict", folder, "good film", "--device", "cpu", "--json")
+    assert code == 0 and '"label": "pos"' in out
+    if not GPU:
+        code, _, err = run_cli(capsys, "predict", folder, "good film", "--device", "cuda")
+        assert code == 2 and "no CUDA GPU" in err
+
+
+@pytest.mark.skipif(not GPU, reason="needs a CUDA GPU (run on the lent GPU machine)")
+def test_cuda_training_matches_cpu_quality_and_saves_cpu_weights(toy, tmp_path):
+    texts, labels = toy
+    settings = {"epochs": 4, "lr": 0.01, "num_filters": 16, "embed_dim": 16, "seed": 0}
+    gpu = TextClassifier(**settings, device="cuda").fit(texts, labels)
+    assert next(gpu.model_.parameters()).is_cuda
+    cpu = TextClassifier(**settings, device="cpu").fit(texts, labels)
+    assert abs(gpu.score(texts, labels) - cpu.score(texts, labels)) < 0.05
+    assert gpu.explain("good film").label in ("pos", "neg")
+    again = load(gpu.save(tmp_path / "gpu"))  # weights written as CPU tensors, loadable anywhere
+    assert not next(again.model_.parameters()).is_cuda
+    assert np.allclose(again.predict_proba(texts[:20]), gpu.predict_proba(texts[:20]), atol=2e-2)  # bf16 autocast
+    for architecture in ("inception_small", "char_cnn", "mean_bigram"):
+        model = TextClassifier(architecture, **{**settings, "num_filters": None, "embed_dim": None}, device="cuda")
+        assert model.fit(texts, labels).score(texts, labels) > 0.8, architecture
