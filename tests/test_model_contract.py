@@ -106,7 +106,10 @@ def test_models_command_lists_parameter_counts(capsys):
     with pytest.raises(SystemExit) as done:
         main(["models", "--json", "--vocab-size", "1000", "--classes", "3"])
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
-    assert done.value.code in (0, None) and set(rows) == set(ALL)
+    assert done.value.code in (0, None) and set(rows) == set(ALL) | {"minilm"}
+    minilm = rows.pop("minilm")  # the transformer body: its own 30,522-piece vocabulary
+    assert minilm["pretrained_only"] and minilm["tokenizer"] == "minilm"
+    assert minilm["parameters"] == 22_565_376 + 384 * 3 + 3  # MiniLM-L6 without its unused pooler
     for name, row in rows.items():
         expected = sum(p.numel() for p in create_model(name, vocab_size=1000, num_classes=3).parameters())
         assert row["parameters"] == expected and 0 < row["without_embedding"] < expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -354,20 +355,25 @@ def models(
     import torch
 
     rows = []
-    for name in list_models(pattern):
+    pretrained = list_models(pattern, pretrained_only=True)  # bodies with fixed vocabularies (--from minilm)
+    for name in list_models(pattern) + pretrained:
+        vocabulary = inspect.signature(model_entrypoint(name)).parameters["vocab_size"].default
+        vocabulary = vocabulary if name in pretrained else vocab_size
         with torch.device("meta"):  # shapes only: counting needs no memory
-            model = create_model(name, vocab_size=vocab_size, num_classes=classes)
+            model = create_model(name, vocab_size=vocabulary, num_classes=classes)
         total = sum(p.numel() for p in model.parameters())
         embedding = sum(p.numel() for table in model.embedding_tables() for p in table.parameters())
         doc = (model_entrypoint(name).__doc__ or "").strip().splitlines()[0]
         rows.append({"name": name, "parameters": total, "without_embedding": total - embedding,
-                     "tokenizer": default_tokenizer(name), "description": doc})  # fmt: skip
+                     "tokenizer": default_tokenizer(name), "description": doc,
+                     "pretrained_only": name in pretrained})  # fmt: skip
     if as_json:
         print_json(rows)
         return
     table = Table("name", "parameters", "without embedding", "tokenizer", "description",
                   title=f"architectures (vocabulary {vocab_size:,}, {classes} classes)")  # fmt: skip
     for row in rows:
-        table.add_row(row["name"], f"{row['parameters']:,}", f"{row['without_embedding']:,}", row["tokenizer"],
+        name = row["name"] + (" (pretrained only: --from)" if row["pretrained_only"] else "")
+        table.add_row(name, f"{row['parameters']:,}", f"{row['without_embedding']:,}", row["tokenizer"],
                       escape(row["description"]))  # fmt: skip
     console.print(table)

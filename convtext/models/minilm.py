@@ -77,7 +77,7 @@ class MiniLMBody(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=
 
 @register_model
 def minilm(vocab_size: int = 30522, num_classes: int = 2, **overrides) -> MiniLMBody:
-    """all-MiniLM-L6-v2 (6 layers, 384 wide, 22.7M parameters) with mean pooling and a head (weights: the zoo)."""
+    """all-MiniLM-L6-v2 (6 layers, 384 wide, 22.6M parameters) with mean pooling and a head (weights: the zoo)."""
     return MiniLMBody(vocab_size, num_classes, **overrides)
 
 
