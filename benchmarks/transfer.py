@@ -1,4 +1,4 @@
-"""Few-shot transfer: learning curves on SST-2, TREC and CR with 16 … all labelled training examples.
+"""Few-shot transfer: learning curves on SST-2, CR and TREC with 16 … all labelled training examples.
 
 Rows: convtext from scratch (random vectors, and its defaults with MiniLM's input vectors),
 feature extraction and fine-tuning from each zoo body, and all-MiniLM-L6-v2 features + logistic
@@ -9,7 +9,7 @@ test files; CR (cross-validation data) a seeded, stratified 10% test split. A bo
 target only if it never saw the target's test text (convtext.zoo.check_unseen: SST ⊂ MR) nor its
 training labels (a body that saw those is no few-shot start); unlabelled training text is fair.
 
-Run: python benchmarks/transfer.py [--data ../shared/data] [--targets SST-2,TREC,CR]
+Run: python benchmarks/transfer.py [--data ../shared/data] [--targets SST-2,CR,TREC]
      [--sizes 16,64,256,1024,all] [--seeds 3] [--bodies ...] [--threads 2] [--quick]
 """
 
@@ -31,8 +31,8 @@ from convtext.zoo import build, check_unseen, load_pretrained, overlaps
 
 TARGETS = {  # name: (training pool file, test file or None for a seeded 10% split of the pool)
     "SST-2": ("kim2014/stsa.binary.train", "kim2014/stsa.binary.test"),
-    "TREC": ("kim2014/TREC.train.all", "kim2014/TREC.test.all"),
     "CR": ("kim2014/custrev.all", None),
+    "TREC": ("kim2014/TREC.train.all", "kim2014/TREC.test.all"),
 }
 BODIES = {  # target: the bodies worth trying there (sentiment bodies for sentiment; none of them saw the test text)
     "SST-2": ["textcnn.amazon_sentiment", "textcnn.minilm_distilled", "minilm"],
@@ -160,6 +160,15 @@ def main() -> None:
     chosen = {t: [b.strip() for b in args.bodies.split(",")] if args.bodies else BODIES[t] for t in targets}
     for body in sorted({b for bodies in chosen.values() for b in bodies} - {"minilm"}):
         build(body, args.data, threads=args.threads)
+    notes = [
+        f"Test accuracy %, mean ± std over {args.seeds} seed(s) (subsample and training seed); sizes are labelled "
+        "examples, 10% of them the dev set every system selects on.",
+        f"predict texts/s: the whole test set at once, tokenization (MiniLM: encoding) included, model trained on "
+        f"all labels; {args.threads} threads for every system.",
+        "Bodies (convtext zoo, `convtext zoo build NAME`; `minilm` is all-MiniLM-L6-v2 itself, feature extraction "
+        "only): " + "; ".join(f"{t}: {', '.join(b)}" for t, b in chosen.items()) + ". A body that saw the target's "
+        "test text (SST ⊂ MR) or its training labels is left out.",
+    ]
     sections, raw = [], {}
     for target in targets:
         curves, pool_size, test_size = run_target(args.data, target, sizes, args.seeds, chosen[target], args.threads)
@@ -176,16 +185,7 @@ def main() -> None:
             sections.append(f"| {name} | {' | '.join(cells)} | {statistics.median(curve.train_seconds):.1f} | "
                             f"{curve.texts_per_second:,.0f} |")  # fmt: skip
         sections.append("")
-    notes = [
-        f"Test accuracy %, mean ± std over {args.seeds} seed(s) (subsample and training seed); sizes are labelled "
-        "examples, 10% of them the dev set every system selects on.",
-        f"predict texts/s: the whole test set at once, tokenization (MiniLM: encoding) included, model trained on "
-        f"all labels; {args.threads} threads for every system.",
-        "Bodies (convtext zoo, `convtext zoo build NAME`; `minilm` is all-MiniLM-L6-v2 itself, feature extraction "
-        "only): " + "; ".join(f"{t}: {', '.join(b)}" for t, b in chosen.items()) + ". A body that saw the target's "
-        "test text (SST ⊂ MR) or its training labels is left out.",
-    ]
-    path = write_results(args.name, [], [], notes, {"runs": raw}, sections)
+        path = write_results(args.name, [], [], notes, {"runs": raw}, sections)  # after each target
     print(path.read_text())
 
 
