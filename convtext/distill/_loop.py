@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from collections.abc import Sequence
@@ -12,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from ..train import (
+    EarlyStopping,
     TrainConfig,
     autocast,
     bucketed_batches,
@@ -70,7 +70,7 @@ def fit_vectors(
     )
     total_steps = config.epochs * -(-len(train_ids) // config.batch_size)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
-    history, best, best_state, stale = [], (-2.0, 0), None, 0
+    history, stopper = [], EarlyStopping(model, config.patience)
     for epoch in range(1, config.epochs + 1):
         started, total = time.perf_counter(), 0.0
         model.train()
@@ -89,12 +89,7 @@ def fit_vectors(
         history.append({"epoch": epoch, "train_loss": total / len(train_ids), "valid_cosine": cosine,
                         "seconds": time.perf_counter() - started})  # fmt: skip
         log.info("epoch %d: loss %.4f  valid cosine %.4f", epoch, history[-1]["train_loss"], cosine)
-        if cosine > best[0]:
-            best, best_state, stale = (cosine, epoch), copy.deepcopy(model.state_dict()), 0
-        else:
-            stale += 1
-            if stale >= config.patience:
-                break
-    model.load_state_dict(best_state)
-    model.eval()
-    return history, best[1]
+        if stopper.step(cosine, epoch):
+            break
+    stopper.restore()
+    return history, stopper.best_epoch

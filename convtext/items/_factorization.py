@@ -8,7 +8,6 @@ mean, and biases only (Koren's damped means), so the vectors must earn their kee
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from dataclasses import asdict, dataclass
@@ -18,7 +17,7 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
-from ..train import set_threads
+from ..train import EarlyStopping, set_threads
 from ._ratings import Ratings
 
 __all__ = ["FactorizationConfig", "FactorizationResult", "MatrixFactorization", "bias_baseline", "fit_factorization"]
@@ -129,7 +128,7 @@ def fit_factorization(ratings: Ratings, config: FactorizationConfig | None = Non
     model = MatrixFactorization(num_users, num_items, config.dim, mean)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     tensors = [torch.from_numpy(a) for a in (users, items, values)]
-    best, best_state, stale, history = float("inf"), None, 0, []
+    stopper, history = EarlyStopping(model, config.patience, mode="min"), []
     started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         model.train()
@@ -145,15 +144,16 @@ def fit_factorization(ratings: Ratings, config: FactorizationConfig | None = Non
         score = rmse(_predict(model, users[held], items[held]), values[held])
         history.append({"epoch": epoch, "train_loss": total / len(train), "holdout_rmse": score})
         log.info("epoch %d: train loss %.4f, holdout RMSE %.4f", epoch, total / len(train), score)
-        if score < best:
-            best, best_state, stale = score, copy.deepcopy(model.state_dict()), 0
-            metrics["best_epoch"] = epoch
-        else:
-            stale += 1
-            if stale >= config.patience:
-                break
-    model.load_state_dict(best_state)
-    model.eval()
-    metrics.update({"rmse": best, "epochs_run": len(history), "seconds": round(time.perf_counter() - started, 2)})
+        if stopper.step(score, epoch):
+            break
+    stopper.restore()
+    metrics.update(
+        {
+            "best_epoch": stopper.best_epoch,
+            "rmse": stopper.best_score,
+            "epochs_run": len(history),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+    )
     metrics["config"] = asdict(config)
     return FactorizationResult(model, metrics, history)

@@ -2,12 +2,14 @@
 
 from ._batching import bucketed_batches, pad_batch, sorted_batches
 from ._device import DEVICES, autocast, model_device, resolve_device
+from ._early_stopping import EarlyStopping
 from ._loop import EpochLog, TrainConfig, TrainResult, fit, predict_features, predict_logits, score_logits, set_threads
 from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._plots import plot_confusion_matrix, plot_training_curve
 
 __all__ = [
     "DEVICES",
+    "EarlyStopping",
     "autocast",
     "model_device",
     "resolve_device",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import time
@@ -17,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from .._errors import ConvtextError
 from ._batching import bucketed_batches, pad_batch, sorted_batches
 from ._device import autocast, model_device, resolve_device
+from ._early_stopping import EarlyStopping
 from ._metrics import classification_report, multilabel_report
 
 __all__ = [
@@ -195,7 +195,7 @@ def fit(
     if config.lr_schedule == "linear":
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
     result = TrainResult(config=asdict(config))
-    best_score, best_state, stale = -1.0, None, 0
+    stopper = EarlyStopping(model, config.patience)
     started = time.perf_counter()
     with _progress(config.progress) as progress:
         task = progress.add_task("training", total=total_steps, status="")
@@ -233,17 +233,13 @@ def fit(
                 status += f"  micro-F1 {entry.valid_micro_f1:.4f}"
             progress.update(task, status=status)
             log.info("epoch %d: %s", epoch, status)
-            if score > best_score:
-                best_score, stale = score, 0
-                best_state = copy.deepcopy(model.state_dict())
+            stop = stopper.step(score, epoch)
+            if stopper.improved:
                 result.best_epoch, result.best_valid = epoch, report
-            else:
-                stale += 1
-                if stale >= config.patience:
-                    log.info("early stop after epoch %d: no better validation score for %d epochs", epoch, stale)
-                    progress.update(task, completed=total_steps)
-                    break
-    model.load_state_dict(best_state)
-    model.eval()
+            if stop:
+                log.info("early stop after epoch %d: no better validation score for %d epochs", epoch, stopper.stale)
+                progress.update(task, completed=total_steps)
+                break
+    stopper.restore()
     result.seconds = time.perf_counter() - started
     return result

@@ -3,7 +3,6 @@ new head is trained on them to convergence (a convex problem, like logistic regr
 
 from __future__ import annotations
 
-import copy
 import logging
 import time
 from collections.abc import Sequence
@@ -14,7 +13,16 @@ import torch
 import torch.nn as nn
 
 from ..models import TextModel
-from ..train import EpochLog, TrainConfig, TrainResult, predict_features, resolve_device, score_logits, set_threads
+from ..train import (
+    EarlyStopping,
+    EpochLog,
+    TrainConfig,
+    TrainResult,
+    predict_features,
+    resolve_device,
+    score_logits,
+    set_threads,
+)
 
 __all__ = ["HEAD_MAX_EPOCHS", "HEAD_LR_MULT", "fit_head"]
 
@@ -50,7 +58,7 @@ def fit_head(
     head_lr = config.lr * HEAD_LR_MULT
     optimizer = torch.optim.AdamW(model.head.parameters(), lr=head_lr, weight_decay=config.weight_decay)
     result = TrainResult(config={**asdict(config), "head_only": True, "head_lr": head_lr})
-    best_score, best_state, stale = -1.0, None, 0
+    stopper = EarlyStopping(model.head, config.patience + 2)
     for epoch in range(1, HEAD_MAX_EPOCHS + 1):
         epoch_start, total = time.perf_counter(), 0.0
         model.train()
@@ -67,14 +75,12 @@ def fit_head(
             report, score = score_logits(model.forward_head(valid_x).float().cpu().numpy(), valid[1], labels)
         result.history.append(EpochLog(epoch, total / len(train_x), report["accuracy"], report["macro_f1"],
                                        time.perf_counter() - epoch_start, report.get("micro_f1")))  # fmt: skip
-        if score > best_score:
-            best_score, best_state, stale = score, copy.deepcopy(model.head.state_dict()), 0
+        stop = stopper.step(score, epoch)
+        if stopper.improved:
             result.best_epoch, result.best_valid = epoch, report
-        else:
-            stale += 1
-            if stale >= config.patience + 2:
-                break
-    model.head.load_state_dict(best_state)
+        if stop:
+            break
+    stopper.restore()
     model.eval()
     result.seconds = time.perf_counter() - started
     log.info("head trained on fixed features: epoch %d of %d kept", result.best_epoch, len(result.history))

@@ -1,0 +1,40 @@
+"""Early stopping: keep the weights of the best validation score, stop after ``patience`` epochs without one."""
+
+from __future__ import annotations
+
+import copy
+
+import torch.nn as nn
+
+__all__ = ["EarlyStopping"]
+
+
+class EarlyStopping:
+    """``step(score, epoch)`` after each validation; ``True`` means stop. ``restore()`` loads the best weights.
+
+    ``mode="max"`` for accuracy or cosine, ``"min"`` for an error such as RMSE; ties keep the earlier epoch.
+    """
+
+    def __init__(self, module: nn.Module, patience: int, mode: str = "max"):
+        self.module, self.patience, self.sign = module, patience, 1.0 if mode == "max" else -1.0
+        self.best_score: float | None = None
+        self.best_epoch, self.stale, self._state = 0, 0, None
+
+    def step(self, score: float, epoch: int) -> bool:
+        """Record the epoch's score; returns whether training should stop."""
+        if self.best_score is None or self.sign * score > self.sign * self.best_score:
+            self.best_score, self.best_epoch, self.stale = score, epoch, 0
+            self._state = copy.deepcopy(self.module.state_dict())
+            return False
+        self.stale += 1
+        return self.stale >= self.patience
+
+    @property
+    def improved(self) -> bool:
+        """Whether the last ``step`` set a new best."""
+        return self.stale == 0
+
+    def restore(self) -> None:
+        if self._state is not None:
+            self.module.load_state_dict(self._state)
+        self.module.eval()
