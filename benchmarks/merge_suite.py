@@ -1,0 +1,44 @@
+"""Merge the JSON files of several partial suite runs (e.g. one per set group, run in parallel) into one table.
+
+Run: python benchmarks/merge_suite.py --name architectures_char --note "..." results/char_*.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+from _kim import SET_NAMES, SetResult, suite_row
+from _report import write_results
+from architectures import SYSTEMS
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="+", type=Path, help="JSON files written by architectures.py runs.")
+    parser.add_argument("--name", required=True, help="Results file name (in benchmarks/results).")
+    parser.add_argument("--note", action="append", default=[], help="A note line for the table (repeatable).")
+    args = parser.parse_args()
+    runs: dict[str, dict[str, SetResult]] = {}
+    commands, machines = [], set()
+    for path in args.files:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        commands.append(payload["command"])
+        env = payload["environment"]
+        machines.add(f"{env['cores']} cores, Python {env['python']}, " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()))
+        for system, sets in payload["runs"].items():
+            runs.setdefault(system, {}).update({name: SetResult(**result) for name, result in sets.items()})
+    rows = [suite_row(SYSTEMS[system][0], sets) for system, sets in runs.items()]
+    columns = ["system", *SET_NAMES, "mean", "train s (median)", "predict texts/s (median)"]
+    counts = {system: sum(len(r.accuracies) for r in sets.values()) for system, sets in runs.items()}
+    notes = [*args.note, f"Merged from: {'; '.join(f'`{c}`' for c in commands)}.",
+             f"Runs per system: {counts}; machines: {' | '.join(sorted(machines))}."]  # fmt: skip
+    extra = {"runs": {s: {n: vars(r) for n, r in sets.items()} for s, sets in runs.items()}, "merged": commands}
+    print(write_results(args.name, columns, rows, notes, extra).read_text())
+    print({s: statistics.median(x for r in sets.values() for x in r.train_seconds) for s, sets in runs.items()})
+
+
+if __name__ == "__main__":
+    main()
