@@ -54,7 +54,8 @@ def extend_vocabulary(
         source, rows = minilm_tokenizer(list(texts), min_freq)
         known = set(old_tokens)
         added = [t for t in source.vocab.id2word if t not in known]
-        source_row = {source.vocab.id2word[i]: row for i, row in rows.items()}
+        pieces = source.vocab.id2word  # built once: .vocab rebuilds the whole table on each access
+        source_row = {pieces[i]: row for i, row in rows.items()}
     else:
         added = _new_pieces(tokenizer, texts, min_freq)
     if not added:
