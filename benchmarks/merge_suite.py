@@ -27,7 +27,10 @@ def main() -> None:
         payload = json.loads(path.read_text(encoding="utf-8"))
         commands.append(payload["command"])
         env = payload["environment"]
-        machines.add(f"{env['cores']} cores, Python {env['python']}, " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()))
+        machines.add(
+            f"{env['cores']} cores, Python {env['python']}, "
+            + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+        )
         for system, sets in payload["runs"].items():
             runs.setdefault(system, {}).update({name: SetResult(**result) for name, result in sets.items()})
     rows = [suite_row(SYSTEMS[system][0], sets) for system, sets in runs.items()]
