@@ -93,15 +93,31 @@ def test_discriminative_rates_land_on_their_groups():
 
 
 def test_the_optimizer_uses_the_body_rate(trained):
-    """A body rate of 0 keeps the trainable body exactly as it was: the rate reached AdamW."""
+    """A body rate of 0 keeps the trainable body exactly as it was, 0.1 moves it: the rates reach AdamW."""
+    import copy
+
+    from convtext.train import TrainConfig, fit
+
+    texts, labels = toy_texts(200, seed=4)
+    ids = trained.tokenizer_.encode_batch(texts)
+    targets = trained.label_set_.encode(labels)
+    for mult, changes in ((0.0, False), (0.1, True)):
+        model = copy.deepcopy(trained.model_)
+        groups, hook = prepare_transfer(model, "fine-tune", 0.01, body_lr_mult=mult)
+        fit(model, (ids[:160], targets[:160]), (ids[160:], targets[160:]), trained.classes_,
+            TrainConfig(epochs=2, lr=0.01, threads=1, device="cpu", progress=False), groups, hook)  # fmt: skip
+        assert all(r["frozen"] == 0 for r in model.parameter_summary())
+        before, after = parameters(trained.model_, "encoder"), parameters(model, "encoder")
+        assert all(torch.equal(before[name], after[name]) for name in before) != changes
+
+
+def test_fine_tuning_starts_from_the_trained_head_and_never_ends_below_it(trained):
     texts, labels = three_class_texts()
-    clf = TextClassifier(pretrained=trained, body_lr_mult=0.0, vocabulary="keep", **SMALL).fit(texts, labels)
-    assert all(r["frozen"] == 0 for r in clf.summary())
-    before, after = parameters(trained.model_, "encoder"), parameters(clf.model_, "encoder")
-    assert all(torch.equal(before[name], after[name]) for name in before)
-    tuned = TextClassifier(pretrained=trained, body_lr_mult=0.1, vocabulary="keep", **SMALL).fit(texts, labels)
-    after = parameters(tuned.model_, "encoder")
-    assert not all(torch.equal(before[name], after[name]) for name in before)
+    settings = {**SMALL, "epochs": 4}
+    extracted = TextClassifier(pretrained=trained, transfer="feature-extraction", **settings).fit(texts, labels)
+    tuned = TextClassifier(pretrained=trained, transfer="fine-tune", **settings).fit(texts, labels)
+    assert tuned.training_["config"]["head_warmup_epochs"] == len(extracted.training_["history"])
+    assert tuned.metrics_["valid"]["accuracy"] >= extracted.metrics_["valid"]["accuracy"]
 
 
 def test_gradual_unfreezing_adds_one_group_per_epoch():

@@ -296,22 +296,12 @@ class TextClassifier:
         self.__dict__.pop("vectors_", None)
         if self.pretrained is None:
             self._build_model(train.texts)
-            parameter_groups, on_epoch_start = None, None
         else:
             self._start_from_pretrained(train.texts)
-            parameter_groups, on_epoch_start = prepare_transfer(
-                self.model_, self.transfer, self.lr, self.body_lr_mult, self.lr_range, self.unfreeze_schedule
-            )
         self.data_seen_ = list(dict.fromkeys([*self.data_seen_, train.source, valid.source]))
         train_y, valid_y = self._targets(train), self._targets(valid)
         train_data, valid_data = (self._encode(train.texts), train_y), (self._encode(valid.texts), valid_y)
-        if self.pretrained is not None and self.transfer == "feature-extraction":
-            result = fit_head(self.model_, train_data, valid_data, self.label_set_.labels, self._train_config())
-        else:
-            result = fit(
-                self.model_, train_data, valid_data, self.label_set_.labels, self._train_config(),
-                parameter_groups, on_epoch_start,
-            )  # fmt: skip
+        result = self._train(train_data, valid_data)
         self.history_: TrainResult = result
         self.thresholds_ = self._choose_thresholds(valid.texts, valid_y)
         self.metrics_ = {
@@ -323,6 +313,27 @@ class TextClassifier:
             "history": [asdict(entry) for entry in result.history], "config": result.config,
         }  # fmt: skip
         return self
+
+    def _train(self, train_data: tuple, valid_data: tuple) -> TrainResult:
+        """From scratch: the training loop. Transfer: the head alone on the frozen body's features
+        (feature extraction ends there); fine-tuning then trains every group from that point, and
+        keeps it if no epoch does better on validation — it never ends below feature extraction."""
+        labels, config = self.label_set_.labels, self._train_config()
+        if self.pretrained is None:
+            return fit(self.model_, train_data, valid_data, labels, config)
+        warm = None
+        if self.transfer in ("feature-extraction", "fine-tune"):
+            self.model_.freeze()
+            warm = fit_head(self.model_, train_data, valid_data, labels, config)
+            if self.transfer == "feature-extraction":
+                return warm
+        groups, on_epoch_start = prepare_transfer(
+            self.model_, self.transfer, self.lr, self.body_lr_mult, self.lr_range, self.unfreeze_schedule
+        )
+        result = fit(self.model_, train_data, valid_data, labels, config, groups, on_epoch_start, warm is not None)
+        if warm is not None:
+            result.config["head_warmup_epochs"] = len(warm.history)
+        return result
 
     def _build_model(self, texts: list[str]) -> None:
         """A new model: tokenizer, embeddings (random, MiniLM or a vectors file) and architecture."""

@@ -158,6 +158,7 @@ def fit(
     config: TrainConfig | None = None,
     parameter_groups: list[dict] | None = None,
     on_epoch_start: Callable[[int], None] | None = None,
+    validate_first: bool = False,
 ) -> TrainResult:
     """Train ``model`` on ``(id lists, targets)``; keep the weights of the best validation score.
 
@@ -166,6 +167,7 @@ def fit(
     micro-F1). ``parameter_groups`` are AdamW's (each with its own ``lr``; default: every trainable
     parameter at ``config.lr``); a parameter that is frozen gets no gradient, so AdamW leaves it
     exactly as it was. ``on_epoch_start(epoch)`` runs before each epoch (gradual unfreezing).
+    ``validate_first`` scores the starting weights as epoch 0, kept if no epoch beats them.
     """
     config = config or TrainConfig()
     set_threads(config.threads)
@@ -196,6 +198,9 @@ def fit(
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
     result = TrainResult(config=asdict(config))
     stopper = EarlyStopping(model, config.patience)
+    if validate_first:
+        result.best_valid, score = _validate(model, valid_ids, valid_y, labels)
+        stopper.step(score, 0)
     started = time.perf_counter()
     with _progress(config.progress) as progress:
         task = progress.add_task("training", total=total_steps, status="")
