@@ -80,17 +80,6 @@ class MiniLMLogReg:
     def __init__(self, threads: int = 2, seed: int = 0):
         self.threads, self.seed = threads, seed
 
-    @staticmethod
-    def _encoder():
-        import os
-
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-
-        from convtext.zoo import minilm_folder
-
-        return SentenceTransformer(str(minilm_folder()), device="cpu")
-
     def fit_select(self, texts, labels, dev_texts, dev_labels) -> MiniLMLogReg:
         import torch
         from sklearn.linear_model import LogisticRegression
@@ -112,6 +101,8 @@ class MiniLMLogReg:
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         if not hasattr(self, "encoder_"):
-            self.encoder_ = self._encoder()
+            from convtext.distill import minilm_sentence_model
+
+            self.encoder_ = minilm_sentence_model()
         vectors = self.encoder_.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False)
         return list(self.model_.predict(vectors))

@@ -22,7 +22,9 @@ from .._version import __version__
 from ..models import TextModel, create_model
 from ..tokenize import TextTokenizer, load_tokenizer
 
-__all__ = ["ArtifactError", "build_model", "config_for", "read_config", "read_model", "write_atomically"]
+__all__ = [
+    "ArtifactError", "build_model", "config_for", "read_config", "read_model", "write_atomically", "write_model",
+]  # fmt: skip
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
 FORMAT = "convtext/1"
@@ -53,6 +55,15 @@ def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def write_model(folder: Path, model: TextModel, tokenizer: TextTokenizer, config: dict) -> None:
+    """``tokenizer.json`` and ``model.safetensors`` (+ the config) into ``folder``; weights go to disk as CPU
+    tensors, so a model trained on a GPU loads anywhere, and the model returns to its device."""
+    tokenizer.save(folder / TOKENIZER)
+    device = next(model.parameters()).device
+    model.cpu().save_pretrained(folder, config=config)
+    model.to(device)
 
 
 def _require(folder: Path, name: str) -> Path:

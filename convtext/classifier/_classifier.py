@@ -21,7 +21,6 @@ from ..train import (
     TrainResult,
     classification_report,
     fit,
-    model_device,
     multilabel_report,
     plot_confusion_matrix,
     plot_training_curve,
@@ -32,7 +31,7 @@ from ..train import (
 )
 from ..transfer import extend_vocabulary, fit_head, prepare_transfer
 from ..zoo import MINILM_DIM, init_embedding, minilm_available, minilm_coverage, minilm_tokenizer
-from ._artifact import TOKENIZER, ArtifactError, config_for, read_model, write_atomically
+from ._artifact import ArtifactError, config_for, read_model, write_atomically, write_model
 from ._card import model_card
 from ._explain import Explanation, explain_text
 
@@ -546,10 +545,7 @@ class TextClassifier:
 
         def write(staging: Path) -> None:
             (staging / "README.md").write_text(model_card(config), encoding="utf-8")
-            self.tokenizer_.save(staging / TOKENIZER)
-            device = model_device(self.model_)
-            self.model_.cpu().save_pretrained(staging, config=config)  # weights on disk are CPU tensors
-            self.model_.to(device)
+            write_model(staging, self.model_, self.tokenizer_, config)
             self._write_figures(staging)
 
         return write_atomically(folder, write)

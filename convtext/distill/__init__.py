@@ -2,7 +2,7 @@
 
 from ._encoder import TASK, SentenceEncoder
 from ._loop import fit_vectors, mean_cosine, predict_vectors
-from ._teacher import TEACHERS, split_sentences, teacher_embeddings
+from ._teacher import TEACHERS, minilm_sentence_model, split_sentences, teacher_embeddings
 
 __all__ = [
     "TASK",
@@ -10,6 +10,7 @@ __all__ = [
     "SentenceEncoder",
     "fit_vectors",
     "mean_cosine",
+    "minilm_sentence_model",
     "predict_vectors",
     "split_sentences",
     "teacher_embeddings",

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import ConvtextError
-from ..classifier._artifact import TOKENIZER, config_for, read_model, write_atomically
+from ..classifier._artifact import config_for, read_model, write_atomically, write_model
 from ..data import stratified_holdout
 from ..models import TextModel, create_model
-from ..train import TrainConfig, model_device, predict_features
+from ..train import TrainConfig, predict_features
 from ..zoo import MINILM_DIM, init_embedding, minilm_tokenizer
 from ._loop import fit_vectors, mean_cosine, predict_vectors
 from ._teacher import teacher_embeddings
@@ -122,10 +122,7 @@ class SentenceEncoder:
         config = config_for(self.model_, self.tokenizer_, meta)
 
         def write(staging: Path) -> None:
-            self.tokenizer_.save(staging / TOKENIZER)
-            device = model_device(self.model_)
-            self.model_.cpu().save_pretrained(staging, config=config)
-            self.model_.to(device)
+            write_model(staging, self.model_, self.tokenizer_, config)
             (staging / "README.md").write_text(_card(config), encoding="utf-8")
 
         return write_atomically(folder, write)

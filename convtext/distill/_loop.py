@@ -15,11 +15,10 @@ from ..train import (
     TrainConfig,
     autocast,
     bucketed_batches,
-    model_device,
     pad_batch,
+    predict_logits,
     resolve_device,
     set_threads,
-    sorted_batches,
 )
 
 __all__ = ["fit_vectors", "predict_vectors"]
@@ -27,19 +26,10 @@ __all__ = ["fit_vectors", "predict_vectors"]
 log = logging.getLogger(__name__)
 
 
-@torch.inference_mode()
 def predict_vectors(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
     """``(N, D)`` unit-length model outputs in input order."""
-    model.eval()
-    device = model_device(model)
-    min_length = max(getattr(model, "kernel_sizes", [1]))
-    out = np.zeros((len(sequences), model.num_classes), dtype=np.float32)
-    for batch in sorted_batches([len(s) for s in sequences], batch_size):
-        ids, mask = pad_batch([sequences[i] for i in batch], model.pad_id, min_length)  # (B, T)
-        with autocast(device):
-            vectors = model(ids.to(device), mask.to(device)).float()  # (B, D)
-        out[batch] = nn.functional.normalize(vectors, dim=-1).cpu().numpy()
-    return out
+    vectors = predict_logits(model, sequences, batch_size)  # (N, D): the head's outputs
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
 def mean_cosine(predicted: np.ndarray, target: np.ndarray) -> float:

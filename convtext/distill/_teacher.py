@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 from .._errors import ConvtextError
 from ..zoo import cache_dir, minilm_folder
 
-__all__ = ["TEACHERS", "split_sentences", "teacher_embeddings"]
+__all__ = ["TEACHERS", "minilm_sentence_model", "split_sentences", "teacher_embeddings"]
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,6 @@ TEACHERS = ("minilm",)
 
 def split_sentences(text: str) -> list[str]:
     """A text cut after sentence-final punctuation of any script (. ! ? … and the CJK 。！？) and at blank lines."""
-    import re
-
     parts = re.split(r"(?<=[.!?…])\s+|(?<=[。！？])\s*|\n\s*\n", text)  # CJK puts no space after a sentence
     return [part.strip() for part in parts if part and part.strip()]
 
@@ -33,6 +32,19 @@ def _cache_file(teacher: str, texts: Sequence[str]) -> Path:
     for text in texts:
         digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
     return cache_dir() / "teacher" / f"{teacher}-{digest.hexdigest()[:24]}.npy"
+
+
+def minilm_sentence_model():
+    """all-MiniLM-L6-v2 from the installed package as a ``SentenceTransformer`` on the CPU (nothing downloads)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local folder: never ask the network
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise ConvtextError(
+            "the MiniLM teacher runs through sentence-transformers — `pip install sentence-transformers` "
+            "(make install does)"
+        ) from None
+    return SentenceTransformer(str(minilm_folder()), device="cpu")
 
 
 def teacher_embeddings(
@@ -45,17 +57,7 @@ def teacher_embeddings(
     if cache and path.is_file():
         log.info("teacher embeddings from the cache: %s", path)
         return np.load(path)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local folder: never ask the network
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError:
-        raise ConvtextError(
-            "the MiniLM teacher runs through sentence-transformers — `pip install sentence-transformers` "
-            "(make install does)"
-        ) from None
-
-    model = SentenceTransformer(str(minilm_folder()), device="cpu")
-    vectors = model.encode(
+    vectors = minilm_sentence_model().encode(
         list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
     )
     vectors = vectors.astype(np.float32)  # (n, 384)

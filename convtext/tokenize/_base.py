@@ -46,6 +46,7 @@ class TextTokenizer:
     """Text -> ids and back. Ids 0 and 1 are ``<pad>`` and ``<unk>`` in every kind."""
 
     kind: ClassVar[str] = ""
+    add_special_tokens: ClassVar[bool] = False  # MiniLM's own tokenizer wraps texts in [CLS] … [SEP]
 
     def __init__(self, backend: Tokenizer):
         self.backend = backend
@@ -65,9 +66,10 @@ class TextTokenizer:
         """Ids of many texts at once (parallel, in Rust)."""
         texts = [_check_text(text) for text in texts]
         try:
-            encodings = self.backend.encode_batch(texts, add_special_tokens=False)
+            encodings = self.backend.encode_batch(texts, add_special_tokens=self.add_special_tokens)
         except (TypeError, ValueError, UnicodeEncodeError):  # lone surrogates cannot cross into Rust
-            encodings = self.backend.encode_batch([_valid_unicode(text) for text in texts], add_special_tokens=False)
+            valid = [_valid_unicode(text) for text in texts]
+            encodings = self.backend.encode_batch(valid, add_special_tokens=self.add_special_tokens)
         return [encoding.ids for encoding in encodings]
 
     def tokens(self, text: str) -> list[TokenSpan]:

@@ -44,18 +44,20 @@ class _VocabTokenizer(TextTokenizer):
         backend.add_special_tokens(list(SPECIAL_TOKENS))
         return cls(backend)
 
+    def count_pieces(self, texts: Iterable[str]) -> Counter:
+        """How often each piece occurs in ``texts``, cut exactly as this tokenizer cuts (unknown ones too)."""
+        normalizer, cutter = self.backend.normalizer, self.backend.pre_tokenizer
+        counts: Counter = Counter()
+        for text in texts:
+            counts.update(piece for piece, _ in cutter.pre_tokenize_str(normalizer.normalize_str(text)))
+        return counts
+
     @classmethod
     def train(cls, texts: Iterable[str], min_freq: int = 1, max_size: int | None = None, lowercase: bool | None = None):
         """Count pieces over the training texts only; keep those seen ``min_freq`` times (at most ``max_size``)."""
-        probe = cls.from_vocabulary(Vocabulary([]), lowercase).backend
-        counts: Counter = Counter()
-        seen = 0
-        for text in texts:
-            normalized = probe.normalizer.normalize_str(text)
-            counts.update(piece for piece, _ in probe.pre_tokenizer.pre_tokenize_str(normalized))
-            seen += 1
+        counts = cls.from_vocabulary(Vocabulary([]), lowercase).count_pieces(texts)  # streams: one pass
         if not counts:
-            raise ConvtextError(f"no tokens in the {seen} training texts — give non-empty texts")
+            raise ConvtextError("no tokens in the training texts — give non-empty texts")
         return cls.from_vocabulary(Vocabulary.from_counts(counts, min_freq, max_size), lowercase)
 
 

@@ -63,6 +63,7 @@ class MiniLMTokenizer(TextTokenizer):
     """
 
     kind = "minilm"
+    add_special_tokens = True
 
     def __init__(self, backend: Tokenizer):  # noqa: D107 — BERT's special ids, not convtext's
         vocab = backend.get_vocab()
@@ -73,9 +74,3 @@ class MiniLMTokenizer(TextTokenizer):
         self.backend.no_truncation()
         self.pad_id, self.unk_id = 0, vocab["[UNK]"]
         self.lowercase = True
-
-    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
-        from ._base import _check_text, _valid_unicode
-
-        texts = [_valid_unicode(_check_text(text)) for text in texts]
-        return [encoding.ids for encoding in self.backend.encode_batch(texts, add_special_tokens=True)]

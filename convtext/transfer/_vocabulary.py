@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from collections.abc import Sequence
 
 from tokenizers import Tokenizer
@@ -28,12 +27,7 @@ def _with_tokens(tokenizer: TextTokenizer, tokens: list[str]) -> TextTokenizer:
 
 def _new_pieces(tokenizer: TextTokenizer, texts: Sequence[str], min_freq: int) -> list[str]:
     """Word/char pieces of ``texts`` (cut as the tokenizer cuts them) seen ``min_freq`` times and not yet known."""
-    backend, known = tokenizer.backend, tokenizer.backend.get_vocab()
-    counts: Counter = Counter()
-    for text in texts:
-        counts.update(
-            piece for piece, _ in backend.pre_tokenizer.pre_tokenize_str(backend.normalizer.normalize_str(text))
-        )
+    known, counts = tokenizer.backend.get_vocab(), tokenizer.count_pieces(texts)
     return sorted((p for p, n in counts.items() if n >= min_freq and p not in known), key=lambda p: (-counts[p], p))
 
 
