@@ -101,7 +101,9 @@ def _runs(kim_set: KimSet, folder: Path, folds: int, seeds: int, cap: int | None
 
 
 def throughput(predict: Predict, texts: list[str], repeats: int = 3) -> float:
-    """Texts per second, tokenization included; median of ``repeats`` passes over ``texts``."""
+    """Texts per second, tokenization included; median of ``repeats`` passes over ``texts`` after one
+    untimed warm-up pass (lazy loading, caches)."""
+    predict(texts)
     times = []
     for _ in range(repeats):
         started = time.perf_counter()

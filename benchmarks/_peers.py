@@ -7,6 +7,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from convtext.transfer import HEAD_CS
+
 __all__ = ["FastTextPeer", "MiniLMLogReg"]
 
 
@@ -74,7 +76,7 @@ class MiniLMLogReg:
     ``predict`` encodes its texts afresh, so its speed includes the transformer.
     """
 
-    CS = (0.1, 1.0, 10.0, 100.0)
+    CS = HEAD_CS  # the same grid convtext's feature-extraction head searches
     name = "all-MiniLM-L6-v2 features + LogisticRegression (C chosen on dev)"
 
     def __init__(self, threads: int = 2, seed: int = 0):

@@ -91,3 +91,51 @@ def test_bad_settings_are_clear_errors():
         create_model("textcnn", vocab_size=10, num_classes=2, kernel_sizes=())
     with pytest.raises(ConvtextError, match="unknown activation"):
         create_model("textcnn", vocab_size=10, num_classes=2, activation="swish")
+
+
+def _batch_of_every_shape(vocab_size: int, count: int = 40):
+    rng = torch.Generator().manual_seed(1)
+    lengths = torch.randint(0, 12, (count,), generator=rng).tolist()
+    return pad_batch([torch.randint(1, vocab_size, (n,), generator=rng).tolist() for n in lengths])  # (40, T)
+
+
+@pytest.mark.parametrize("mode", ["rand", "static", "multichannel"])
+def test_ngram_table_gives_the_convolution_results(mode):
+    torch.manual_seed(0)
+    model = create_model("textcnn", vocab_size=30, num_classes=3, embed_dim=16, num_filters=8, embedding_mode=mode)
+    ids, mask = _batch_of_every_shape(30)  # more tokens than the vocabulary: the table pays and is built
+    with torch.enable_grad():
+        reference_features, reference_positions = model.eval().ngram_features(ids, mask)
+    with torch.no_grad():
+        features, positions = model.ngram_features(ids, mask)
+    assert model._ngram_tables._table is not None
+    torch.testing.assert_close(features, reference_features, rtol=1e-5, atol=1e-5)
+    assert torch.equal(positions, reference_positions)
+
+
+def test_ngram_table_follows_weight_changes():
+    torch.manual_seed(0)
+    model = create_model("textcnn", vocab_size=30, num_classes=2, embed_dim=8, num_filters=4).eval()
+    ids, mask = _batch_of_every_shape(30)
+    with torch.no_grad():
+        before = model(ids, mask)
+        model.convs[0].weight.mul_(2.0)  # as an optimiser step would
+        model.embedding.weight[5].add_(1.0)
+        after = model(ids, mask)
+    with torch.enable_grad():
+        reference = model(ids, mask)  # the convolution itself
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after, reference, rtol=1e-5, atol=1e-5)
+
+
+def test_ngram_table_is_skipped_when_it_would_not_pay_or_fit():
+    torch.manual_seed(0)
+    model = create_model("textcnn", vocab_size=1000, num_classes=2, embed_dim=8, num_filters=4).eval()
+    ids, mask = _batch_of_every_shape(1000, count=5)  # fewer tokens than half the vocabulary
+    with torch.no_grad():
+        model(ids, mask)
+        assert model._ngram_tables._table is None
+        model._ngram_tables.max_bytes = 0
+        for _ in range(30):
+            model(ids, mask)
+        assert model._ngram_tables._table is None

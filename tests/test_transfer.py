@@ -9,7 +9,7 @@ from conftest import run_cli, toy_texts
 
 from convtext import ConvtextError, TextClassifier, load
 from convtext.models import create_model
-from convtext.transfer import discriminative_groups, gradual_unfreezing, prepare_transfer
+from convtext.transfer import HEAD_CS, discriminative_groups, gradual_unfreezing, prepare_transfer
 
 SMALL = {"epochs": 3, "lr": 0.01, "threads": 1, "seed": 0, "device": "cpu"}  # exact comparisons: CPU float32
 
@@ -74,6 +74,20 @@ def test_feature_extraction_leaves_the_body_bit_identical(trained):
     assert clf.score(texts, labels) > 0.6  # the head alone learned the new classes on fixed features
     rows = {r["group"]: r for r in clf.summary()}
     assert rows["encoder"]["trainable"] == 0 and rows["head"]["frozen"] == 0
+
+
+def test_feature_extraction_head_is_a_logistic_regression_chosen_on_validation(trained):
+    texts, labels = three_class_texts()
+    dev_texts, dev_labels = three_class_texts(60)
+    clf = TextClassifier(pretrained=trained, transfer="feature-extraction", vocabulary="keep", **SMALL)
+    clf.fit(texts, labels, dev_texts, dev_labels)
+    training = clf.training_
+    assert [h["epoch"] for h in training["history"]] == list(range(1, len(HEAD_CS) + 1))  # one fit per C
+    best = training["history"][training["best_epoch"] - 1]
+    assert best["valid_accuracy"] == max(h["valid_accuracy"] for h in training["history"])
+    assert training["config"]["head_c"] == HEAD_CS[training["best_epoch"] - 1]
+    # the standardisation is folded into the head: the saved model scores validation as the probe did
+    assert clf.score(dev_texts, dev_labels) == pytest.approx(best["valid_accuracy"])
 
 
 def test_discriminative_rates_land_on_their_groups():

@@ -12,14 +12,14 @@ Kim's four embedding modes (``embedding_mode``) come from ``TextModel``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
 import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
-from ..layers import masked_max_over_time, pad_to_min_length, window_mask
+from ..layers import NgramTableCache, masked_max_over_time, pad_to_min_length, window_mask
 from ._contract import TextModel
 from ._registry import register_model
 
@@ -60,6 +60,7 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         self.dropout = nn.Dropout(self.dropout_rate)
         self.num_features = self.num_filters * len(self.kernel_sizes)
         self.head = nn.Linear(self.num_features, int(num_classes))
+        self._ngram_tables = NgramTableCache()  # inference fast path; not part of the weights
 
     def ngram_features(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Sentence vectors and, per feature, the start of the n-gram that won its max.
@@ -68,18 +69,33 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         belongs to kernel size ``self.kernel_sizes[j // num_filters]``.
         """
         ids, mask = pad_to_min_length(ids, mask, max(self.kernel_sizes), self.pad_id)
+        values, positions = [], []
+        for k, scores in zip(self.kernel_sizes, self.window_scores(ids, mask)):
+            activations = self.activation(scores)  # (B, F, T - k + 1)
+            pooled, where = masked_max_over_time(activations, window_mask(mask, k))  # (B, F), (B, F)
+            values.append(pooled)
+            positions.append(where)
+        return torch.cat(values, dim=1), torch.cat(positions, dim=1)  # (B, num_features) each
+
+    def window_scores(self, ids: torch.Tensor, mask: torch.Tensor) -> Iterator[torch.Tensor]:
+        """Every window's pre-activation, one ``(B, F, T - k + 1)`` per kernel size.
+
+        Inference without gradients reads them from an ``NgramTable`` once it pays for itself.
+        """
+        if not self.training and not torch.is_grad_enabled():
+            weights = [table.weight for table in self.embedding_tables()] + [conv.weight for conv in self.convs]
+            vocabulary = lambda: self.embed(torch.arange(self.vocab_size, device=ids.device))  # noqa: E731
+            table = self._ngram_tables.lookup(ids, vocabulary, weights, self.convs, self.pad_id)
+            if table is not None:
+                yield from table.window_scores(ids, mask)
+                return
         keep = mask
         if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
             keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
         embedded = self.embed(ids) * keep.unsqueeze(-1)  # (B, T, E); padding is exactly zero
         embedded = embedded.transpose(1, 2)  # (B, E, T): Conv1d wants channels first
-        values, positions = [], []
-        for k, conv in zip(self.kernel_sizes, self.convs):
-            activations = self.activation(conv(embedded))  # (B, F, T - k + 1)
-            pooled, where = masked_max_over_time(activations, window_mask(mask, k))  # (B, F), (B, F)
-            values.append(pooled)
-            positions.append(where)
-        return torch.cat(values, dim=1), torch.cat(positions, dim=1)  # (B, num_features) each
+        for conv in self.convs:
+            yield conv(embedded)  # (B, F, T - k + 1)
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.ngram_features(ids, mask)[0]

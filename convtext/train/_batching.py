@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,13 +13,12 @@ __all__ = ["pad_batch", "bucketed_batches", "sorted_batches"]
 
 def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int = 0, min_length: int = 1):
     """Right-pad id lists into ``(B, T)`` ids and a ``(B, T)`` mask (``True`` = real token)."""
-    length = max(min_length, max((len(ids) for ids in sequences), default=0))
-    ids = torch.full((len(sequences), length), pad_id, dtype=torch.long)  # (B, T)
-    mask = torch.zeros((len(sequences), length), dtype=torch.bool)  # (B, T)
-    for row, sequence in enumerate(sequences):
-        ids[row, : len(sequence)] = torch.as_tensor(sequence, dtype=torch.long)
-        mask[row, : len(sequence)] = True
-    return ids, mask
+    lengths = np.fromiter((len(ids) for ids in sequences), dtype=np.int64, count=len(sequences))  # (B,)
+    length = max(min_length, int(lengths.max(initial=0)))
+    mask = np.arange(length) < lengths[:, None]  # (B, T)
+    ids = np.full(mask.shape, pad_id, dtype=np.int64)  # (B, T)
+    ids[mask] = np.fromiter(itertools.chain.from_iterable(sequences), dtype=np.int64, count=int(lengths.sum()))
+    return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
 def bucketed_batches(
