@@ -2,9 +2,9 @@
 
 An embedding lookup followed by a ``Conv1d`` is linear in the embedding, so the contribution of
 every vocabulary item to every filter at every offset inside the window can be computed once:
-``table = vectors @ [W_k,0 | W_k,1 | ... ]``, ``(V, sum_k k * F)``. A width-``k`` window's
-pre-activation is then ``k`` table rows added, plus the bias — a gather instead of a matrix product,
-about 10× faster on CPU at Kim's sizes.
+``vectors @ W_k,j`` for every offset ``j`` of every width ``k`` (``V × Σk·F`` numbers). A width-``k``
+window's pre-activation is then the sum of ``k`` table rows plus the bias — one ``embedding_bag``
+instead of a matrix product, 5–10× faster on CPU at Kim's sizes.
 
 Building the table is one ``(V, E) @ (E, sum_k k * F)`` product, about what convolving ``V / 2`` tokens
 costs on CPU (a large product runs faster than the convolution), so ``NgramTableCache`` builds it only
@@ -29,24 +29,27 @@ class NgramTable:
     """Per-token filter contributions for a set of ``Conv1d`` layers over one embedding."""
 
     def __init__(self, vectors: torch.Tensor, convs: Sequence[nn.Conv1d], pad_id: int):
-        """``vectors`` ``(V, E)``: every vocabulary item's embedding; ``convs``: ``(E -> F, width k)`` each."""
-        self.convs, self.pad_id = list(convs), pad_id
-        offsets = [conv.weight[:, :, j].T for conv in self.convs for j in range(conv.kernel_size[0])]  # each (E, F)
-        self.table = vectors @ torch.cat(offsets, dim=1)  # (V, sum_k k * F)
-        self.table[pad_id] = 0.0  # padding contributes nothing, as a zeroed embedding would
+        """``vectors`` ``(V, E)``: every vocabulary item's embedding; ``convs``: ``(E -> F, width k)`` each.
+
+        Per convolution, a ``(k·V, F)`` table: rows ``j·V + token`` hold that token's contribution at
+        offset ``j`` of the window, so a window is one fixed-size bag of ``k`` rows.
+        """
+        self.convs, self.pad_id, self.vocab_size = list(convs), pad_id, len(vectors)
+        self.tables = []
+        for conv in self.convs:
+            table = torch.cat([vectors @ conv.weight[:, :, j].T for j in range(conv.kernel_size[0])])  # (k·V, F)
+            table[pad_id :: self.vocab_size] = 0.0  # padding contributes nothing, as a zeroed embedding would
+            self.tables.append(table)
 
     def window_scores(self, ids: torch.Tensor, mask: torch.Tensor) -> Iterator[torch.Tensor]:
         """Pre-activations equal to ``conv(embedded)``: one ``(B, F, T - k + 1)`` per convolution."""
-        rows = F.embedding(ids.masked_fill(~mask, self.pad_id), self.table)  # (B, T, sum_k k * F)
-        length, column = ids.shape[1], 0
-        for conv in self.convs:
-            k, filters = conv.kernel_size[0], conv.out_channels
-            windows = length - k + 1
-            scores = rows[:, :windows, column : column + filters] + conv.bias  # (B, W, F)
-            for j in range(1, k):
-                scores += rows[:, j : j + windows, column + j * filters : column + (j + 1) * filters]
-            column += k * filters
-            yield scores.transpose(1, 2)  # (B, F, W)
+        ids = ids.masked_fill(~mask, self.pad_id)  # (B, T)
+        for conv, table in zip(self.convs, self.tables):
+            k = conv.kernel_size[0]
+            offsets = torch.arange(k, device=ids.device) * self.vocab_size  # (k,)
+            bags = (ids.unfold(1, k, 1) + offsets).reshape(-1, k)  # (B·W, k): the window's rows
+            scores = F.embedding_bag(bags, table, mode="sum").add_(conv.bias)  # (B·W, F)
+            yield scores.view(len(ids), -1, conv.out_channels).transpose(1, 2)  # (B, F, W)
 
 
 class NgramTableCache:

@@ -26,13 +26,21 @@ def window_mask(mask: torch.Tensor, kernel_size: int) -> torch.Tensor:
     return full | (first & short_text.unsqueeze(1))
 
 
-def masked_max_over_time(activations: torch.Tensor, valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def masked_max_over_time(
+    activations: torch.Tensor, valid: torch.Tensor, overwrite: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Max over valid windows: ``(B, F, W)``, ``(B, W)`` -> values ``(B, F)`` and winning window ``(B, F)``.
 
     Invalid windows can never win (they are set to -inf first); a row without a valid window gives
-    zeros, not NaN or -inf.
+    zeros, not NaN or -inf. ``overwrite`` sets them in ``activations`` itself instead of a copy (for a
+    fresh tensor outside autograd: about 2× faster pooling at prediction).
     """
-    masked = activations.masked_fill(~valid.unsqueeze(1), float("-inf"))  # (B, F, W)
+    invalid = ~valid.unsqueeze(1)  # (B, 1, W)
+    masked = (
+        activations.masked_fill_(invalid, float("-inf"))
+        if overwrite
+        else activations.masked_fill(invalid, float("-inf"))
+    )
     values, positions = masked.max(dim=-1)  # (B, F), (B, F)
     has_window = valid.any(dim=-1, keepdim=True)  # (B, 1)
     return torch.where(has_window, values, torch.zeros_like(values)), positions

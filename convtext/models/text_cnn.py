@@ -26,6 +26,7 @@ from ._registry import register_model
 __all__ = ["TextCNN", "textcnn", "textcnn_kim"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh}
+IN_PLACE_ACTIVATIONS = {"relu": torch.Tensor.relu_, "tanh": torch.Tensor.tanh_}
 
 
 class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["text-classification", "cnn"]):
@@ -70,9 +71,11 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         """
         ids, mask = pad_to_min_length(ids, mask, max(self.kernel_sizes), self.pad_id)
         values, positions = [], []
+        in_place = not torch.is_grad_enabled()  # each score tensor is fresh: without autograd, reuse its memory
         for k, scores in zip(self.kernel_sizes, self.window_scores(ids, mask)):
-            activations = self.activation(scores)  # (B, F, T - k + 1)
-            pooled, where = masked_max_over_time(activations, window_mask(mask, k))  # (B, F), (B, F)
+            activate = IN_PLACE_ACTIVATIONS.get(self.activation_name) if in_place else None
+            activations = activate(scores) if activate else self.activation(scores)  # (B, F, T - k + 1)
+            pooled, where = masked_max_over_time(activations, window_mask(mask, k), overwrite=in_place)  # (B, F) each
             values.append(pooled)
             positions.append(where)
         return torch.cat(values, dim=1), torch.cat(positions, dim=1)  # (B, num_features) each
