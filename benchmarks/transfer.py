@@ -163,8 +163,8 @@ def main() -> None:
     notes = [
         f"Test accuracy %, mean ± std over {args.seeds} seed(s) (subsample and training seed); sizes are labelled "
         "examples, 10% of them the dev set every system selects on.",
-        f"predict texts/s: the whole test set at once, tokenization (MiniLM: encoding) included, the model trained "
-        f"on the most labels (seed 0); {args.threads} threads for every system.",
+        f"predict texts/s: the whole test set at once, tokenization (MiniLM: encoding) included, median of 3 passes "
+        f"after a warm-up pass, the model trained on the most labels (seed 0); {args.threads} threads for every system.",
         "Bodies (convtext zoo, `convtext zoo build NAME`; `minilm` is all-MiniLM-L6-v2 itself, feature extraction "
         "only): " + "; ".join(f"{t}: {', '.join(b)}" for t, b in chosen.items()) + ". A body that saw the target's "
         "test text (SST ⊂ MR) or its training labels is left out.",
