@@ -30,11 +30,8 @@ test: $(STAMP)
 maps: $(STAMP)
 	bash scripts/maps.sh
 
-$(VENV)/.bench-installed: $(STAMP) requirements-bench.txt
-	$(BIN)/pip install --quiet -r requirements-bench.txt
-	touch $@
-
-bench: $(VENV)/.bench-installed
+bench: $(STAMP)
+	cd benchmarks && ../$(BIN)/python kim2014.py $(DATA_OPTION) --quick --name kim2014_quick
 	cd benchmarks && ../$(BIN)/python bpe_train.py $(DATA_OPTION)
 	cd benchmarks && ../$(BIN)/python classifier.py $(DATA_OPTION)
 	cd benchmarks && ../$(BIN)/python embedding_modes.py $(DATA_OPTION) --folds 1 --seeds 1 --name embedding_modes_quick
@@ -43,7 +40,7 @@ bench: $(VENV)/.bench-installed
 	cd benchmarks && ../$(BIN)/python devices.py $(DATA_OPTION) --devices cpu,cuda
 
 # transfer learning: zoo bodies, the distilled encoder vs MiniLM, few-shot learning curves (about 1.5 h on 2 cores)
-bench-transfer: $(VENV)/.bench-installed
+bench-transfer: $(STAMP)
 	cd benchmarks && ../$(BIN)/python encoder.py $(DATA_OPTION) --quick
 	cd benchmarks && ../$(BIN)/python transfer.py $(DATA_OPTION)
 

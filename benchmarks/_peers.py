@@ -19,28 +19,36 @@ class FastTextPeer:
     """
 
     EPOCHS = (5, 10, 15, 20, 25)
+    LRS = (0.1, 0.05, 0.025)  # its default first; the smaller ones only after a diverged run
 
     def __init__(self, word_ngrams: int = 2, epoch: int = 20, threads: int = 2, seed: int = 0):
         self.word_ngrams, self.epoch, self.threads, self.seed = word_ngrams, epoch, threads, seed
+        self.lr = self.LRS[0]
 
     @property
     def name(self) -> str:
-        return f"fastText (wordNgrams={self.word_ngrams}, epoch chosen on dev from {self.EPOCHS})"
+        return f"fastText (wordNgrams={self.word_ngrams}, epoch chosen on dev from {self.EPOCHS}, lr 0.1)"
 
     def fit_select(self, texts, labels, dev_texts, dev_labels) -> FastTextPeer:
-        """Train once per candidate epoch count, keep the best on dev (lr 0.1 can diverge: such runs are skipped)."""
-        best, total = None, 0.0
+        """Train once per candidate epoch count, keep the best on dev; a run that diverges is retried at a smaller lr."""
+        best, total, errors = None, 0.0, []
         for epoch in self.EPOCHS:
             self.epoch = epoch
-            try:
-                self.fit(texts, labels)
-            except RuntimeError:  # "Encountered NaN": fastText's SGD diverged
+            for self.lr in self.LRS:  # fastText's advice when SGD diverges ("Encountered NaN"): a smaller rate
+                try:
+                    self.fit(texts, labels)
+                    break
+                except RuntimeError as error:
+                    errors.append(f"epoch {epoch}, lr {self.lr}: {error}")
+            else:
                 continue
             total += self.train_seconds_
             score = sum(p == g for p, g in zip(self.predict(dev_texts), dev_labels)) / len(dev_labels)
             if best is None or score > best[0]:
-                best = (score, epoch, self.model_, self.train_seconds_)
-        _, self.epoch, self.model_, self.train_seconds_ = best
+                best = (score, epoch, self.model_, self.train_seconds_, self.lr)
+        if best is None:
+            raise RuntimeError(f"fastText failed at every epoch count: {'; '.join(errors)}")
+        _, self.epoch, self.model_, self.train_seconds_, self.lr = best
         self.search_seconds_ = total
         return self
 
@@ -59,7 +67,13 @@ class FastTextPeer:
             )
             started = time.perf_counter()
             self.model_ = fasttext.train_supervised(
-                str(path), wordNgrams=self.word_ngrams, epoch=self.epoch, thread=self.threads, seed=self.seed, verbose=0
+                str(path),
+                wordNgrams=self.word_ngrams,
+                epoch=self.epoch,
+                lr=self.lr,
+                thread=self.threads,
+                seed=self.seed,
+                verbose=0,
             )
             self.train_seconds_ = time.perf_counter() - started
         return self

@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+REPOSITORY = Path(__file__).resolve().parents[1]
+RESULTS = REPOSITORY / "benchmarks" / "results"
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"  # the course's data, beside the repo
 PACKAGES = (
     "convtext",
@@ -49,16 +50,16 @@ def add_data_option(parser) -> None:
 
 def command_line() -> str:
     """The command as run from the repository root."""
-    script = Path(sys.argv[0]).resolve().relative_to(RESULTS.parents[1])
+    script = Path(sys.argv[0]).resolve().relative_to(REPOSITORY)
     return "python " + " ".join(shlex.quote(arg) for arg in [str(script), *sys.argv[1:]])
 
 
 def write_results(
     name: str, columns: list[str], rows: list[list], notes: list[str], extra: dict | None = None,
-    sections: list[str] | None = None,
+    sections: list[str] | None = None, folder: Path = RESULTS,
 ) -> Path:  # fmt: skip
-    """``results/NAME.md`` (table, command, machine, notes, extra Markdown lines) and ``results/NAME.json``."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    """``FOLDER/NAME.md`` (table, command, machine, notes, extra Markdown lines) and ``FOLDER/NAME.json``."""
+    folder.mkdir(parents=True, exist_ok=True)
     env = environment()
     header = [
         f"# {name}",
@@ -74,9 +75,9 @@ def write_results(
     lines = header + table + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     lines += [""] + [f"- {note}" for note in notes]
     lines += [""] + sections if sections else []
-    markdown = RESULTS / f"{name}.md"
+    markdown = folder / f"{name}.md"
     markdown.write_text("\n".join(lines) + "\n", encoding="utf-8")
     payload = {"command": command_line(), "environment": env, "columns": columns, "rows": rows, "notes": notes}
     payload.update(extra or {})
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / f"{name}.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return markdown
