@@ -7,6 +7,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from convtext.transfer import HEAD_CS
 
 __all__ = ["FastTextPeer", "MiniLMLogReg"]
@@ -86,11 +88,12 @@ class FastTextPeer:
 class MiniLMLogReg:
     """all-MiniLM-L6-v2 sentence embeddings + scikit-learn logistic regression, C chosen on dev.
 
-    Training texts' embeddings come from convtext's teacher cache (computed once, on disk);
+    Training texts' embeddings are computed once per text per process (cross-validation folds share them);
     ``predict`` encodes its texts afresh, so its speed includes the transformer.
     """
 
     CS = HEAD_CS  # the same grid convtext's feature-extraction head searches
+    _seen: dict[str, np.ndarray] = {}  # text -> its embedding, shared by every run of this process
     name = "all-MiniLM-L6-v2 features + LogisticRegression (C chosen on dev)"
 
     def __init__(self, threads: int = 2, seed: int = 0):
@@ -100,11 +103,9 @@ class MiniLMLogReg:
         import torch
         from sklearn.linear_model import LogisticRegression
 
-        from convtext.distill import teacher_embeddings
-
         torch.set_num_threads(self.threads)
         started = time.perf_counter()
-        train_x, dev_x = teacher_embeddings(list(texts)), teacher_embeddings(list(dev_texts))
+        train_x, dev_x = self._embeddings(texts), self._embeddings(dev_texts)
         best = None
         for c in self.CS:
             model = LogisticRegression(C=c, max_iter=2000, random_state=self.seed).fit(train_x, list(labels))
@@ -114,6 +115,16 @@ class MiniLMLogReg:
         _, self.c_, self.model_ = best
         self.train_seconds_ = time.perf_counter() - started  # the embeddings may come from the cache
         return self
+
+    @classmethod
+    def _embeddings(cls, texts: Sequence[str]) -> np.ndarray:
+        """``(n, 384)`` training vectors, each text encoded once per process (folds share most texts)."""
+        from convtext.distill import teacher_embeddings
+
+        missing = list(dict.fromkeys(t for t in texts if t not in cls._seen))
+        if missing:
+            cls._seen.update(zip(missing, teacher_embeddings(missing, cache=False)))
+        return np.stack([cls._seen[t] for t in texts])
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         if not hasattr(self, "encoder_"):
