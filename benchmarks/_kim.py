@@ -66,6 +66,7 @@ class SetResult:
     train_seconds: list[float] = field(default_factory=list)
     texts_per_second: list[float] = field(default_factory=list)
     wall_seconds: float = 0.0  # the whole set: every run's training, prediction and speed measurement
+    failures: list[str] = field(default_factory=list)  # runs the system could not finish, with the error
 
     def mean_std(self) -> tuple[float, float]:
         return statistics.mean(self.accuracies), statistics.pstdev(self.accuracies)
@@ -123,7 +124,12 @@ def run_suite(
         result, set_started = SetResult(), time.perf_counter()
         for train, dev, test, seed in _runs(kim_set, folder, folds, seeds, cap):
             started = time.perf_counter()
-            predict = system(train, dev, seed)
+            try:
+                predict = system(train, dev, seed)
+            except RuntimeError as error:  # e.g. fastText's "Encountered NaN": reported in the table, not hidden
+                result.failures.append(f"run {seed}: {str(error)[:200]}")
+                print(f"{label} {kim_set.name} run {seed}: FAILED {error}", flush=True)
+                continue
             result.train_seconds.append(time.perf_counter() - started)
             predicted = predict(test.texts)
             result.accuracies.append(float(np.mean(np.asarray(predicted) == np.asarray(test.labels))))
@@ -140,18 +146,21 @@ def suite_row(label: str, results: dict[str, SetResult], baseline: dict[str, Set
     """One table row: ``mean ± std`` per set (and the gain over ``baseline``), mean of sets, train s, texts/s."""
     cells, means = [label], []
     for name in SET_NAMES:
-        if name not in results:
+        if name not in results or not results[name].accuracies:
             cells.append("–")
             continue
         mean, std = results[name].mean_std()
         means.append(mean)
-        cell = f"{100 * mean:.1f} ± {100 * std:.1f}"
+        cell = f"{100 * mean:.1f} ± {100 * std:.1f}" + (
+            f" ({len(results[name].failures)} failed)" if results[name].failures else ""
+        )
         if baseline and name in baseline:
             cell += f" ({100 * (mean - baseline[name].mean_std()[0]):+.1f})"
         cells.append(cell)
     seconds = [s for r in results.values() for s in r.train_seconds]
     speed = [s for r in results.values() for s in r.texts_per_second]
-    cells.append(f"{100 * statistics.mean(means):.1f}" if means else "–")
+    complete = means and all(r.accuracies for r in results.values())  # a set whose runs all failed: no mean
+    cells.append(f"{100 * statistics.mean(means):.1f}" if complete else "–")
     cells.append(f"{statistics.median(seconds):.1f}" if seconds else "–")
     cells.append(f"{statistics.median(speed):,.0f}" if speed else "–")
     return cells

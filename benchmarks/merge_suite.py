@@ -10,14 +10,17 @@ import json
 import statistics
 from pathlib import Path
 
-from _kim import SET_NAMES, SetResult, suite_row
+from _kim import SET_NAMES, SetResult, published_rows, suite_row
 from _report import write_results
 from architectures import SYSTEMS
+from kim2014 import LABELS
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("files", nargs="+", type=Path, help="JSON files written by architectures.py runs.")
+    parser.add_argument(
+        "files", nargs="+", type=Path, help="JSON files written by architectures.py or kim2014.py runs."
+    )
     parser.add_argument("--name", required=True, help="Results file name (in benchmarks/results).")
     parser.add_argument("--note", action="append", default=[], help="A note line for the table (repeatable).")
     args = parser.parse_args()
@@ -33,8 +36,9 @@ def main() -> None:
         )
         for system, sets in payload["runs"].items():
             runs.setdefault(system, {}).update({name: SetResult(**result) for name, result in sets.items()})
-    rows = [suite_row(SYSTEMS[system][0], sets) for system, sets in runs.items()]
+    labels = {**{name: label for name, (label, _) in SYSTEMS.items()}, **LABELS}  # architectures.py and kim2014.py
     columns = ["system", *SET_NAMES, "mean", "train s (median)", "predict texts/s (median)"]
+    rows = [suite_row(labels[system], sets) for system, sets in runs.items()] + published_rows(len(columns))
     counts = {system: sum(len(r.accuracies) for r in sets.values()) for system, sets in runs.items()}
     notes = [*args.note, f"Merged from: {'; '.join(f'`{c}`' for c in commands)}.",
              f"Runs per system: {counts}; machines: {' | '.join(sorted(machines))}."]  # fmt: skip
