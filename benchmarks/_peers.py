@@ -1,4 +1,5 @@
-"""Peers measured in the same run as convtext: fastText (supervised) and MiniLM features + logistic regression."""
+"""The systems the benchmarks compare, behind one interface (``fit_select(texts, labels, dev_texts, dev_labels)``,
+``predict(texts)``, ``train_seconds_``): convtext itself, fastText (supervised), MiniLM features + logistic regression."""
 
 from __future__ import annotations
 
@@ -11,7 +12,25 @@ import numpy as np
 
 from convtext.transfer import HEAD_CS
 
-__all__ = ["FastTextPeer", "MiniLMLogReg"]
+__all__ = ["ConvtextPeer", "FastTextPeer", "MiniLMLogReg"]
+
+
+class ConvtextPeer:
+    """``TextClassifier`` with the given settings, selecting its epoch on the dev set."""
+
+    def __init__(self, settings: dict, threads: int = 2, seed: int = 0):
+        from convtext import TextClassifier
+
+        self.model = TextClassifier(**{"threads": threads, "seed": seed, **settings})
+
+    def fit_select(self, texts, labels, dev_texts, dev_labels) -> ConvtextPeer:
+        started = time.perf_counter()
+        self.model.fit(texts, labels, dev_texts, dev_labels)
+        self.train_seconds_ = time.perf_counter() - started
+        return self
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return self.model.predict(texts)
 
 
 class FastTextPeer:

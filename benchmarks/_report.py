@@ -13,7 +13,7 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 RESULTS = REPOSITORY / "benchmarks" / "results"
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"  # the course's data, beside the repo
+DEFAULT_DATA = REPOSITORY / ".." / "shared" / "data"  # the course's data, beside the repo
 PACKAGES = (
     "convtext",
     "torch",

@@ -23,35 +23,26 @@ from dataclasses import asdict
 from pathlib import Path
 
 from _kim import SET_NAMES, SUITE_COLUMNS, add_suite_options, protocol, published_rows, run_suite, suite_row
-from _peers import FastTextPeer, MiniLMLogReg
+from _peers import ConvtextPeer, FastTextPeer, MiniLMLogReg
 from _report import RESULTS, add_data_option, write_results
 
-from convtext import TextClassifier
-
-LABELS = {
-    "convtext": "convtext from scratch (defaults, random input vectors)",
-    "convtext_minilm": "convtext defaults (MiniLM input vectors)",
-    "fasttext1": FastTextPeer(word_ngrams=1).name,
-    "fasttext2": FastTextPeer(word_ngrams=2).name,
-    "minilm_lr": MiniLMLogReg.name,
-}
+SYSTEMS = {  # name: (label in the table, make(threads, seed) -> a peer of _peers.py)
+    "convtext": ("convtext from scratch (defaults, random input vectors)",
+                 lambda threads, seed: ConvtextPeer({"embeddings": "random"}, threads, seed)),
+    "convtext_minilm": ("convtext defaults (MiniLM input vectors)", lambda threads, seed: ConvtextPeer({}, threads, seed)),
+    "fasttext1": (FastTextPeer(word_ngrams=1).name, lambda threads, seed: FastTextPeer(1, threads=threads, seed=seed)),
+    "fasttext2": (FastTextPeer(word_ngrams=2).name, lambda threads, seed: FastTextPeer(2, threads=threads, seed=seed)),
+    "minilm_lr": (MiniLMLogReg.name, lambda threads, seed: MiniLMLogReg(threads, seed)),
+}  # fmt: skip
+LABELS = {name: label for name, (label, _) in SYSTEMS.items()}
 
 
 def make_system(name: str, threads: int):
     """``(train, dev, seed) -> predict`` for the named system."""
-
-    def system(train, dev, seed):
-        if name.startswith("convtext"):
-            settings = {"embeddings": "random"} if name == "convtext" else {}
-            model = TextClassifier(seed=seed, threads=threads, **settings)
-            return model.fit(train.texts, train.labels, dev.texts, dev.labels).predict
-        if name.startswith("fasttext"):
-            peer = FastTextPeer(word_ngrams=int(name[-1]), threads=threads, seed=seed)
-        else:
-            peer = MiniLMLogReg(threads, seed)
-        return peer.fit_select(train.texts, train.labels, dev.texts, dev.labels).predict
-
-    return system
+    make = SYSTEMS[name][1]
+    return lambda train, dev, seed: (
+        make(threads, seed).fit_select(train.texts, train.labels, dev.texts, dev.labels).predict
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

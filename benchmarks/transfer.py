@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from _kim import throughput
-from _peers import MiniLMLogReg
+from _peers import ConvtextPeer, MiniLMLogReg
 from _report import add_data_option, write_results
 
 from convtext import ConvtextError, LabeledTexts, TextClassifier, read_labeled, stratified_holdout
@@ -93,29 +92,15 @@ def usable_bodies(bodies: list[str], target: str) -> list[str]:
 def systems_for(target: str, bodies: list[str], threads: int) -> dict:
     """name -> make(seed) -> an object with fit_select(train, dev) and predict(texts)."""
     systems = {
-        "convtext from scratch (random vectors)": lambda seed: ConvtextSystem({"embeddings": "random"}, threads, seed),
-        "convtext from scratch (defaults: MiniLM input vectors)": lambda seed: ConvtextSystem({}, threads, seed),
+        "convtext from scratch (random vectors)": lambda seed: ConvtextPeer({"embeddings": "random"}, threads, seed),
+        "convtext from scratch (defaults: MiniLM input vectors)": lambda seed: ConvtextPeer({}, threads, seed),
     }
     for body in usable_bodies(bodies, target):
         for mode in ("feature-extraction",) if body in FEATURES_ONLY else ("feature-extraction", "fine-tune"):
             settings = {"pretrained": body, "transfer": mode}
-            systems[f"{body} {mode}"] = lambda seed, s=settings: ConvtextSystem(s, threads, seed)
+            systems[f"{body} {mode}"] = lambda seed, s=settings: ConvtextPeer(s, threads, seed)
     systems[MiniLMLogReg.name] = lambda seed: MiniLMLogReg(threads, seed)
     return systems
-
-
-class ConvtextSystem:
-    def __init__(self, settings: dict, threads: int, seed: int):
-        self.model = TextClassifier(**{"threads": threads, "seed": seed, **settings})
-
-    def fit_select(self, texts, labels, dev_texts, dev_labels):
-        started = time.perf_counter()
-        self.model.fit(texts, labels, dev_texts, dev_labels)
-        self.train_seconds_ = time.perf_counter() - started
-        return self
-
-    def predict(self, texts):
-        return self.model.predict(texts)
 
 
 def run_target(data: Path, target: str, sizes: list[int | None], seeds: int, bodies: list[str], threads: int):

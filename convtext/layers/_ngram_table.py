@@ -6,12 +6,12 @@ every vocabulary item to every filter at every offset inside the window can be c
 window's pre-activation is then the sum of ``k`` table rows plus the bias — one ``embedding_bag``
 instead of a matrix product, 5–10× faster on CPU at Kim's sizes.
 
-Building the table is one ``(V, E) @ (E, sum_k k * F)`` product, about what convolving ``V / 2`` tokens
-costs on CPU (a large product runs faster than the convolution), so ``NgramTableCache`` builds it only
-once the model has convolved that many tokens with unchanged weights — renting until renting has cost
-as much as buying: a training loop's per-epoch validation rarely pays for it, a served model soon
-does — and only while it fits ``max_bytes``. Any change to the weights
-(an optimiser step, ``load_state_dict``, a move to another device) invalidates it.
+Building the table costs ``V × E × Σk·F`` multiply-adds in a few large products, about what
+convolving ``V / 2`` tokens costs on CPU (large products run faster than the convolution), so
+``NgramTableCache`` builds it only once the model has convolved that many tokens with unchanged
+weights — renting until renting has cost as much as buying: a training loop's per-epoch validation
+rarely pays for it, a served model soon does — and only while it fits ``max_bytes``. Any change to
+the weights (an optimiser step, ``load_state_dict``, a move to another device) invalidates it.
 """
 
 from __future__ import annotations

@@ -72,9 +72,9 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         ids, mask = pad_to_min_length(ids, mask, max(self.kernel_sizes), self.pad_id)
         values, positions = [], []
         in_place = not torch.is_grad_enabled()  # each score tensor is fresh: without autograd, reuse its memory
+        activate = (IN_PLACE_ACTIVATIONS.get(self.activation_name) if in_place else None) or self.activation
         for k, scores in zip(self.kernel_sizes, self.window_scores(ids, mask)):
-            activate = IN_PLACE_ACTIVATIONS.get(self.activation_name) if in_place else None
-            activations = activate(scores) if activate else self.activation(scores)  # (B, F, T - k + 1)
+            activations = activate(scores)  # (B, F, T - k + 1)
             pooled, where = masked_max_over_time(activations, window_mask(mask, k), overwrite=in_place)  # (B, F) each
             values.append(pooled)
             positions.append(where)

@@ -72,7 +72,8 @@ def fit_head(
     train_y = torch.as_tensor(np.asarray(train[1]), dtype=torch.float32 if multi_label else torch.long, device=device)
     loss_function = nn.BCEWithLogitsLoss() if multi_label else nn.CrossEntropyLoss()
     probe = nn.Linear(train_x.shape[1], model.head.out_features).to(device)  # on standardised features
-    nn.init.zeros_(probe.weight), nn.init.zeros_(probe.bias)
+    nn.init.zeros_(probe.weight)
+    nn.init.zeros_(probe.bias)
     result = TrainResult(config={**asdict(config), "head": "logistic regression", "head_cs": list(HEAD_CS)})
     best = None
     for step, c in enumerate(HEAD_CS, start=1):
