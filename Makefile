@@ -8,7 +8,7 @@ DATA ?=
 # benchmarks read their data folder from --data; without DATA they use their own default (see benchmarks/_report.py)
 DATA_OPTION = $(if $(DATA),--data $(abspath $(DATA)))
 
-.PHONY: demo test install bench bench-transfer maps clean
+.PHONY: bench-kim demo test install bench bench-transfer maps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP)
 	cd benchmarks && ../$(BIN)/python embedding_modes.py $(DATA_OPTION) --modes static,non-static,rand
 	cd benchmarks && ../$(BIN)/python architectures.py $(DATA_OPTION) --quick --typos --name architectures_quick
 	cd benchmarks && ../$(BIN)/python devices.py $(DATA_OPTION) --devices cpu,cuda
+
+# the full Kim (2014) table: convtext and its peers, full protocol (about an hour on 2 cores)
+bench-kim: $(STAMP)
+	cd benchmarks && ../$(BIN)/python kim2014.py $(DATA_OPTION)
 
 # transfer learning: zoo bodies, the distilled encoder vs MiniLM, few-shot learning curves (about 1.5 h on 2 cores)
 bench-transfer: $(STAMP)

@@ -24,10 +24,12 @@ __all__ = [
     "SETS",
     "SetResult",
     "add_suite_options",
+    "kim_runs",
     "protocol",
     "run_suite",
     "suite_row",
     "throughput",
+    "wall_section",
 ]
 
 Predict = Callable[[list[str]], list[str]]
@@ -79,7 +81,7 @@ def _subsample(data: LabeledTexts, cap: int | None, seed: int) -> LabeledTexts:
     return data.subset(keep)
 
 
-def _runs(kim_set: KimSet, folder: Path, folds: int, seeds: int, cap: int | None):
+def kim_runs(kim_set: KimSet, folder: Path, folds: int, seeds: int, cap: int | None):
     """``(train, dev, test, seed)`` for each fold or seed of the set's protocol."""
     if len(kim_set.files) == 1:
         data = read_labeled(folder / kim_set.files[0])
@@ -122,7 +124,7 @@ def run_suite(
     results = {}
     for kim_set in (s for s in SETS if s.name in sets):
         result, set_started = SetResult(), time.perf_counter()
-        for train, dev, test, seed in _runs(kim_set, folder, folds, seeds, cap):
+        for train, dev, test, seed in kim_runs(kim_set, folder, folds, seeds, cap):
             started = time.perf_counter()
             try:
                 predict = system(train, dev, seed)
@@ -164,6 +166,20 @@ def suite_row(label: str, results: dict[str, SetResult], baseline: dict[str, Set
     cells.append(f"{statistics.median(seconds):.1f}" if seconds else "–")
     cells.append(f"{statistics.median(speed):,.0f}" if speed else "–")
     return cells
+
+
+def wall_section(labels: dict[str, str], results: dict[str, dict[str, SetResult]]) -> list[str]:
+    """Markdown lines: each system's wall seconds per set (training, prediction and speed runs) and in total."""
+    lines = [
+        "## Wall seconds per set",
+        "",
+        f"| system | {' | '.join(SET_NAMES)} | total |",
+        "|" + "---|" * (len(SET_NAMES) + 2),
+    ]
+    for name, sets in results.items():
+        cells = [f"{sets[s].wall_seconds:.0f}" if s in sets else "–" for s in SET_NAMES]
+        lines.append(f"| {labels[name]} | {' | '.join(cells)} | {sum(r.wall_seconds for r in sets.values()):.0f} |")
+    return lines
 
 
 def published_rows(columns: int) -> list[list[str]]:

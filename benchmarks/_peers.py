@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -31,6 +34,16 @@ class ConvtextPeer:
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         return self.model.predict(texts)
+
+
+_TRAIN_FASTTEXT = """
+import json, sys, time
+import fasttext
+train, model, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+started = time.perf_counter()
+fasttext.train_supervised(train, **options).save_model(model)
+print(time.perf_counter() - started)
+"""  # run as a child process: python -c _TRAIN_FASTTEXT TRAIN_FILE MODEL_FILE OPTIONS_JSON; prints training seconds
 
 
 class FastTextPeer:
@@ -78,25 +91,25 @@ class FastTextPeer:
         return " ".join(text.split())  # fastText reads one example per line
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> FastTextPeer:
+        """Train in a child process: after one diverged run ("Encountered NaN") fastText fails every later
+        training in the same process, at any lr; a fresh process trains the same data fine."""
         import fasttext
 
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "train.txt"
-            path.write_text(
-                "".join(f"__label__{label} {self._line(text)}\n" for text, label in zip(texts, labels)),
-                encoding="utf-8",
-            )
-            started = time.perf_counter()
-            self.model_ = fasttext.train_supervised(
-                str(path),
-                wordNgrams=self.word_ngrams,
-                epoch=self.epoch,
-                lr=self.lr,
-                thread=self.threads,
-                seed=self.seed,
-                verbose=0,
-            )
-            self.train_seconds_ = time.perf_counter() - started
+            train, model = Path(folder) / "train.txt", Path(folder) / "model.bin"
+            order = np.random.default_rng(self.seed).permutation(len(texts))  # fastText reads the file in order:
+            lines = [f"__label__{labels[i]} {self._line(texts[i])}\n" for i in order]  # MR, Subj, CR, MPQA come
+            train.write_text("".join(lines), encoding="utf-8")  # sorted by label, which unshuffled SGD cannot learn
+            options = {"wordNgrams": self.word_ngrams, "epoch": self.epoch, "lr": self.lr, "thread": self.threads,
+                       "seed": self.seed, "verbose": 0}  # fmt: skip
+            child = subprocess.run(
+                [sys.executable, "-c", _TRAIN_FASTTEXT, str(train), str(model), json.dumps(options)],
+                capture_output=True, text=True,
+            )  # fmt: skip
+            if child.returncode != 0:
+                raise RuntimeError(child.stderr.strip().splitlines()[-1] if child.stderr.strip() else "fastText failed")
+            self.train_seconds_ = float(child.stdout)
+            self.model_ = fasttext.load_model(str(model))
         return self
 
     def predict(self, texts: Sequence[str]) -> list[str]:
@@ -137,12 +150,13 @@ class MiniLMLogReg:
 
     @classmethod
     def _embeddings(cls, texts: Sequence[str]) -> np.ndarray:
-        """``(n, 384)`` training vectors, each text encoded once per process (folds share most texts)."""
+        """``(n, 384)`` training vectors, each text encoded once per process (folds share most texts); each batch
+        of new texts is also cached on disk (``teacher_embeddings``), so a rerun of the same folds encodes nothing."""
         from convtext.distill import teacher_embeddings
 
         missing = list(dict.fromkeys(t for t in texts if t not in cls._seen))
         if missing:
-            cls._seen.update(zip(missing, teacher_embeddings(missing, cache=False)))
+            cls._seen.update(zip(missing, teacher_embeddings(missing)))
         return np.stack([cls._seen[t] for t in texts])
 
     def predict(self, texts: Sequence[str]) -> list[str]:

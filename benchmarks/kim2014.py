@@ -7,6 +7,7 @@ its run's training split: no zoo body, so nothing that touched MR text is scored
 
 - ``convtext``: ``TextClassifier`` from scratch — its defaults with random input vectors (what the
   issue's "no pretrained vectors" target measures);
+- ``convtext_single``: the same with one model instead of the default ensemble of three members;
 - ``convtext_minilm``: its defaults as shipped (MiniLM's input vectors: pretrained knowledge);
 - ``fasttext1``, ``fasttext2``: fastText supervised, ``wordNgrams`` 1 and 2, its defaults otherwise
   (lr 0.1, dim 100), epoch count chosen on dev from 5–25;
@@ -22,13 +23,15 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from _kim import SET_NAMES, SUITE_COLUMNS, add_suite_options, protocol, published_rows, run_suite, suite_row
+from _kim import SUITE_COLUMNS, add_suite_options, protocol, published_rows, run_suite, suite_row, wall_section
 from _peers import ConvtextPeer, FastTextPeer, MiniLMLogReg
 from _report import RESULTS, add_data_option, write_results
 
 SYSTEMS = {  # name: (label in the table, make(threads, seed) -> a peer of _peers.py)
     "convtext": ("convtext from scratch (defaults, random input vectors)",
                  lambda threads, seed: ConvtextPeer({"embeddings": "random"}, threads, seed)),
+    "convtext_single": ("convtext from scratch, one model (members=1, the default before the ablations)",
+                        lambda threads, seed: ConvtextPeer({"embeddings": "random", "members": 1}, threads, seed)),
     "convtext_minilm": ("convtext defaults (MiniLM input vectors)", lambda threads, seed: ConvtextPeer({}, threads, seed)),
     "fasttext1": (FastTextPeer(word_ngrams=1).name, lambda threads, seed: FastTextPeer(1, threads=threads, seed=seed)),
     "fasttext2": (FastTextPeer(word_ngrams=2).name, lambda threads, seed: FastTextPeer(2, threads=threads, seed=seed)),
@@ -71,10 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         results[name] = run_suite(make_system(name, args.threads), args.data / "kim2014", sets, args.folds,
                                   args.seeds, args.cap, name)  # fmt: skip
         rows = [suite_row(LABELS[n], results[n]) for n in results] + published_rows(len(SUITE_COLUMNS))
-        wall = [f"| {LABELS[n]} | " + " | ".join(f"{r[s].wall_seconds:.0f}" if s in r else "–" for s in SET_NAMES)
-                + f" | {sum(x.wall_seconds for x in r.values()):.0f} |" for n, r in results.items()]  # fmt: skip
-        sections = ["## Wall seconds per set", "", f"| system | {' | '.join(SET_NAMES)} | total |",
-                    "|" + "---|" * (len(SET_NAMES) + 2), *wall]  # fmt: skip
+        sections = wall_section(LABELS, results)
         extra = {"runs": {n: {s: asdict(r) for s, r in sets_.items()} for n, sets_ in results.items()}}
         path = write_results(args.name, SUITE_COLUMNS, rows, notes, extra, sections, args.results)  # after each system
     print(path.read_text())

@@ -10,7 +10,7 @@ import json
 import statistics
 from pathlib import Path
 
-from _kim import SET_NAMES, SetResult, published_rows, suite_row
+from _kim import SET_NAMES, SetResult, published_rows, suite_row, wall_section
 from _report import write_results
 from architectures import SYSTEMS
 from kim2014 import LABELS
@@ -23,7 +23,18 @@ def main() -> None:
     )
     parser.add_argument("--name", required=True, help="Results file name (in benchmarks/results).")
     parser.add_argument("--note", action="append", default=[], help="A note line for the table (repeatable).")
+    parser.add_argument(
+        "--rename", action="append", default=[], metavar="FILE:OLD=NEW",
+        help="Read system OLD of the file named FILE as system NEW (a row measured before a default changed).",
+    )  # fmt: skip
     args = parser.parse_args()
+    renames = {}
+    for rule in args.rename:
+        file_name, _, pair = rule.partition(":")
+        old, _, new = pair.partition("=")
+        if not (file_name and old and new):
+            parser.error(f"--rename {rule!r}: write FILE:OLD=NEW, e.g. kim2014_convtext.json:convtext=convtext_single")
+        renames[file_name, old] = new
     runs: dict[str, dict[str, SetResult]] = {}
     commands, machines = [], set()
     for path in args.files:
@@ -35,6 +46,7 @@ def main() -> None:
             + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
         )
         for system, sets in payload["runs"].items():
+            system = renames.get((path.name, system), system)
             runs.setdefault(system, {}).update({name: SetResult(**result) for name, result in sets.items()})
     labels = {**{name: label for name, (label, _) in SYSTEMS.items()}, **LABELS}  # architectures.py and kim2014.py
     columns = ["system", *SET_NAMES, "mean", "train s (median)", "predict texts/s (median)"]
@@ -43,7 +55,7 @@ def main() -> None:
     notes = [*args.note, f"Merged from: {'; '.join(f'`{c}`' for c in commands)}.",
              f"Runs per system: {counts}; machines: {' | '.join(sorted(machines))}."]  # fmt: skip
     extra = {"runs": {s: {n: vars(r) for n, r in sets.items()} for s, sets in runs.items()}, "merged": commands}
-    print(write_results(args.name, columns, rows, notes, extra).read_text())
+    print(write_results(args.name, columns, rows, notes, extra, wall_section(labels, runs)).read_text())
     print({s: statistics.median(x for r in sets.values() for x in r.train_seconds) for s, sets in runs.items()})
 
 

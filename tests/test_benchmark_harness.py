@@ -16,12 +16,17 @@ def kim_file(path: Path, count: int, seed: int) -> None:
     path.write_text("".join(f"{int(label == 'pos')} {text}\n" for text, label in zip(texts, labels)), encoding="utf-8")
 
 
-def test_kim_harness_quick_mode_writes_both_tables(tmp_path):
+def tiny_kim_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "data" / "kim2014"
     folder.mkdir(parents=True)
     kim_file(folder / "rt-polarity.all", 200, seed=1)  # a cross-validation set
     kim_file(folder / "TREC.train.all", 160, seed=2)  # a given-splits set without a dev file
     kim_file(folder / "TREC.test.all", 60, seed=3)
+    return folder
+
+
+def test_kim_harness_quick_mode_writes_both_tables(tmp_path):
+    tiny_kim_folder(tmp_path)
     command = [sys.executable, "benchmarks/kim2014.py", "--data", str(tmp_path / "data"), "--quick", "--sets", "MR,TREC",
                "--systems", "convtext,fasttext2,minilm_lr", "--threads", "1", "--results", str(tmp_path / "out")]  # fmt: skip
     env = {**os.environ, "CONVTEXT_CACHE": str(tmp_path / "cache")}
@@ -37,3 +42,36 @@ def test_kim_harness_quick_mode_writes_both_tables(tmp_path):
         assert set(system) == {"MR", "TREC"}
         assert all(len(s["accuracies"]) == 1 and s["wall_seconds"] > 0 for s in system.values())  # 1 fold, 1 seed
     assert runs["convtext"]["TREC"]["accuracies"][0] > 0.7  # the toy sets are learnable: a real run, not a stub
+
+
+def test_ablation_grid_records_paired_runs_and_tabulates_them_again(tmp_path):
+    tiny_kim_folder(tmp_path)
+    records, out = tmp_path / "runs.jsonl", tmp_path / "out"
+    command = [sys.executable, "benchmarks/ablations.py", "--data", str(tmp_path / "data"), "--sets", "MR,TREC",
+               "--folds", "1", "--seeds", "1", "--variants", "members=1,members=3", "--workers", "2",
+               "--records", str(records), "--results", str(out), "--name", "grid"]  # fmt: skip
+    done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = [json.loads(line) for line in records.read_text().splitlines()]
+    assert sorted((r["variant"], r["set"]) for r in runs) == [
+        ("members=1", "MR"),
+        ("members=1", "TREC"),
+        ("members=3", "MR"),
+        ("members=3", "TREC"),
+    ]
+    assert all(r["accuracy"] > 0.7 for r in runs if r["set"] == "TREC")  # learnable toy data: real training
+    table = (out / "grid.md").read_text(encoding="utf-8")
+    assert "| members=3 |" in table and ("(+" in table or "(-" in table)  # paired gains over members=1
+    again = [
+        sys.executable,
+        "benchmarks/ablations.py",
+        "--tabulate",
+        str(records),
+        "--results",
+        str(out),
+        "--name",
+        "again",
+    ]
+    assert subprocess.run(again, cwd=REPOSITORY, capture_output=True, text=True, timeout=120).returncode == 0
+    rows = lambda name: [line for line in (out / name).read_text().splitlines() if line.startswith("| members")]  # noqa: E731
+    assert rows("again.md") == rows("grid.md")

@@ -75,7 +75,11 @@ def test_save_load_round_trip(trained, toy, tmp_path):
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no staging folder left behind
     config = json.loads((folder / "config.json").read_text())
     assert config["convtext"]["labels"] == ["neg", "pos"] and config["architecture"] == "textcnn"
-    assert "accuracy" in (folder / "README.md").read_text()
+    assert (
+        "accuracy" in (folder / "README.md").read_text()
+        and "3 members trained alone" in (folder / "README.md").read_text()
+    )
+    assert [m["seed"] for m in config["convtext"]["training"]["config"]["members"]] == [0, 1, 2]
     loaded = load(folder)
     texts, _ = toy
     assert np.array_equal(loaded.predict_proba(texts), trained.predict_proba(texts))
@@ -165,3 +169,16 @@ def test_a_failed_save_leaves_the_previous_model_intact(trained, toy, tmp_path, 
     assert (folder / "model.safetensors").read_bytes() == before
     assert load(folder).predict(toy[0][:5]) == trained.predict(toy[0][:5])
     assert [p.name for p in tmp_path.iterdir()] == ["model"]  # the half-written staging folder is gone
+
+
+def test_members_default_three_from_random_vectors_and_are_kept_by_save_and_load(trained, toy, tmp_path):
+    texts, labels = toy
+    assert trained.model_.members == 3  # random vectors: an ensemble of three by default
+    single = TextClassifier(epochs=1, num_filters=8, embed_dim=8, threads=1, members=1).fit(texts, labels)
+    assert single.model_.members == 1 and single.model_.num_features == 3 * 8
+    trained.save(tmp_path / "model")
+    loaded = TextClassifier.load(tmp_path / "model")
+    assert loaded.model_.members == 3
+    assert np.allclose(loaded.predict_proba(texts[:20]), trained.predict_proba(texts[:20]), atol=1e-6)
+    with pytest.raises(ConvtextError, match="members is for the textcnn architectures"):
+        TextClassifier(architecture="inception_small", embed_dim=8, epochs=1, members=2).fit(texts, labels)

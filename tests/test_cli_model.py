@@ -39,9 +39,10 @@ def test_train_writes_a_complete_model(model_dir):
 
 
 def test_train_json_summary(capsys, tmp_path, kim):
-    code, out, _ = run(capsys, "train", kim / "TREC.test.all", "-o", tmp_path / "m", "--json", *FAST)
+    code, out, _ = run(capsys, "train", kim / "TREC.test.all", "-o", tmp_path / "m", "--json", "--members", "2", *FAST)
     summary = json.loads(out)
     assert code == 0 and set(summary["valid"]) == {"accuracy", "macro_f1", "n"} and 45 <= summary["valid"]["n"] <= 55
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["members"] == 2
 
 
 def test_predict_texts_top_k_and_proba(capsys, model_dir):

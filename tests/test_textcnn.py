@@ -93,16 +93,43 @@ def test_bad_settings_are_clear_errors():
         create_model("textcnn", vocab_size=10, num_classes=2, activation="swish")
 
 
+def test_members_average_to_the_logits_and_train_independently():
+    torch.manual_seed(0)
+    model = create_model("textcnn", vocab_size=30, num_classes=3, embed_dim=6, num_filters=4, members=3)
+    ids, mask = _batch_of_every_shape(30, count=8)
+    members = model.eval().member_logits(ids, mask)  # (B, 3, C)
+    assert members.shape == (8, 3, 3) and model.num_features == 3 * 3 * 4
+    torch.testing.assert_close(members.mean(dim=1), model(ids, mask), rtol=1e-5, atol=1e-5)
+    members[:, 1].sum().backward()  # member 1's loss reaches member 1's columns, filters and head block only
+    assert model.embedding.weight.grad[:, 6:12].abs().sum() > 0
+    assert model.embedding.weight.grad[:, :6].abs().sum() == 0 and model.embedding.weight.grad[:, 12:].abs().sum() == 0
+    conv_grad = model.convs[0].weight.grad  # (3·4, 6, k): rows of member m are 4m … 4m+3
+    assert conv_grad[4:8].abs().sum() > 0 and conv_grad[:4].abs().sum() == 0 and conv_grad[8:].abs().sum() == 0
+    head_grad = model.head.weight.grad.view(3, 3, 3, 4)  # (C, kernel, member, filter)
+    assert head_grad[:, :, 1].abs().sum() > 0 and head_grad[:, :, [0, 2]].abs().sum() == 0
+
+
+def test_members_start_from_the_same_pretrained_vectors_and_reject_bad_counts():
+    model = create_model("textcnn", vocab_size=10, num_classes=2, embed_dim=4, members=2, embedding_mode="static")
+    model.set_embedding_rows([3], torch.arange(4.0).unsqueeze(0))
+    assert model.embedding.weight[3].tolist() == [0.0, 1.0, 2.0, 3.0] * 2
+    for members in (0, 1.5):
+        with pytest.raises(ConvtextError, match="members must be a positive whole number"):
+            create_model("textcnn", vocab_size=10, num_classes=2, members=members)
+
+
 def _batch_of_every_shape(vocab_size: int, count: int = 40):
     rng = torch.Generator().manual_seed(1)
     lengths = torch.randint(0, 12, (count,), generator=rng).tolist()
     return pad_batch([torch.randint(1, vocab_size, (n,), generator=rng).tolist() for n in lengths])  # (40, T)
 
 
-@pytest.mark.parametrize("mode", ["rand", "static", "multichannel"])
-def test_ngram_table_gives_the_convolution_results(mode):
+@pytest.mark.parametrize("mode,members", [("rand", 1), ("static", 1), ("multichannel", 1), ("rand", 3)])
+def test_ngram_table_gives_the_convolution_results(mode, members):
     torch.manual_seed(0)
-    model = create_model("textcnn", vocab_size=30, num_classes=3, embed_dim=16, num_filters=8, embedding_mode=mode)
+    model = create_model(
+        "textcnn", vocab_size=30, num_classes=3, embed_dim=16, num_filters=8, embedding_mode=mode, members=members
+    )
     ids, mask = _batch_of_every_shape(30)  # more tokens than the vocabulary: the table pays and is built
     with torch.enable_grad():
         reference_features, reference_positions = model.eval().ngram_features(ids, mask)
@@ -139,3 +166,24 @@ def test_ngram_table_is_skipped_when_it_would_not_pay_or_fit():
         for _ in range(30):
             model(ids, mask)
         assert model._ngram_tables._table is None
+
+
+def test_split_and_join_members_round_trip_and_join_averages_the_singles():
+    torch.manual_seed(0)
+    model = create_model("textcnn", vocab_size=30, num_classes=3, embed_dim=6, num_filters=4, members=3).eval()
+    ids, mask = _batch_of_every_shape(30, count=8)
+    singles = model.split_members()
+    with torch.enable_grad():
+        members = model.member_logits(ids, mask)  # (B, 3, C), the convolution path
+    for index, single in enumerate(singles):  # each single is its member: the same logits
+        torch.testing.assert_close(single.eval()(ids, mask), members[:, index], rtol=1e-5, atol=1e-5)
+    for single in singles:  # as if trained alone: different weights, different biases
+        with torch.no_grad():
+            for parameter in single.parameters():
+                parameter.add_(0.1 * torch.randn_like(parameter))
+    model.join_members(singles)
+    expected = torch.stack([single(ids, mask) for single in singles]).mean(dim=0)
+    with torch.enable_grad():
+        torch.testing.assert_close(model(ids, mask), expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ConvtextError, match="2 single models for a TextCNN of 3 members"):
+        model.join_members(singles[:2])

@@ -36,10 +36,15 @@ def model_card(config: dict) -> str:
         f"- Model: {', '.join(f'{k}={v}' for k, v in config.items() if k not in ('architecture', 'convtext'))}",
     ]
     if training:
+        members = training.get("config", {}).get("members")
+        kept = (
+            f"{len(members)} members trained alone, kept epochs {'/'.join(str(m['best_epoch']) for m in members)}"
+            if isinstance(members, list)
+            else f"kept epoch {training.get('best_epoch')} of {len(training.get('history', []))}"
+        )
         lines.append(
             f"- Trained on {training.get('train_rows', '?'):,} texts ({training.get('train_source', 'in memory')}), "
-            f"kept epoch {training.get('best_epoch')} of {len(training.get('history', []))}, "
-            f"{training.get('seconds', 0):.1f} s"
+            f"{kept}, {training.get('seconds', 0):.1f} s"
         )
     if meta.get("transfer"):
         t = meta["transfer"]

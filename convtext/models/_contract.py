@@ -40,6 +40,7 @@ class TextModel(nn.Module):
     static_embedding: nn.Embedding | None
     embedding_mode: str
     head: nn.Linear
+    members: int = 1  # independently trained copies whose features sit side by side (an ensemble in one model)
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` ids and mask -> ``(B, num_features)`` sentence vectors."""
@@ -54,6 +55,13 @@ class TextModel(nn.Module):
         if mask is None:
             mask = ids != self.pad_id
         return self.forward_head(self.forward_features(ids, mask))
+
+    def member_logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``(B, T)`` -> ``(B, members, C)``: each member's own logits, which the training loss scores one by one.
+
+        Their mean is ``forward``'s logits. A model of one member returns ``forward``'s logits as ``(B, 1, C)``.
+        """
+        return self(ids, mask).unsqueeze(1)
 
     @property
     def num_classes(self) -> int:
@@ -71,6 +79,7 @@ class TextModel(nn.Module):
         """``self.embedding`` (and the frozen ``self.static_embedding`` in multichannel mode), Kim's init.
 
         Sets ``vocab_size``, ``embed_dim`` (``"auto"``: ``vocab_size ** 0.25``, see ``auto_embed_dim``) and ``pad_id``.
+        The tables are ``members * embed_dim`` wide: each member reads its own ``embed_dim`` columns.
         """
         if embed_dim == "auto":
             embed_dim = auto_embed_dim(vocab_size)
@@ -78,10 +87,11 @@ class TextModel(nn.Module):
         if embedding_mode not in EMBEDDING_MODES:
             raise ConvtextError(f"unknown embedding mode {embedding_mode!r} — use one of {', '.join(EMBEDDING_MODES)}")
         self.embedding_mode = embedding_mode
-        self.embedding = nn.Embedding(self.vocab_size, self.embed_dim, padding_idx=self.pad_id)
+        width = self.members * self.embed_dim
+        self.embedding = nn.Embedding(self.vocab_size, width, padding_idx=self.pad_id)
         self.static_embedding = None
         if embedding_mode == "multichannel":
-            self.static_embedding = nn.Embedding(self.vocab_size, self.embed_dim, padding_idx=self.pad_id)
+            self.static_embedding = nn.Embedding(self.vocab_size, width, padding_idx=self.pad_id)
             self.static_embedding.weight.requires_grad_(False)
         elif embedding_mode == "static":
             self.embedding.weight.requires_grad_(False)
@@ -92,20 +102,22 @@ class TextModel(nn.Module):
                 self.static_embedding.weight.copy_(self.embedding.weight)
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
-        """``(B, T)`` -> ``(B, T, E)`` token vectors (multichannel: the mean of the trained and frozen copies)."""
+        """``(B, T)`` -> ``(B, T, members·E)`` token vectors (multichannel: the mean of the trained and frozen copies)."""
         if self.static_embedding is None:
             return self.embedding(ids)
         return 0.5 * (self.embedding(ids) + self.static_embedding(ids))
 
     def embedding_tables(self) -> list[nn.Embedding]:
-        """Every token-embedding table, each ``(vocab_size, embed_dim)``: the trained one first."""
+        """Every token-embedding table, each ``(vocab_size, members·embed_dim)``: the trained one first."""
         return [self.embedding] + ([self.static_embedding] if self.static_embedding is not None else [])
 
     def set_embedding_rows(self, ids: Sequence[int] | torch.Tensor, vectors: torch.Tensor) -> None:
-        """Start rows ``ids`` of every embedding table from ``vectors`` ``(len(ids), embed_dim)`` (pretrained)."""
+        """Start rows ``ids`` of every embedding table from ``vectors`` ``(len(ids), embed_dim)`` (pretrained);
+        every member starts from the same vectors."""
         ids = torch.as_tensor(ids, dtype=torch.long)
         if tuple(vectors.shape) != (len(ids), self.embed_dim):
             raise ConvtextError(f"{tuple(vectors.shape)} vectors for {len(ids)} rows of a {self.embed_dim}-d embedding")
+        vectors = vectors.repeat(1, self.members)  # (len(ids), members·E)
         with torch.no_grad():
             for table in self.embedding_tables():
                 table.weight[ids] = vectors.to(table.weight.dtype)

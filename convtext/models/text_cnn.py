@@ -8,6 +8,13 @@ Because each feature is the value of one winning n-gram and the head is linear, 
 splits exactly into n-gram contributions (see ``ngram_features``).
 
 Kim's four embedding modes (``embedding_mode``) come from ``TextModel``.
+
+``members > 1`` makes the model an ensemble of that many TextCNNs in one module: each member has
+its own embedding columns, filters (one grouped convolution) and block of the head, and the logits
+are the members' mean — one linear head over their features side by side — so prediction,
+``explain``, transfer and export see one ordinary model. ``TextClassifier`` trains the members of
+a new model one at a time (``split_members``, train each, ``join_members``); training the joined
+model further (fine-tuning) scores each member on its own loss (``member_logits``).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from collections.abc import Iterator, Sequence
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
@@ -46,21 +54,30 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         activation: str = "relu",
         embedding_mode: str = "rand",  # Kim's rand / static / non-static / multichannel
         pad_id: int = 0,
+        members: int = 1,  # TextCNNs in one model, logits averaged (see the module docstring)
     ):
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ConvtextError(f"unknown activation {activation!r} — use one of {', '.join(ACTIVATIONS)}")
         if not kernel_sizes or min(kernel_sizes) < 1:
             raise ConvtextError(f"kernel sizes must be positive integers, got {list(kernel_sizes)}")
+        if int(members) != members or members < 1:
+            raise ConvtextError(f"members must be a positive whole number, got {members!r}")
+        self.members = int(members)
         self.kernel_sizes, self.num_filters = [int(k) for k in kernel_sizes], int(num_filters)
         self.activation_name, self.dropout_rate = activation, float(dropout)
         self.embed_dropout_rate = float(embed_dropout)
         self._build_embeddings(vocab_size, embed_dim, embedding_mode, pad_id)
-        self.convs = nn.ModuleList(nn.Conv1d(self.embed_dim, self.num_filters, k) for k in self.kernel_sizes)
+        width, filters = self.members * self.embed_dim, self.members * self.num_filters  # member m: block m of each
+        self.convs = nn.ModuleList(nn.Conv1d(width, filters, k, groups=self.members) for k in self.kernel_sizes)
         self.activation = ACTIVATIONS[activation]()
         self.dropout = nn.Dropout(self.dropout_rate)
-        self.num_features = self.num_filters * len(self.kernel_sizes)
+        self.num_features = filters * len(self.kernel_sizes)
         self.head = nn.Linear(self.num_features, int(num_classes))
+        if self.members > 1:  # each member's block starts as a single model's head would (fan-in of its own features)
+            bound = (self.num_features // self.members) ** -0.5
+            nn.init.uniform_(self.head.weight, -bound, bound)
+            nn.init.uniform_(self.head.bias, -bound, bound)
         self._ngram_tables = NgramTableCache()  # inference fast path; not part of the weights
 
     def ngram_features(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,11 +91,14 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         in_place = not torch.is_grad_enabled()  # each score tensor is fresh: without autograd, reuse its memory
         activate = (IN_PLACE_ACTIVATIONS.get(self.activation_name) if in_place else None) or self.activation
         for k, scores in zip(self.kernel_sizes, self.window_scores(ids, mask)):
-            activations = activate(scores)  # (B, F, T - k + 1)
+            activations = activate(scores)  # (B, M·F, T - k + 1)
             pooled, where = masked_max_over_time(activations, window_mask(mask, k), overwrite=in_place)  # (B, F) each
             values.append(pooled)
             positions.append(where)
-        return torch.cat(values, dim=1), torch.cat(positions, dim=1)  # (B, num_features) each
+        features = torch.cat(values, dim=1)  # (B, num_features)
+        if self.members > 1:  # the head's logits are then the mean of the members' own (see member_logits)
+            features = features / self.members
+        return features, torch.cat(positions, dim=1)
 
     def window_scores(self, ids: torch.Tensor, mask: torch.Tensor) -> Iterator[torch.Tensor]:
         """Every window's pre-activation, one ``(B, F, T - k + 1)`` per kernel size.
@@ -95,17 +115,78 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         keep = mask
         if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
             keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
-        embedded = self.embed(ids) * keep.unsqueeze(-1)  # (B, T, E); padding is exactly zero
-        embedded = embedded.transpose(1, 2)  # (B, E, T): Conv1d wants channels first
+        embedded = self.embed(ids) * keep.unsqueeze(-1)  # (B, T, M·E); padding is exactly zero
+        embedded = embedded.transpose(1, 2)  # (B, M·E, T): Conv1d wants channels first
         for conv in self.convs:
-            yield conv(embedded)  # (B, F, T - k + 1)
+            yield conv(embedded) if self.members == 1 else self._member_by_member(conv, embedded)  # (B, M·F, T - k + 1)
+
+    def _member_by_member(self, conv: nn.Conv1d, embedded: torch.Tensor) -> torch.Tensor:
+        """The grouped convolution as one plain convolution per member: 1.3-2× faster than ``groups`` on CPU."""
+        parts = zip(
+            embedded.chunk(self.members, 1), conv.weight.chunk(self.members, 0), conv.bias.chunk(self.members, 0)
+        )
+        return torch.cat([F.conv1d(part, weight, bias) for part, weight, bias in parts], dim=1)  # (B, M·F, W)
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.ngram_features(ids, mask)[0]
 
+    def member_logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``(B, T)`` -> ``(B, members, C)``: member ``m`` scores with its own features and head block.
+
+        The sentence vector holds each member's features divided by ``members``, so member ``m``'s logits
+        ``W_m f_m + b`` are ``members * W_m (f_m / members) + b`` and their mean is ``forward``'s logits; each
+        member's weights get the gradients (and Adam steps) of a single model trained alone.
+        """
+        features = self.forward_head(self.forward_features(ids, mask), pre_logits=True)  # (B, n·M·F), after dropout
+        shape = (len(self.kernel_sizes), self.members, self.num_filters)  # feature order: kernel, member, filter
+        per_member = torch.einsum(
+            "bnmf,cnmf->bmc", features.view(len(features), *shape), self.head.weight.view(-1, *shape)
+        )  # (B, M, C)
+        return self.members * per_member + self.head.bias
+
+    def split_members(self) -> list[TextCNN]:
+        """The members as single TextCNNs (copies of their weights), to be trained one at a time."""
+        singles = []
+        for member in range(self.members):
+            single = TextCNN(**{**self.config(), "members": 1})
+            state = {
+                name: view.reshape(single.state_dict()[name].shape) for name, view in self._member_views(member).items()
+            }
+            single.load_state_dict(state)
+            singles.append(single.to(self.head.weight.device))
+        return singles
+
+    @torch.no_grad()
+    def join_members(self, singles: Sequence[TextCNN]) -> None:
+        """Take the weights of ``members`` single TextCNNs (``split_members``' inverse); the head's bias is the
+        mean of theirs, so the logits are the mean of the singles' logits."""
+        if len(singles) != self.members:
+            raise ConvtextError(f"{len(singles)} single models for a TextCNN of {self.members} members")
+        for member, single in enumerate(singles):
+            state = single.state_dict()
+            for name, view in self._member_views(member).items():
+                if name != "head.bias":
+                    view.copy_(state[name].view_as(view))
+        self.head.bias.copy_(
+            torch.stack([single.head.bias for single in singles]).mean(dim=0).to(self.head.bias.device)
+        )
+
+    def _member_views(self, member: int) -> dict[str, torch.Tensor]:
+        """Views into this model's weights that hold member ``member``, named and ordered as a single TextCNN's."""
+        columns = slice(member * self.embed_dim, (member + 1) * self.embed_dim)
+        rows = slice(member * self.num_filters, (member + 1) * self.num_filters)
+        views = {f"{name}.weight": table.weight[:, columns] for name, table in
+                 (("embedding", self.embedding), ("static_embedding", self.static_embedding)) if table is not None}  # fmt: skip
+        for index, conv in enumerate(self.convs):
+            views[f"convs.{index}.weight"], views[f"convs.{index}.bias"] = conv.weight[rows], conv.bias[rows]
+        shape = (self.num_classes, len(self.kernel_sizes), self.members, self.num_filters)
+        views["head.weight"] = self.head.weight.view(shape)[:, :, member]  # (C, kernels, F)
+        views["head.bias"] = self.head.bias
+        return views
+
     def feature_kernel_sizes(self) -> list[int]:
         """The n-gram size behind each feature of the sentence vector."""
-        return [k for k in self.kernel_sizes for _ in range(self.num_filters)]
+        return [k for k in self.kernel_sizes for _ in range(self.members * self.num_filters)]
 
     def group_matcher(self) -> dict[str, list[str]]:
         return {"embedding": ["embedding.", "static_embedding."], "encoder": ["convs."], "head": ["head."]}
@@ -122,6 +203,7 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
             "activation": self.activation_name,
             "embedding_mode": self.embedding_mode,
             "pad_id": self.pad_id,
+            "members": self.members,
         }
 
 

@@ -216,12 +216,13 @@ def fit(
                     train_y[batch] if multi_label else torch.as_tensor([train_y[i] for i in batch], device=device)
                 )  # (B, C) | (B,)
                 with autocast(device, config.mixed_precision):
-                    logits = model(ids, mask)  # (B, C)
-                loss = loss_function(logits.float(), target)
+                    logits = model.member_logits(ids, mask)  # (B, M, C): each member scored on its own
+                members = logits.shape[1]
+                loss = loss_function(logits.flatten(0, 1).float(), target.repeat_interleave(members, dim=0))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                if config.grad_clip:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                if config.grad_clip:  # members' gradients add up in the norm: clip where one member alone would be
+                    nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip / members**0.5)
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
