@@ -49,7 +49,10 @@ VARIANTS = {  # name: TextClassifier settings changed from the single model's
     "patience=5 + epochs=15": {"patience": 5, "epochs": 15},
     "embed_dim=300 + num_filters=200": {"embed_dim": 300, "num_filters": 200},
     "kernels=1/2/3/4/5 + num_filters=200": {"kernel_sizes": (1, 2, 3, 4, 5), "num_filters": 200},
+    "members=3 + lowercase=False": {"members": 3, "lowercase": False},
+    "members=3 + dropout=0.3": {"members": 3, "dropout": 0.3},
     "probe:markers": {"_markers": True},
+    "probe:markers + members=3": {"_markers": True, "members": 3},
     "probe:ensemble=3": {"_ensemble": 3},
     "probe:markers + ensemble=3": {"_markers": True, "_ensemble": 3},
 }
