@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Test accuracy %, mean ± std over runs: {runs}; {args.threads} threads for every system.",
         "Every system selects on the same dev data and sees only its run's training split (no zoo body; nothing "
         "that saw MR text is scored on SST). fastText: wordNgrams 1 or 2, lr 0.1 (halved after a run that diverges), dim 100, epoch chosen on dev "
-        "from 5–25. MiniLM + LR: C chosen on dev.",
+        "from 5–25, training lines shuffled (seeded), one child process per training. MiniLM + LR: C chosen on dev.",
         "train s and predict texts/s (whole test set at once, tokenization / MiniLM encoding included, after a "
         "warm-up pass) are medians over runs and sets; the second table is each set's wall time.",
     ]

@@ -90,8 +90,7 @@ class TextClassifier:
         kernel_sizes: Sequence[int] | None = None,  # None: the architecture's (textcnn: 1, 2, 3, measured best)
         num_filters: int | None = None,  # None: the architecture's (textcnn: 100)
         dropout: float | None = None,  # None: the architecture's (textcnn: 0.5 on the sentence vector)
-        members: int
-        | None = None,  # textcnn: models trained side by side, averaged; None: 3 from random vectors, else 1
+        members: int | None = None,  # textcnn ensemble, trained alone: None = 3 from random vectors, else 1
         epochs: int = 8,
         batch_size: int = 50,
         lr: float = 2e-3,

@@ -118,7 +118,7 @@ def train(
     dropout: Annotated[float | None, typer.Option(help="Dropout on the sentence vector (textcnn 0.5).")] = None,
     members: Annotated[
         int | None,
-        typer.Option(help="textcnn: models trained side by side and averaged (3 from random vectors, else 1)."),
+        typer.Option(help="textcnn: models trained alone, logits averaged (3 from random vectors, else 1)."),
     ] = None,
     epochs: Annotated[int, typer.Option(help="Most epochs (early stopping may end sooner).")] = 8,
     batch_size: Annotated[int, typer.Option(help="Texts per batch.")] = 50,

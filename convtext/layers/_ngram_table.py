@@ -25,19 +25,11 @@ import torch.nn.functional as F
 __all__ = ["NgramTable", "NgramTableCache"]
 
 
-def dense_weight(conv: nn.Conv1d) -> torch.Tensor:
-    """``(F, E, k)``: a grouped convolution's weight as the ungrouped one it equals (zero across groups)."""
-    if conv.groups == 1:
-        return conv.weight
-    out_per_group, in_per_group = conv.out_channels // conv.groups, conv.in_channels // conv.groups
-    dense = conv.weight.new_zeros(conv.out_channels, conv.in_channels, conv.kernel_size[0])
-    for group in range(conv.groups):
-        rows, columns = (
-            slice(group * out_per_group, (group + 1) * out_per_group),
-            slice(group * in_per_group, (group + 1) * in_per_group),
-        )
-        dense[rows, columns] = conv.weight[rows]
-    return dense
+def offset_contributions(vectors: torch.Tensor, conv: nn.Conv1d, offset: int) -> torch.Tensor:
+    """``(V, F)``: each token's contribution to each filter at ``offset`` of the window. A grouped
+    convolution multiplies each group's columns of ``vectors`` by that group's filters only."""
+    parts = zip(vectors.chunk(conv.groups, dim=1), conv.weight[:, :, offset].chunk(conv.groups, dim=0))
+    return torch.cat([part @ weight.T for part, weight in parts], dim=1)
 
 
 class NgramTable:
@@ -52,8 +44,7 @@ class NgramTable:
         self.convs, self.pad_id, self.vocab_size = list(convs), pad_id, len(vectors)
         self.tables = []
         for conv in self.convs:
-            weight = dense_weight(conv)  # (F, E, k)
-            table = torch.cat([vectors @ weight[:, :, j].T for j in range(conv.kernel_size[0])])  # (k·V, F)
+            table = torch.cat([offset_contributions(vectors, conv, j) for j in range(conv.kernel_size[0])])  # (k·V, F)
             table[pad_id :: self.vocab_size] = 0.0  # padding contributes nothing, as a zeroed embedding would
             self.tables.append(table)
 

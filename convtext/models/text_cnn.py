@@ -149,10 +149,10 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         singles = []
         for member in range(self.members):
             single = TextCNN(**{**self.config(), "members": 1})
-            state = {
-                name: view.reshape(single.state_dict()[name].shape) for name, view in self._member_views(member).items()
-            }
-            single.load_state_dict(state)
+            shapes = {name: tensor.shape for name, tensor in single.state_dict().items()}
+            single.load_state_dict(
+                {name: view.reshape(shapes[name]) for name, view in self._member_views(member).items()}
+            )
             singles.append(single.to(self.head.weight.device))
         return singles
 
