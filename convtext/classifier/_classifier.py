@@ -285,11 +285,15 @@ class TextClassifier:
         labels: Sequence[str],
         valid_texts: Sequence[str] | None = None,
         valid_labels: Sequence[str] | None = None,
+        checkpoints: str | Path | None = None,
+        resume: bool = False,
     ) -> TextClassifier:
         """Learn the tokenizer, the label set and the model from training data only; returns ``self``.
 
         Without a validation set, a seeded stratified 10 % of the training data is held out for early
-        stopping. Labels are turned into strings.
+        stopping. Labels are turned into strings. ``checkpoints``: a folder that receives the training
+        state after every epoch; ``resume=True`` goes on from it after a crash or kill (same data and
+        settings, else an error). The folder is left in place: delete it once the model is saved.
         """
         train = _labeled(_texts(texts), labels, "training data").require_classes(2)
         if valid_texts is None:
@@ -297,9 +301,11 @@ class TextClassifier:
             train, valid = train.subset(keep), train.subset(held)
         else:
             valid = _labeled(_texts(valid_texts, "valid_texts"), valid_labels or [], "validation data")
-        return self.fit_data(train, valid)
+        return self.fit_data(train, valid, checkpoints, resume)
 
-    def fit_data(self, train: LabeledTexts, valid: LabeledTexts) -> TextClassifier:
+    def fit_data(
+        self, train: LabeledTexts, valid: LabeledTexts, checkpoints: str | Path | None = None, resume: bool = False
+    ) -> TextClassifier:
         """``fit`` on already-read data sets (as the CLI does)."""
         set_threads(self.threads)
         torch.manual_seed(self.seed)
@@ -320,7 +326,7 @@ class TextClassifier:
         self.data_seen_ = list(dict.fromkeys([*self.data_seen_, train.source, valid.source]))
         train_y, valid_y = self._targets(train), self._targets(valid)
         train_data, valid_data = (self._encode(train.texts), train_y), (self._encode(valid.texts), valid_y)
-        result = self._train(train_data, valid_data)
+        result = self._train(train_data, valid_data, Path(checkpoints) if checkpoints is not None else None, resume)
         self.history_: TrainResult = result
         self.thresholds_ = self._choose_thresholds(valid.texts, valid_y)
         self.metrics_ = {
@@ -333,15 +339,21 @@ class TextClassifier:
         }  # fmt: skip
         return self
 
-    def _train(self, train_data: tuple, valid_data: tuple) -> TrainResult:
+    def _train(self, train_data: tuple, valid_data: tuple, checkpoints: Path | None, resume: bool) -> TrainResult:
         """From scratch: the training loop. Transfer: the head alone on the frozen body's features
         (feature extraction ends there); fine-tuning then trains every group from that point, and
-        keeps it if no epoch does better on validation — it never ends below feature extraction."""
+        keeps it if no epoch does better on validation — it never ends below feature extraction.
+        Each run of the loop checkpoints to its own file in ``checkpoints`` (the head's fit is quick
+        and deterministic: it simply runs again)."""
         labels, config = self.label_set_.labels, self._train_config()
+
+        def saving(stage: str) -> dict:
+            return {"checkpoint": checkpoints / f"{stage}.safetensors", "resume": resume} if checkpoints else {}
+
         if self.pretrained is None:
             if self.model_.members > 1:
-                return self._train_members(train_data, valid_data, labels, config)
-            return fit(self.model_, train_data, valid_data, labels, config)
+                return self._train_members(train_data, valid_data, labels, config, saving)
+            return fit(self.model_, train_data, valid_data, labels, config, **saving("train"))
         warm = None
         if self.transfer in ("feature-extraction", "fine-tune"):
             self.model_.freeze()
@@ -351,20 +363,30 @@ class TextClassifier:
         groups, on_epoch_start = prepare_transfer(
             self.model_, self.transfer, self.lr, self.body_lr_mult, self.lr_range, self.unfreeze_schedule
         )
-        result = fit(self.model_, train_data, valid_data, labels, config, groups, on_epoch_start, warm is not None)
+        result = fit(
+            self.model_, train_data, valid_data, labels, config, groups, on_epoch_start, warm is not None,
+            **saving("fine-tune"),
+        )  # fmt: skip
         if warm is not None:
             result.config["head_warmup_epochs"] = len(warm.history)
         return result
 
     def _train_members(
-        self, train_data: tuple, valid_data: tuple, labels: list[str], config: TrainConfig
+        self, train_data: tuple, valid_data: tuple, labels: list[str], config: TrainConfig, saving: Callable
     ) -> TrainResult:
         """An ensemble from scratch: each member trained alone (its own seed, batch order and early stopping),
         then joined into ``model_``. Trained side by side instead, with one stopping point, the members gained
         about half as much. The training curve is the first member's; ``config["members"]`` lists them all."""
         singles = self.model_.split_members()
         results = [
-            fit(single, train_data, valid_data, labels, replace(config, seed=config.seed + index))
+            fit(
+                single,
+                train_data,
+                valid_data,
+                labels,
+                replace(config, seed=config.seed + index),
+                **saving(f"member-{index}"),
+            )
             for index, single in enumerate(singles)
         ]
         self.model_.to(model_device(singles[0])).join_members(singles)

@@ -14,6 +14,7 @@ from ._data import app as data_app
 from ._distill import distill
 from ._items import app as items_app
 from ._model import evaluate, explain, models, predict, train
+from ._serve import serve
 from ._tokenizers import bpe_app, tokenizer_app
 from ._transfer import features, summary
 from ._vectors import app as embeddings_app
@@ -27,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for command in (train, predict, evaluate, explain, models, features, summary, distill):
+for command in (train, predict, evaluate, explain, models, features, summary, distill, serve):
     app.command()(command)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")

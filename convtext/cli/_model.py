@@ -16,6 +16,7 @@ from ..classifier import TextClassifier, load
 from ..data import load_splits, read_labeled, read_texts
 from ..models import create_model, default_tokenizer, list_models, model_entrypoint
 from ..tokenize import TOKENIZER_KINDS
+from ..train import remove_checkpoints
 from ..zoo import check_unseen
 from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
 
@@ -156,9 +157,22 @@ def train(
         str, typer.Option(help="With --from: 'extend' by the new data's tokens, or 'keep' the model's.")
     ] = "extend",
     device: Annotated[str, typer.Option(help="auto (CUDA when there is a GPU), cpu or cuda.")] = "auto",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Go on from the last epoch checkpoint of an interrupted run.")
+    ] = False,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the checkpoint written after every epoch (default: OUTPUT.checkpoints)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Train a classifier and save it (model, tokenizer, config, card, training curve, confusion matrix)."""
+    """Train a classifier and save it (model, tokenizer, config, card, training curve, confusion matrix).
+
+    The training state is checkpointed after every epoch; a run killed or crashed goes on with --resume
+    (same data and options). The checkpoints are deleted once the model is saved."""
+    checkpoints = checkpoints or output.with_name(output.name + ".checkpoints")
+    if resume and not checkpoints.is_dir():
+        print(f"no checkpoints in {checkpoints}: training from the start", file=sys.stderr)
     reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
     reader.update(label_sep=label_sep, multi_label=multi_label)
     splits = load_splits(data, valid=valid, test=test, seed=seed, **reader)
@@ -172,11 +186,12 @@ def train(
         multi_label=multi_label, threshold=_threshold(threshold),
         pretrained=from_model, transfer=mode, body_lr_mult=body_lr_mult, lr_range=_lr_range(lr_range),
         unfreeze_schedule=unfreeze_schedule, vocabulary=vocabulary, device=device,
-    ).fit_data(splits.train, splits.valid)  # fmt: skip
+    ).fit_data(splits.train, splits.valid, checkpoints, resume)  # fmt: skip
     if splits.test is not None:
         gold = splits.test.label_sets if multi_label else splits.test.labels
         classifier.metrics_["test"] = classifier.evaluate(splits.test.texts, gold)
     folder = classifier.save(output)
+    remove_checkpoints(checkpoints)
     summary = {
         split: {k: report[k] for k in ("accuracy", "micro_f1", "macro_f1", "n") if k in report}
         for split, report in classifier.metrics_.items()

@@ -1,6 +1,6 @@
 """Turning text into ids: vocabularies, word / char / BPE tokenizers, and a reference BPE that explains itself."""
 
-from ._base import TextTokenizer, TokenSpan
+from ._base import TextTokenizer, TokenSpan, valid_unicode
 from ._bpe import BpeTokenizer
 from ._bpe_reference import BpeTrace, MergeStep, count_words, learn_bpe, parse_word_counts
 from ._factory import TOKENIZER_KINDS, load_tokenizer, train_tokenizer
@@ -30,4 +30,5 @@ __all__ = [
     "load_tokenizer",
     "parse_word_counts",
     "train_tokenizer",
+    "valid_unicode",
 ]

@@ -17,7 +17,7 @@ from tokenizers import Tokenizer
 from .._errors import ConvtextError
 from ._vocab import PAD, UNK, Vocabulary
 
-__all__ = ["TextTokenizer", "TokenSpan", "read_backend"]
+__all__ = ["TextTokenizer", "TokenSpan", "read_backend", "valid_unicode"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class TokenSpan:
     text: str
 
 
-def _valid_unicode(text: str) -> str:
+def valid_unicode(text: str) -> str:
     """Replace lone surrogates (which cannot be UTF-8) with U+FFFD; pairs become their character."""
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
@@ -68,7 +68,7 @@ class TextTokenizer:
         try:
             encodings = self.backend.encode_batch(texts, add_special_tokens=self.add_special_tokens)
         except (TypeError, ValueError, UnicodeEncodeError):  # lone surrogates cannot cross into Rust
-            valid = [_valid_unicode(text) for text in texts]
+            valid = [valid_unicode(text) for text in texts]
             encodings = self.backend.encode_batch(valid, add_special_tokens=self.add_special_tokens)
         return [encoding.ids for encoding in encodings]
 
@@ -78,7 +78,7 @@ class TextTokenizer:
         try:
             encoding = self.backend.encode(text, add_special_tokens=False)
         except (TypeError, ValueError, UnicodeEncodeError):
-            text = _valid_unicode(text)
+            text = valid_unicode(text)
             encoding = self.backend.encode(text, add_special_tokens=False)
         return [
             TokenSpan(i, token, start, end, text[start:end])

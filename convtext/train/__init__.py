@@ -1,6 +1,7 @@
 """Training and evaluation: the loop, batching, metrics, plots."""
 
 from ._batching import bucketed_batches, pad_batch, sorted_batches
+from ._checkpoint import remove_checkpoints
 from ._device import DEVICES, autocast, model_device, resolve_device
 from ._early_stopping import EarlyStopping
 from ._loop import EpochLog, TrainConfig, TrainResult, fit, predict_features, predict_logits, score_logits, set_threads
@@ -26,6 +27,7 @@ __all__ = [
     "plot_training_curve",
     "predict_features",
     "predict_logits",
+    "remove_checkpoints",
     "score_logits",
     "set_threads",
     "sorted_batches",

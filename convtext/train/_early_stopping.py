@@ -34,6 +34,15 @@ class EarlyStopping:
         """Whether the last ``step`` set a new best."""
         return self.stale == 0
 
+    @property
+    def best_state(self) -> dict | None:
+        """The best weights so far (``None`` before the first step)."""
+        return self._state
+
+    def resume(self, best_score: float | None, best_epoch: int, stale: int, best_state: dict | None) -> None:
+        """Take up counting where a checkpointed run stopped."""
+        self.best_score, self.best_epoch, self.stale, self._state = best_score, best_epoch, stale, best_state
+
     def restore(self) -> None:
         if self._state is not None:
             self.module.load_state_dict(self._state)

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -15,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 
 from .._errors import ConvtextError
 from ._batching import bucketed_batches, pad_batch, sorted_batches
+from ._checkpoint import CheckpointState, fingerprint, read_checkpoint, write_checkpoint
 from ._device import autocast, model_device, resolve_device
 from ._early_stopping import EarlyStopping
 from ._metrics import classification_report, multilabel_report
@@ -159,6 +161,8 @@ def fit(
     parameter_groups: list[dict] | None = None,
     on_epoch_start: Callable[[int], None] | None = None,
     validate_first: bool = False,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
 ) -> TrainResult:
     """Train ``model`` on ``(id lists, targets)``; keep the weights of the best validation score.
 
@@ -168,6 +172,10 @@ def fit(
     parameter at ``config.lr``); a parameter that is frozen gets no gradient, so AdamW leaves it
     exactly as it was. ``on_epoch_start(epoch)`` runs before each epoch (gradual unfreezing).
     ``validate_first`` scores the starting weights as epoch 0, kept if no epoch beats them.
+
+    ``checkpoint``: a file that receives the whole training state after every epoch (atomically);
+    with ``resume`` and that file present, training goes on from it — with the same seed, a resumed
+    run ends with the same weights as one never interrupted (same device and threads).
     """
     config = config or TrainConfig()
     set_threads(config.threads)
@@ -198,13 +206,23 @@ def fit(
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
     result = TrainResult(config=asdict(config))
     stopper = EarlyStopping(model, config.patience)
-    if validate_first:
+    run = fingerprint(train_ids, train_y.cpu() if multi_label else train_y, _run_settings(model, config))
+    checkpoint = Path(checkpoint) if checkpoint is not None else None
+    first_epoch, finished = 1, False
+    if checkpoint is not None and resume and checkpoint.is_file():
+        first_epoch, finished = _resume(
+            read_checkpoint(checkpoint, run), model, optimizer, scheduler, rng, stopper, result
+        )
+        log.info("resumed from %s after epoch %d", checkpoint, first_epoch - 1)
+    elif validate_first:
         result.best_valid, score = _validate(model, valid_ids, valid_y, labels)
         stopper.step(score, 0)
     started = time.perf_counter()
     with _progress(config.progress) as progress:
-        task = progress.add_task("training", total=total_steps, status="")
-        for epoch in range(1, config.epochs + 1):
+        task = progress.add_task(
+            "training", total=total_steps, status="", completed=(first_epoch - 1) * steps_per_epoch
+        )
+        for epoch in range(first_epoch, 1 if finished else config.epochs + 1):
             epoch_start, total_loss = time.perf_counter(), 0.0
             if on_epoch_start is not None:
                 on_epoch_start(epoch)
@@ -242,10 +260,52 @@ def fit(
             stop = stopper.step(score, epoch)
             if stopper.improved:
                 result.best_epoch, result.best_valid = epoch, report
+            if checkpoint is not None:
+                state = _checkpoint_state(
+                    epoch, stop or epoch == config.epochs, model, optimizer, scheduler, rng, stopper, result
+                )
+                write_checkpoint(checkpoint, state, run)
             if stop:
                 log.info("early stop after epoch %d: no better validation score for %d epochs", epoch, stopper.stale)
                 progress.update(task, completed=total_steps)
                 break
     stopper.restore()
-    result.seconds = time.perf_counter() - started
+    result.seconds += time.perf_counter() - started
     return result
+
+
+def _run_settings(model: nn.Module, config: TrainConfig) -> dict:
+    """What must match for a checkpoint to continue this run: the model's shape and the training settings
+    that change the result (threads, device and progress bars do not)."""
+    settings = {key: value for key, value in asdict(config).items() if key not in ("threads", "progress", "device")}
+    return {"model": model.config() if hasattr(model, "config") else type(model).__name__, "train": settings}
+
+
+def _checkpoint_state(epoch, finished, model, optimizer, scheduler, rng, stopper, result) -> CheckpointState:
+    return CheckpointState(
+        epoch=epoch, finished=finished, model=model.state_dict(), best=stopper.best_state,
+        optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict() if scheduler is not None else None,
+        numpy_rng=rng.bit_generator.state, torch_rng=torch.get_rng_state(),
+        progress={
+            "history": [asdict(entry) for entry in result.history], "best_epoch": result.best_epoch,
+            "best_valid": result.best_valid, "best_score": stopper.best_score, "stale": stopper.stale,
+        },
+    )  # fmt: skip
+
+
+def _resume(state: CheckpointState, model, optimizer, scheduler, rng, stopper, result) -> tuple[int, bool]:
+    """Load a checkpoint into the live objects; returns the epoch to start from and whether training had ended."""
+    model.load_state_dict(state.model)
+    optimizer.load_state_dict(state.optimizer)
+    if scheduler is not None and state.scheduler is not None:
+        scheduler.load_state_dict(state.scheduler)
+    rng.bit_generator.state = state.numpy_rng
+    torch.set_rng_state(state.torch_rng)
+    progress = state.progress
+    device = next(model.parameters()).device
+    best = {name: tensor.to(device) for name, tensor in state.best.items()} if state.best is not None else None
+    stopper.resume(progress["best_score"], progress["best_epoch"], progress["stale"], best)
+    result.history = [EpochLog(**entry) for entry in progress["history"]]
+    result.best_epoch, result.best_valid = progress["best_epoch"], progress["best_valid"]
+    result.seconds = sum(entry.seconds for entry in result.history)  # the epochs before the interruption
+    return state.epoch + 1, state.finished

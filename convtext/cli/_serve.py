@@ -1,0 +1,64 @@
+"""``convtext serve``: trained models behind HTTP (FastAPI + uvicorn)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .._errors import ConvtextError
+
+__all__ = ["serve"]
+
+
+def _named_folders(models: list[str]) -> dict[str, str]:
+    """``DIR`` or ``NAME=DIR`` -> ``{name: folder}``; a folder's name is its last path part."""
+    folders: dict[str, str] = {}
+    for entry in models:
+        name, _, folder = entry.rpartition("=") if "=" in entry and not Path(entry).exists() else ("", "", entry)
+        name = name or Path(folder).resolve().name
+        if name in folders:
+            raise ConvtextError(f"two models named {name!r} — name them: NAME=DIR")
+        folders[name] = folder
+    return folders
+
+
+def serve(
+    models: Annotated[
+        list[str], typer.Argument(help="Model folders to serve, as DIR or NAME=DIR; the first is the default.")
+    ],
+    host: Annotated[
+        str, typer.Option(help="Address to bind (127.0.0.1: this machine only; 0.0.0.0: every network).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Processes, each with every model loaded.")] = 1,
+    threads: Annotated[int | None, typer.Option(help="Torch threads per process (default: cores ÷ workers).")] = None,
+    max_texts: Annotated[int, typer.Option(help="Most texts in one request (more: 413).")] = 1000,
+    max_chars: Annotated[int, typer.Option(help="Most characters in one text (more: 413).")] = 100_000,
+    max_body_mb: Annotated[float, typer.Option(help="Largest request body in MB (more: 413).")] = 10.0,
+    max_batch: Annotated[int, typer.Option(help="Texts predicted together when requests arrive at once.")] = 256,
+    max_wait_ms: Annotated[float, typer.Option(help="How long a request waits for others to batch with.")] = 2.0,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level (warning: errors only).")] = "info",
+) -> None:
+    """Serve models over HTTP: POST /predict, GET /health, GET /model, GET /models, OpenAPI at /docs."""
+    import uvicorn
+
+    from ..serve import ENVIRONMENT_KEY, Limits, create_app, environment_settings, load_models
+    from ..train import set_threads
+
+    if workers < 1 or min(max_texts, max_chars, max_batch) < 1 or max_body_mb <= 0 or max_wait_ms < 0:
+        raise ConvtextError("--workers, --max-texts, --max-chars, --max-batch and --max-body-mb must be positive")
+    folders = _named_folders(models)
+    limits = Limits(max_texts, max_chars, int(max_body_mb * 1e6), max_batch, max_wait_ms)
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    set_threads(threads)
+    loaded = load_models(folders)  # every folder checked before the port opens
+    if workers == 1:
+        uvicorn.run(create_app(loaded, limits), host=host, port=port, log_level=log_level)
+        return
+    os.environ[ENVIRONMENT_KEY] = environment_settings(folders, limits, threads)
+    uvicorn.run(
+        "convtext.serve:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level=log_level
+    )

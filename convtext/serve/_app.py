@@ -1,0 +1,241 @@
+"""The HTTP service: ``POST /predict``, ``GET /health``, ``GET /model(s)``, limits, micro-batching.
+
+Every error is JSON ``{"error": "..."}`` with a status that says whose fault it was: 404 unknown
+model, 413 too many texts / too long a text / too big a body, 422 a malformed request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from .._errors import ConvtextError
+from .._version import __version__
+from ..classifier import TextClassifier
+from ..tokenize import valid_unicode
+from ..train import set_threads
+from ._batcher import MicroBatcher
+
+__all__ = ["ENVIRONMENT_KEY", "Limits", "app_from_environment", "create_app", "environment_settings", "load_models"]
+
+ENVIRONMENT_KEY = "CONVTEXT_SERVE"  # JSON settings for each worker process of a multi-worker service
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may ask for; more is answered with 413."""
+
+    max_texts: int = 1000
+    max_chars: int = 100_000  # per text
+    max_body_bytes: int = 10_000_000
+    max_batch: int = 256  # texts predicted together (micro-batching)
+    max_wait_ms: float = 2.0  # how long the first request of a batch waits for others
+
+
+class PredictRequest(BaseModel):
+    """``{"texts": [...]}`` or ``{"text": "..."}``, with optional settings."""
+
+    model_config = ConfigDict(extra="forbid")
+    texts: list[str] | None = Field(None, description="Texts to classify.")
+    text: str | None = Field(None, description="One text (instead of texts).")
+    model: str | None = Field(None, description="Which model, when the service has several (default: the first).")
+    top_k: int | None = Field(None, ge=1, description="Also return the k most probable labels.")
+    explain: bool = Field(False, description="Also return the n-grams behind each prediction (textcnn models).")
+    explain_top: int = Field(5, ge=1, le=100, description="How many n-grams per explanation.")
+
+
+class _BodyTooLarge(HTTPException):
+    def __init__(self, limit: int):
+        super().__init__(413, f"request body over {limit:,} bytes — send fewer or shorter texts per request")
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a body over ``max_bytes`` (by its Content-Length, or while it streams in)."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            response = JSONResponse({"error": _BodyTooLarge(self.max_bytes).detail}, status_code=413)
+            return await response(scope, receive, send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLarge(self.max_bytes)
+            return message
+
+        return await self.app(scope, limited_receive, send)
+
+
+def load_models(folders: dict[str, str | Path]) -> dict[str, TextClassifier]:
+    """``{name: folder}`` -> loaded classifiers (CPU); a bad folder is a ``ConvtextError`` naming it."""
+    if not folders:
+        raise ConvtextError("no model to serve — give at least one model folder")
+    return {name: TextClassifier.load(folder) for name, folder in folders.items()}
+
+
+def _model_info(name: str, classifier: TextClassifier) -> dict:
+    training = classifier.training_ or {}
+    return {
+        "name": name, "labels": classifier.classes_, "architecture": classifier.model_.architecture,
+        "multi_label": classifier.multi_label, "max_length": classifier.max_length,
+        "members": classifier.model_.members, "tokenizer": classifier.tokenizer_.kind,
+        "embeddings": str(classifier.embeddings_), "metrics": _scores(classifier.metrics_),
+        "trained": {key: training.get(key) for key in ("train_rows", "seconds", "best_epoch") if key in training},
+        "explain": hasattr(classifier.model_, "ngram_features"),
+    }  # fmt: skip
+
+
+def _scores(metrics: dict) -> dict:
+    """Per split, the headline numbers of the card (not the per-class tables)."""
+    keys = ("accuracy", "macro_f1", "micro_f1", "n")
+    return {split: {k: report[k] for k in keys if k in report} for split, report in metrics.items()}
+
+
+def _readable(text: str) -> str:
+    """Lone surrogates (valid JSON escapes, not valid Unicode) become U+FFFD so answers can be encoded."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return valid_unicode(text)
+
+
+def _answer(classifier: TextClassifier, row: np.ndarray, text: str, request: PredictRequest) -> dict:
+    probabilities = {label: float(p) for label, p in zip(classifier.classes_, row)}
+    if classifier.multi_label:
+        answer = {"labels": [label for label, p, t in zip(classifier.classes_, row, classifier.thresholds_) if p >= t]}
+    else:
+        answer = {"label": classifier.classes_[int(np.argmax(row))]}
+    answer["probabilities"] = probabilities
+    if request.top_k:
+        order = np.argsort(-row, kind="stable")[: request.top_k]
+        answer["top_k"] = [[classifier.classes_[j], float(row[j])] for j in order]
+    if request.explain:
+        explanation = classifier.explain(text, top=request.explain_top)
+        answer["explanation"] = [
+            {"ngram": item.text, "start": item.start, "end": item.end, "contribution": item.contribution}
+            for item in explanation.top(n=request.explain_top)
+        ]
+    return answer
+
+
+def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> FastAPI:
+    """The service for loaded ``models`` (the first is the default for requests that name none)."""
+    if not models:
+        raise ConvtextError("no model to serve — give at least one model folder")
+    batchers = {name: MicroBatcher(clf.predict_proba, limits.max_batch, limits.max_wait_ms) for name, clf in models.items()}  # fmt: skip
+    default = next(iter(models))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        for batcher in batchers.values():
+            batcher.start()
+        yield
+        for batcher in batchers.values():
+            await batcher.stop()
+
+    app = FastAPI(title="convtext", version=__version__, lifespan=lifespan,
+                  description="Text classification with convolutional networks: labels, probabilities, n-grams.")  # fmt: skip
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException):
+        return JSONResponse({"error": error.detail}, status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError):
+        problems = [
+            f"{'.'.join(str(part) for part in problem.get('loc', ()) if part != 'body') or 'body'}: {problem.get('msg')}"
+            for problem in error.errors()
+        ]  # the offending input is not echoed: it may be huge or not encodable
+        return JSONResponse({"error": "invalid request — " + "; ".join(problems)[:1000]}, status_code=422)
+
+    @app.exception_handler(ConvtextError)
+    async def convtext_error(_: Request, error: ConvtextError):
+        return JSONResponse({"error": str(error)}, status_code=422)
+
+    def chosen(name: str | None) -> str:
+        name = name or default
+        if name not in models:
+            raise HTTPException(404, f"no model {name!r} — this service has: {', '.join(models)}")
+        return name
+
+    @app.get("/health")
+    async def health() -> dict:
+        """Liveness: ``ok`` and the names of the models served."""
+        return {"status": "ok", "models": list(models), "version": __version__}
+
+    @app.get("/model")
+    async def model_info() -> dict:
+        """The default model: labels, architecture, metrics from its card."""
+        return _model_info(default, models[default])
+
+    @app.get("/models")
+    async def model_list() -> list[dict]:
+        """Every model served."""
+        return [_model_info(name, clf) for name, clf in models.items()]
+
+    @app.get("/models/{name}")
+    async def named_model_info(name: str) -> dict:
+        return _model_info(chosen(name), models[chosen(name)])
+
+    @app.post("/predict")
+    async def predict(request: PredictRequest) -> dict:
+        """Labels and probabilities for ``texts`` (or one ``text``); optional top-k and n-gram explanations."""
+        if (request.texts is None) == (request.text is None):
+            raise HTTPException(422, 'give either "texts": [...] or "text": "..." (one of the two)')
+        texts = [request.text] if request.text is not None else request.texts
+        if not texts:
+            raise HTTPException(422, '"texts" is empty — give at least one text')
+        if len(texts) > limits.max_texts:
+            raise HTTPException(
+                413, f"{len(texts):,} texts in one request; the limit is {limits.max_texts:,} — split it"
+            )
+        longest = max(range(len(texts)), key=lambda i: len(texts[i]))
+        if len(texts[longest]) > limits.max_chars:
+            raise HTTPException(
+                413, f"text {longest} has {len(texts[longest]):,} characters; the limit is {limits.max_chars:,} — "
+                "shorten it (the model reads only its first tokens anyway)",
+            )  # fmt: skip
+        name = chosen(request.model)
+        classifier = models[name]
+        if request.explain and not hasattr(classifier.model_, "ngram_features"):
+            raise HTTPException(422, f"model {name!r} ({classifier.model_.architecture}) has no n-gram explanations")
+        texts = [_readable(text) for text in texts]
+        rows = await batchers[name].submit(texts)  # (n, C)
+        answer = lambda: [_answer(classifier, row, text, request) for row, text in zip(rows, texts)]  # noqa: E731
+        answers = await run_in_threadpool(answer) if request.explain else answer()  # explaining takes a while
+        return {"model": name, "predictions": answers}
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``convtext serve --workers N`` (settings in ``$CONVTEXT_SERVE``)."""
+    settings = json.loads(os.environ[ENVIRONMENT_KEY])
+    set_threads(settings["threads"])
+    return create_app(load_models(settings["models"]), Limits(**settings["limits"]))
+
+
+def environment_settings(folders: dict[str, str], limits: Limits, threads: int) -> str:
+    return json.dumps({"models": {n: str(Path(f).resolve()) for n, f in folders.items()}, "limits": asdict(limits),
+                       "threads": threads})  # fmt: skip

@@ -1,0 +1,187 @@
+"""`convtext serve`: the HTTP API in-process (FastAPI's TestClient) and as a real process on loopback."""
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import numpy as np
+import pytest
+from conftest import toy_texts
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from convtext import TextClassifier
+from convtext.serve import Limits, MicroBatcher, create_app
+
+LIMITS = Limits(max_texts=20, max_chars=2000, max_body_bytes=50_000)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    texts, labels = toy_texts(300)
+    folder = tmp_path_factory.mktemp("serve") / "toy"
+    TextClassifier(embeddings="random", members=1, epochs=4, embed_dim=16, num_filters=16, threads=1, lr=0.01).fit(
+        texts, labels
+    ).save(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def classifier(model_dir):
+    return TextClassifier.load(model_dir)
+
+
+@pytest.fixture(scope="module")
+def client(classifier):
+    with TestClient(create_app({"toy": classifier, "second": classifier}, LIMITS)) as test_client:
+        yield test_client
+
+
+def test_health_and_model_info(client, classifier):
+    assert client.get("/health").json()["models"] == ["toy", "second"]
+    info = client.get("/model").json()
+    assert info["name"] == "toy" and info["labels"] == classifier.classes_ and info["architecture"] == "textcnn"
+    assert info["metrics"]["valid"]["accuracy"] == classifier.metrics_["valid"]["accuracy"]
+    assert [m["name"] for m in client.get("/models").json()] == ["toy", "second"]
+    assert client.get("/models/second").json()["name"] == "second"
+    assert "/predict" in client.get("/openapi.json").json()["paths"]
+
+
+def test_predict_matches_the_classifier_in_any_script(client, classifier):
+    texts = ["great film 👍", "ужасно boring plot", "the plot", "", "  "]
+    response = client.post("/predict", json={"texts": texts, "top_k": 2})
+    assert response.status_code == 200, response.text
+    answers = response.json()["predictions"]
+    assert [a["label"] for a in answers] == classifier.predict(texts)
+    np.testing.assert_allclose([list(a["probabilities"].values()) for a in answers], classifier.predict_proba(texts),
+                               atol=1e-6)  # fmt: skip
+    assert all(len(a["top_k"]) == 2 and a["top_k"][0][0] == a["label"] for a in answers)
+    one = client.post("/predict", json={"text": "отлично 👍", "explain": True, "explain_top": 3}).json()
+    assert one["model"] == "toy" and len(one["predictions"]) == 1
+    assert 1 <= len(one["predictions"][0]["explanation"]) <= 3
+    assert client.post("/predict", json={"text": "bad", "model": "second"}).json()["model"] == "second"
+
+
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        ({"texts": ["a"] * 21}, 413, "limit is 20"),
+        ({"text": "a" * 2001}, 413, "2,001 characters"),
+        ({"texts": []}, 422, "empty"),
+        ({"texts": ["a"], "text": "b"}, 422, "either"),
+        ({}, 422, "either"),
+        ({"texts": "not a list"}, 422, "texts"),
+        ({"texts": [1, None]}, 422, "texts.0"),
+        ({"text": "a", "colour": "red"}, 422, "colour"),
+        ({"text": "a", "top_k": 0}, 422, "top_k"),
+        ({"text": "a", "model": "nope"}, 404, "toy, second"),
+    ],
+)
+def test_bad_requests_get_a_json_error_that_names_the_problem(client, body, status, words):
+    response = client.post("/predict", json=body)
+    assert response.status_code == status and words in response.json()["error"]
+
+
+def test_body_limits_and_malformed_json(client):
+    big = json.dumps({"texts": ["x" * 1999] * 30}).encode()  # 60 kB > 50 kB
+    response = client.post("/predict", content=big, headers={"content-type": "application/json"})
+    assert response.status_code == 413 and "50,000 bytes" in response.json()["error"]
+    chunks = (big[i : i + 4096] for i in range(0, len(big), 4096))  # no Content-Length: counted as it streams
+    response = client.post("/predict", content=chunks, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    response = client.post("/predict", content=b'{"texts": ["a",', headers={"content-type": "application/json"})
+    assert response.status_code == 422 and "error" in response.json()
+    response = client.post("/predict", content=b"\xff\xfe\x00garbage", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.text(max_size=300), min_size=1, max_size=5))
+def test_any_unicode_gets_an_answer(client, texts):
+    """Arbitrary Unicode — control characters, NUL, RTL marks, lone surrogates, emoji: 200 and one answer each."""
+    response = client.post("/predict", json={"texts": texts, "explain": True})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["predictions"]) == len(texts)
+
+
+def test_hostile_texts_get_an_answer(client):
+    hostile = ["\x00\x00", "\u202eevil\u202c", "\u200f\u0627\u0644\u0641\u064a\u0644\u0645", "a\r\nb\tc\x1b[31m",
+               "👨‍👩‍👧‍👦" * 50, "\ufeffBOM", "x" * 2000, " \u00a0\u3000 "]  # fmt: skip
+    response = client.post("/predict", json={"texts": hostile, "explain": True})
+    assert response.status_code == 200 and len(response.json()["predictions"]) == len(hostile)
+    raw = b'{"texts": ["lone \\ud800 surrogate", "\\udfff"], "explain": true}'  # valid JSON, not valid Unicode
+    response = client.post("/predict", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 200 and len(response.json()["predictions"]) == 2
+
+
+def test_micro_batching_gathers_concurrent_requests():
+    batches = []
+
+    def predict(texts):
+        batches.append(len(texts))
+        time.sleep(0.01)
+        return np.array([[len(text)] for text in texts], dtype=np.float32)
+
+    async def scenario():
+        batcher = MicroBatcher(predict, max_batch=64, max_wait_ms=20)
+        batcher.start()
+        requests = [["x" * i, "y" * (i + 1)] for i in range(30)]
+        rows = await asyncio.gather(*(batcher.submit(texts) for texts in requests))
+        await batcher.stop()
+        return requests, rows
+
+    requests, rows = asyncio.run(scenario())
+    assert [[int(v) for v in r[:, 0]] for r in rows] == [[len(a), len(b)] for a, b in requests]
+    assert sum(batches) == 60 and len(batches) < 30 and max(batches) <= 64 + 2
+
+
+def test_a_failing_prediction_answers_every_waiting_request():
+    def predict(texts):
+        raise RuntimeError("model fell over")
+
+    async def scenario():
+        batcher = MicroBatcher(predict, max_wait_ms=5)
+        batcher.start()
+        results = await asyncio.gather(*(batcher.submit(["a"]) for _ in range(3)), return_exceptions=True)
+        await batcher.stop()
+        return results
+
+    assert all(isinstance(result, RuntimeError) for result in asyncio.run(scenario()))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_command_serves_on_loopback_with_two_workers(model_dir):
+    port = _free_port()
+    command = [sys.executable, "-m", "convtext", "serve", f"films={model_dir}", "--port", str(port),
+               "--workers", "2", "--threads", "1", "--log-level", "warning"]  # fmt: skip
+    server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        answer = httpx.post(f"http://127.0.0.1:{port}/predict", json={"texts": ["great 👍", "ужасно"]}).json()
+        assert answer["model"] == "films" and len(answer["predictions"]) == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_command_rejects_a_bad_model_folder_before_listening(tmp_path, capsys):
+    from conftest import run_cli
+
+    code, _, err = run_cli(capsys, "serve", tmp_path / "missing")
+    assert code == 2 and "no such model folder" in err
