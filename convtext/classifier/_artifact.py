@@ -8,6 +8,7 @@ file and every tensor shape against the config before allocating weights.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import uuid
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from safetensors.torch import load_file
 
 from .._errors import ConvtextError
 from .._version import __version__
-from ..models import TextModel, create_model
+from ..models import TextModel, create_model, is_pretrained_only, model_entrypoint
 from ..tokenize import TextTokenizer, load_tokenizer
 
 __all__ = [
@@ -105,15 +106,64 @@ def model_settings(config: dict) -> dict:
     return {key: value for key, value in config.items() if key not in ("architecture", "convtext")}
 
 
+MAX_PARAMETERS = 2**31  # orders of magnitude above any model convtext writes: a bigger claim is a tampered file
+MAX_SETTING = 2**31
+
+
+def _same_kind(value: object, example: object) -> bool:
+    """Whether a stored setting has the type of the architecture's own value for it (bool is not an int here)."""
+    if isinstance(example, bool) or example is None:
+        return isinstance(value, bool) or example is None and (value is None or isinstance(value, int | float | str))
+    if isinstance(example, int):
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_SETTING
+    if isinstance(example, float):
+        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(example, list | tuple):
+        return isinstance(value, list) and all(_same_kind(item, example[0] if example else 0) for item in value)
+    return isinstance(value, type(example))
+
+
+def _check_settings(architecture: str, settings: dict) -> None:
+    """Every stored setting is one the architecture has, of its type, within sane bounds."""
+    entry = model_entrypoint(architecture)
+    with torch.device("meta"):  # a small model of the architecture (a pretrained-only body has fixed sizes)
+        reference = (
+            entry(num_classes=2) if is_pretrained_only(architecture) else entry(vocab_size=8, num_classes=2)
+        ).config()
+    for key, value in settings.items():
+        if key not in reference:
+            raise ArtifactError(
+                f"config.json: {architecture} has no setting {key!r} — the file was edited or corrupted"
+            )
+        if not _same_kind(value, reference[key]):
+            raise ArtifactError(
+                f"config.json: {key} = {json.dumps(value)[:60]} is not a valid {type(reference[key]).__name__} "
+                "setting — the file was edited or corrupted; save the model again"
+            )
+
+
 def build_model(config: dict) -> TextModel:
-    """An untrained model of the configured architecture (on the meta device: shapes, no memory)."""
+    """An untrained model of the configured architecture (on the meta device: shapes, no memory).
+
+    Settings are type-checked against the architecture's own, and the size they describe is bounded,
+    so a tampered config.json is an ``ArtifactError`` before any memory is allocated."""
+    settings = model_settings(config)
+    model_entrypoint(config["architecture"])  # an unknown architecture names the known ones
+    _check_settings(config["architecture"], settings)
     try:
         with torch.device("meta"):
-            return create_model(config["architecture"], **model_settings(config))
-    except (TypeError, ValueError) as error:
+            model = create_model(config["architecture"], **settings)
+    except ConvtextError:
+        raise
+    except Exception as error:  # whatever a constructor raises on settings it cannot build
         raise ArtifactError(
-            f"config.json: settings do not fit architecture {config['architecture']!r} ({error})"
+            f"config.json: settings do not fit architecture {config['architecture']!r} ({type(error).__name__}: "
+            f"{str(error)[:200]})"
         ) from None
+    parameters = sum(parameter.numel() for parameter in model.parameters())
+    if parameters > MAX_PARAMETERS:
+        raise ArtifactError(f"config.json describes {parameters:,} parameters — the file was edited or corrupted")
+    return model
 
 
 def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
@@ -126,6 +176,10 @@ def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
     if model.vocab_size != tokenizer.vocab_size:
         raise ArtifactError(
             f"{folder}: config.json says vocab_size {model.vocab_size} but tokenizer.json has {tokenizer.vocab_size}"
+        )
+    if model.pad_id != tokenizer.pad_id:
+        raise ArtifactError(
+            f"{folder}: config.json says pad_id {model.pad_id!r} but the tokenizer pads with {tokenizer.pad_id}"
         )
     outputs = config["convtext"].get("output_dim") or len(config["convtext"]["labels"])
     if model.num_classes != outputs:

@@ -39,7 +39,9 @@ def serve(
     max_chars: Annotated[int, typer.Option(help="Most characters in one text (more: 413).")] = 100_000,
     max_body_mb: Annotated[float, typer.Option(help="Largest request body in MB (more: 413).")] = 10.0,
     max_batch: Annotated[int, typer.Option(help="Texts predicted together when requests arrive at once.")] = 256,
-    max_wait_ms: Annotated[float, typer.Option(help="How long a request waits for others to batch with.")] = 2.0,
+    max_wait_ms: Annotated[
+        float, typer.Option(help="How long a batch's first request waits for others (0: batch what is queued).")
+    ] = 0.0,
     log_level: Annotated[str, typer.Option(help="uvicorn's log level (warning: errors only).")] = "info",
 ) -> None:
     """Serve models over HTTP: POST /predict, GET /health, GET /model, GET /models, OpenAPI at /docs."""

@@ -155,6 +155,7 @@ def _parse_delimited(
 ) -> tuple[list[Row], list[SkippedRow]]:
     """CSV (RFC 4180 quoting, fields may span lines) or TSV (no quoting: a stray quote never eats rows)."""
     quoting = csv.QUOTE_MINIMAL if delimiter == "," else csv.QUOTE_NONE
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # the default 128 kB refused whole files
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
     try:
         header = [column.strip() for column in next(reader)]

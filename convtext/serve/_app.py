@@ -39,7 +39,7 @@ class Limits:
     max_chars: int = 100_000  # per text
     max_body_bytes: int = 10_000_000
     max_batch: int = 256  # texts predicted together (micro-batching)
-    max_wait_ms: float = 2.0  # how long the first request of a batch waits for others
+    max_wait_ms: float = 0.0  # how long the first request of a batch waits for others (0: batch what is queued)
 
 
 class PredictRequest(BaseModel):
@@ -199,7 +199,7 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
         return _model_info(chosen(name), models[chosen(name)])
 
     @app.post("/predict")
-    async def predict(request: PredictRequest) -> dict:
+    async def predict(request: PredictRequest) -> JSONResponse:
         """Labels and probabilities for ``texts`` (or one ``text``); optional top-k and n-gram explanations."""
         if (request.texts is None) == (request.text is None):
             raise HTTPException(422, 'give either "texts": [...] or "text": "..." (one of the two)')
@@ -224,7 +224,7 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
         rows = await batchers[name].submit(texts)  # (n, C)
         answer = lambda: [_answer(classifier, row, text, request) for row, text in zip(rows, texts)]  # noqa: E731
         answers = await run_in_threadpool(answer) if request.explain else answer()  # explaining takes a while
-        return {"model": name, "predictions": answers}
+        return JSONResponse({"model": name, "predictions": answers})  # already plain JSON: no re-encoding pass
 
     return app
 

@@ -2,9 +2,10 @@
 
 A CNN predicts a batch of 200 texts barely slower than one text, so under load it pays to
 gather requests: each request puts its texts on a queue and awaits a future; one task takes
-what is queued (up to ``max_batch`` texts, waiting at most ``max_wait_ms`` after the first),
-runs the model once on a worker thread (the event loop keeps accepting connections) and hands
-each request its rows.
+what is queued (up to ``max_batch`` texts), runs the model once on a worker thread (the event
+loop keeps accepting connections) and hands each request its rows. While the model works, new
+requests queue up and form the next batch, so batches grow with the load and a lone request
+waits for nothing (``max_wait_ms`` > 0 also waits that long after a batch's first request).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ __all__ = ["MicroBatcher"]
 class MicroBatcher:
     """``await batcher.submit(texts)`` -> ``(len(texts), C)`` rows of ``predict(all queued texts)``."""
 
-    def __init__(self, predict: Callable[[list[str]], np.ndarray], max_batch: int = 256, max_wait_ms: float = 2.0):
+    def __init__(self, predict: Callable[[list[str]], np.ndarray], max_batch: int = 256, max_wait_ms: float = 0.0):
         self.predict, self.max_batch, self.max_wait = predict, max_batch, max_wait_ms / 1000
         self._queue: asyncio.Queue[tuple[list[str], asyncio.Future]] | None = None
         self._worker: asyncio.Task | None = None
@@ -46,18 +47,22 @@ class MicroBatcher:
         return await future
 
     async def _gather(self) -> list[tuple[list[str], asyncio.Future]]:
-        """The first waiting request, then whatever arrives within ``max_wait`` up to ``max_batch`` texts."""
+        """The first waiting request, then every request already queued (and, with ``max_wait``, those that
+        arrive that soon after the first), up to ``max_batch`` texts."""
+        loop = asyncio.get_running_loop()
         pending = [await self._queue.get()]
-        size = len(pending[0][0])
-        deadline = asyncio.get_running_loop().time() + self.max_wait
+        size, deadline = len(pending[0][0]), loop.time() + self.max_wait
         while size < self.max_batch:
-            timeout = deadline - asyncio.get_running_loop().time()
-            if timeout <= 0 and self._queue.empty():
-                break
-            try:
-                item = self._queue.get_nowait() if timeout <= 0 else await asyncio.wait_for(self._queue.get(), timeout)
-            except (TimeoutError, asyncio.QueueEmpty):
-                break
+            if not self._queue.empty():
+                item = self._queue.get_nowait()
+            else:
+                timeout = deadline - loop.time()
+                if timeout <= 0:
+                    break
+                try:
+                    item = await asyncio.wait_for(self._queue.get(), timeout)
+                except TimeoutError:
+                    break
             pending.append(item)
             size += len(item[0])
         return pending
