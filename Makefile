@@ -8,7 +8,7 @@ DATA ?=
 # benchmarks read their data folder from --data; without DATA they use their own default (see benchmarks/_report.py)
 DATA_OPTION = $(if $(DATA),--data $(abspath $(DATA)))
 
-.PHONY: bench-kim demo test install bench bench-transfer maps clean
+.PHONY: bench-kim bench-serve fuzz demo test install bench bench-transfer maps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ bench-kim: $(STAMP)
 bench-transfer: $(STAMP)
 	cd benchmarks && ../$(BIN)/python encoder.py $(DATA_OPTION) --quick
 	cd benchmarks && ../$(BIN)/python transfer.py $(DATA_OPTION)
+
+# the HTTP service under load (about 3 min) and the long fuzz run of hostile input (about 5 min)
+bench-serve: $(STAMP)
+	cd benchmarks && ../$(BIN)/python serve.py $(DATA_OPTION)
+
+fuzz: $(STAMP)
+	cd benchmarks && ../$(BIN)/python fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info demo-output maps-output

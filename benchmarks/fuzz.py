@@ -9,12 +9,13 @@ Atheris (libFuzzer, coverage-guided: it mutates raw bytes towards new code paths
 tokenizers) then runs ``--atheris-runs`` inputs per target, each target in a child process (libFuzzer
 ends its process); a crash is any exception other than the DataError a reader is allowed to raise.
 
-Run: python benchmarks/fuzz.py [--examples 20000] [--atheris-runs 20000] [--name fuzz]
+Run: python benchmarks/fuzz.py [--examples 20000] [--atheris-runs 200000] [--name fuzz]
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import subprocess
 import sys
@@ -29,9 +30,13 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(REPOSITORY / "tests"))
 from conftest import toy_texts  # noqa: E402
 from hostile import (  # noqa: E402
+    CARD_SETTINGS,
+    CONFIG_VALUES,
+    MODEL_SETTINGS,
     check_classifier,
     check_reader,
     check_service,
+    check_tampered_config,
     check_tokenizer,
     hostile_file,
     hostile_text,
@@ -121,10 +126,11 @@ def run_atheris(name: str, target: str, runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", type=int, default=20_000, help="Inputs per property (the model ones: a quarter).")
-    parser.add_argument("--atheris-runs", type=int, default=20_000, help="Inputs per atheris target (0: skip).")
+    parser.add_argument("--atheris-runs", type=int, default=200_000, help="Inputs per atheris target (0: skip).")
     parser.add_argument("--atheris-target", help=argparse.SUPPRESS)  # internal: the child process of one target
     parser.add_argument("--name", default="fuzz")
     args = parser.parse_args()
+    logging.disable(logging.WARNING)  # the readers log every skipped row: thousands of lines here
     if args.atheris_target:
         return atheris_target(args.atheris_target, args.atheris_runs)
     from fastapi.testclient import TestClient
@@ -147,6 +153,11 @@ def main() -> None:
         for tokenizer in tokenizers:
             check_tokenizer(tokenizer, text)
 
+    saved = classifier.save(folder / "model")
+    config_edit = st.one_of(
+        st.tuples(st.none(), st.sampled_from(MODEL_SETTINGS), CONFIG_VALUES),
+        st.tuples(st.just("convtext"), st.sampled_from(CARD_SETTINGS), CONFIG_VALUES),
+    )
     long_or_hostile = st.one_of(hostile_text, st.text(min_size=2001, max_size=2100))
     with TestClient(create_app({"toy": classifier}, limits)) as client:
         results = [
@@ -165,7 +176,13 @@ def main() -> None:
                 st.lists(long_or_hostile, min_size=1, max_size=4),
                 lambda batch: check_service(client, batch, limits.max_chars),
                 args.examples // 4,
-            ),  # fmt: skip
+            ),
+            run_property(
+                "model folders: any value in any config.json setting",
+                config_edit,
+                lambda edit: check_tampered_config(saved, folder, *edit),
+                args.examples // 10,
+            ),
         ]
     if args.atheris_runs:
         results += [run_atheris(name, target, args.atheris_runs) for name, target in ATHERIS_TARGETS.items()]

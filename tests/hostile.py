@@ -9,12 +9,13 @@ LABEL TEXT rows made of such texts, with unbalanced quotes and each line in its 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from hypothesis import strategies as st
 
-from convtext import read_labeled
-from convtext._errors import DataError
+from convtext import load, read_labeled
+from convtext._errors import ConvtextError, DataError
 
 PIECES = [
     "\x00", "\u200f", "\u202e", "\u202c", "\ufeff", "\u2028", "\u2029", "\u0085", "\r\n", "\r", "\n", "\t", "\x1b[31m",
@@ -28,6 +29,15 @@ hostile_text = st.one_of(
     st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=6)), max_size=25).map("".join),
     st.sampled_from(WHITESPACE),
 )
+CONFIG_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.sampled_from([0, -1, 10**12, 2**31, 2**63]),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5),
+    st.lists(st.one_of(st.integers(-3, 10**9), st.text(max_size=2)), max_size=4),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)  # fmt: skip
+MODEL_SETTINGS = ["vocab_size", "num_classes", "embed_dim", "kernel_sizes", "num_filters", "dropout", "embed_dropout",
+                  "activation", "embedding_mode", "pad_id", "members", "architecture"]  # fmt: skip
+CARD_SETTINGS = ["labels", "max_length", "multi_label", "thresholds", "format", "task", "output_dim"]
 LABELS = st.sampled_from(["pos", "neg", "0", "1", "метка", "👍", "a b", ""])
 ENCODINGS = ["utf-8", "cp1251", "latin-1", "utf-16"]
 
@@ -106,3 +116,18 @@ def check_service(client, texts: list[str], max_chars: int) -> None:
         return
     assert response.status_code == 200, response.text
     assert len(response.json()["predictions"]) == len(texts)
+
+
+def check_tampered_config(saved: Path, workdir: Path, section: str | None, key: str, value: object) -> None:
+    """A copy of model folder ``saved`` with ``config[section][key] = value`` loads and predicts, or is one
+    ConvtextError line — never another exception."""
+    folder = workdir / "tampered"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(saved, folder)
+    config = json.loads((folder / "config.json").read_text())
+    (config[section] if section else config)[key] = value
+    (folder / "config.json").write_text(json.dumps(config))
+    try:
+        load(folder).predict(["good film"])
+    except ConvtextError as error:
+        assert str(error) and "\n" not in str(error), repr(str(error))
