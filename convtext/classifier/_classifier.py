@@ -501,9 +501,34 @@ class TextClassifier:
             raise ConvtextError("this classifier is not trained yet — call fit(...) or convtext.load(folder)")
 
     def decision_function(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """``(n, n_classes)`` logits, columns in ``classes_`` order."""
+        """``(n, n_classes)`` logits, columns in ``classes_`` order (through onnxruntime after ``use_onnx``)."""
         self._check_fitted()
-        return predict_logits(self.model_, self._encode(_texts(texts)), batch_size)
+        sequences = self._encode(_texts(texts))
+        onnx = getattr(self, "onnx_", None)
+        return onnx(sequences, batch_size) if onnx is not None else predict_logits(self.model_, sequences, batch_size)
+
+    def export_onnx(self, path: str | Path, int8: bool = False) -> Path:
+        """Write the logits graph as ONNX (``int8``: then quantized, weights int8) for ``use_onnx`` or any runtime."""
+        self._check_fitted()
+        from ..export import export_onnx, quantize_int8
+
+        path = Path(path)
+        if not int8:
+            return export_onnx(self.model_, self.classes_, path)
+        float_graph = export_onnx(self.model_, self.classes_, path.with_name(f".{path.name}.float.onnx"))
+        try:
+            return quantize_int8(float_graph, path)
+        finally:
+            float_graph.unlink(missing_ok=True)
+
+    def use_onnx(self, path: str | Path, threads: int | None = None) -> TextClassifier:
+        """Predict through onnxruntime with the graph ``export_onnx`` wrote (it must come from this model);
+        ``explain`` and ``features`` keep using PyTorch. ``use_onnx(None)`` goes back to PyTorch."""
+        self._check_fitted()
+        from ..export import OnnxLogits
+
+        self.onnx_ = None if path is None else OnnxLogits(path, self.model_, self.classes_, threads)
+        return self
 
     def features(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """``(n, num_features)`` sentence vectors from the body (for scikit-learn or any other tool)."""

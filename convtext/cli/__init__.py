@@ -13,7 +13,7 @@ from .._version import __version__
 from ._data import app as data_app
 from ._distill import distill
 from ._items import app as items_app
-from ._model import evaluate, explain, models, predict, train
+from ._model import evaluate, explain, export, models, predict, train
 from ._serve import serve
 from ._tokenizers import bpe_app, tokenizer_app
 from ._transfer import features, summary
@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for command in (train, predict, evaluate, explain, models, features, summary, distill, serve):
+for command in (train, predict, evaluate, explain, export, models, features, summary, distill, serve):
     app.command()(command)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")

@@ -248,10 +248,18 @@ def predict(
     proba: Annotated[bool, typer.Option("--proba", help="Show every class probability.")] = False,
     top_k: Annotated[int, typer.Option("--top-k", help="Show the k most probable labels.")] = 1,
     device: Annotated[str, typer.Option(help="cpu (default), cuda or auto.")] = "cpu",
+    backend: Annotated[
+        str, typer.Option(help="torch, or onnx: onnxruntime on the graph `convtext export` wrote.")
+    ] = "torch",
+    onnx: Annotated[Path | None, typer.Option(help="--backend onnx: the ONNX file (default MODEL/model.onnx).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Predict labels for texts."""
     classifier = load(model).to(device)
+    if backend not in ("torch", "onnx"):
+        raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
+    if backend == "onnx":
+        classifier.use_onnx(onnx or model / "model.onnx")
     inputs = _read_inputs(texts, input_file)
     if classifier.multi_label:
         rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
@@ -396,3 +404,22 @@ def models(
         table.add_row(name, f"{row['parameters']:,}", f"{row['without_embedding']:,}", row["tokenizer"],
                       escape(row["description"]))  # fmt: skip
     console.print(table)
+
+
+def export(
+    model: ModelDir,
+    onnx: Annotated[Path | None, typer.Option(help="Where to write the ONNX graph (default MODEL/model.onnx).")] = None,
+    int8: Annotated[
+        bool, typer.Option("--int8", help="Quantize weights to int8 (onnxruntime dynamic quantization).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Export the model's logits as an ONNX graph (dynamic batch and length) for onnxruntime or any ONNX runtime."""
+    classifier = load(model)
+    path = classifier.export_onnx(onnx or model / ("model.int8.onnx" if int8 else "model.onnx"), int8=int8)
+    summary = {"onnx": str(path), "bytes": path.stat().st_size, "int8": int8, "labels": classifier.classes_}
+    if as_json:
+        print_json(summary)
+        return
+    console.print(f"wrote {escape(str(path))} ({summary['bytes'] / 1e6:.1f} MB{', int8' if int8 else ''}); "
+                  f"predict with: convtext predict {escape(str(model))} --backend onnx --onnx {escape(str(path))}")  # fmt: skip

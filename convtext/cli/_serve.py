@@ -42,6 +42,9 @@ def serve(
     max_wait_ms: Annotated[
         float, typer.Option(help="How long a batch's first request waits for others (0: batch what is queued).")
     ] = 0.0,
+    backend: Annotated[
+        str, typer.Option(help="torch, or onnx: onnxruntime on each folder's model.onnx (`convtext export`).")
+    ] = "torch",
     log_level: Annotated[str, typer.Option(help="uvicorn's log level (warning: errors only).")] = "info",
 ) -> None:
     """Serve models over HTTP: POST /predict, GET /health, GET /model, GET /models, OpenAPI at /docs."""
@@ -56,11 +59,11 @@ def serve(
     limits = Limits(max_texts, max_chars, int(max_body_mb * 1e6), max_batch, max_wait_ms)
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     set_threads(threads)
-    loaded = load_models(folders)  # every folder checked before the port opens
+    loaded = load_models(folders, backend)  # every folder checked before the port opens
     if workers == 1:
         uvicorn.run(create_app(loaded, limits), host=host, port=port, log_level=log_level)
         return
-    os.environ[ENVIRONMENT_KEY] = environment_settings(folders, limits, threads)
+    os.environ[ENVIRONMENT_KEY] = environment_settings(folders, limits, threads, backend)
     uvicorn.run(
         "convtext.serve:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level=log_level
     )

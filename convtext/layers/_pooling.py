@@ -18,12 +18,11 @@ def window_mask(mask: torch.Tensor, kernel_size: int) -> torch.Tensor:
     kernel has no such window; its first window (the text plus padding, whose embeddings are
     zero) is valid instead, so one-token texts still give features. An all-padding row has none.
     """
-    windows = mask.unfold(1, kernel_size, 1)  # (B, W, k)
-    full = windows.all(dim=-1)  # (B, W)
+    padding = (~mask).unsqueeze(1).float()  # (B, 1, T): 1 where padding
+    full = F.max_pool1d(padding, kernel_size, stride=1).squeeze(1) == 0  # (B, W): no padding in the window
     short_text = ~full.any(dim=1) & mask.any(dim=1)  # (B,) real tokens but fewer than k
-    first = torch.zeros_like(full)
-    first[:, 0] = True
-    return full | (first & short_text.unsqueeze(1))
+    first = torch.arange(full.shape[1], device=mask.device) == 0  # (W,)
+    return full | (first & short_text.unsqueeze(1))  # ops that export to ONNX with a dynamic length
 
 
 def masked_max_over_time(

@@ -85,11 +85,19 @@ class BodyLimit:
         return await self.app(scope, limited_receive, send)
 
 
-def load_models(folders: dict[str, str | Path]) -> dict[str, TextClassifier]:
-    """``{name: folder}`` -> loaded classifiers (CPU); a bad folder is a ``ConvtextError`` naming it."""
+def load_models(folders: dict[str, str | Path], backend: str = "torch") -> dict[str, TextClassifier]:
+    """``{name: folder}`` -> loaded classifiers (CPU); a bad folder is a ``ConvtextError`` naming it.
+
+    ``backend="onnx"`` predicts through onnxruntime with each folder's ``model.onnx`` (``convtext export``)."""
     if not folders:
         raise ConvtextError("no model to serve — give at least one model folder")
-    return {name: TextClassifier.load(folder) for name, folder in folders.items()}
+    if backend not in ("torch", "onnx"):
+        raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
+    models = {name: TextClassifier.load(folder) for name, folder in folders.items()}
+    if backend == "onnx":
+        for name, classifier in models.items():
+            classifier.use_onnx(Path(folders[name]) / "model.onnx")
+    return models
 
 
 def _model_info(name: str, classifier: TextClassifier) -> dict:
@@ -101,6 +109,7 @@ def _model_info(name: str, classifier: TextClassifier) -> dict:
         "embeddings": str(classifier.embeddings_), "metrics": _scores(classifier.metrics_),
         "trained": {key: training.get(key) for key in ("train_rows", "seconds", "best_epoch") if key in training},
         "explain": hasattr(classifier.model_, "ngram_features"),
+        "backend": "onnx" if getattr(classifier, "onnx_", None) is not None else "torch",
     }  # fmt: skip
 
 
@@ -233,9 +242,9 @@ def app_from_environment() -> FastAPI:
     """The app of one worker process of ``convtext serve --workers N`` (settings in ``$CONVTEXT_SERVE``)."""
     settings = json.loads(os.environ[ENVIRONMENT_KEY])
     set_threads(settings["threads"])
-    return create_app(load_models(settings["models"]), Limits(**settings["limits"]))
+    return create_app(load_models(settings["models"], settings["backend"]), Limits(**settings["limits"]))
 
 
-def environment_settings(folders: dict[str, str], limits: Limits, threads: int) -> str:
+def environment_settings(folders: dict[str, str], limits: Limits, threads: int, backend: str = "torch") -> str:
     return json.dumps({"models": {n: str(Path(f).resolve()) for n, f in folders.items()}, "limits": asdict(limits),
-                       "threads": threads})  # fmt: skip
+                       "threads": threads, "backend": backend})  # fmt: skip

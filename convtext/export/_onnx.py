@@ -1,0 +1,155 @@
+"""ONNX export of a trained model's logits, int8 dynamic quantization, and prediction through onnxruntime.
+
+The graph takes ``ids`` ``(B, T)`` int64 and ``mask`` ``(B, T)`` bool, both axes dynamic, and returns
+``(B, C)`` logits; tokenization stays in Python (the model folder's ``tokenizer.json``, the Rust
+tokenizer). It is exported with PyTorch's TorchScript exporter from the model's own forward (the
+pooling mask uses ops that export with a dynamic length; the n-gram table fast path is switched
+off). The file carries the labels and a hash of the weights, so it is never run against another
+model. ``T`` must be at least the widest kernel: ``OnnxLogits`` pads to it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from .._errors import ConvtextError
+from ..models import TextModel
+from ..train import pad_batch, sorted_batches
+
+__all__ = ["OnnxLogits", "export_onnx", "quantize_int8", "weights_hash"]
+
+OPSET = 17
+
+
+class _NoTable:
+    """Stands in for ``NgramTableCache`` during export: the graph is the plain convolution."""
+
+    def lookup(self, *args, **kwargs):
+        return None
+
+
+class _Logits(nn.Module):
+    """What the graph computes: ``(B, T)`` ids and mask -> ``(B, C)`` logits (eval mode: no dropout)."""
+
+    def __init__(self, model: TextModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.model(ids, mask)
+
+
+def min_length(model: TextModel) -> int:
+    """The shortest input the graph takes: the widest convolution (1 for models without one)."""
+    return max(getattr(model, "kernel_sizes", [1]))
+
+
+def weights_hash(model: TextModel) -> str:
+    """A hash of every weight, to tie an exported file to the model it came from."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _metadata(model: TextModel, labels: Sequence[str]) -> dict[str, str]:
+    return {
+        "convtext.labels": json.dumps(list(labels), ensure_ascii=False),
+        "convtext.architecture": model.architecture,
+        "convtext.min_length": str(min_length(model)),
+        "convtext.pad_id": str(model.pad_id),
+        "convtext.weights": weights_hash(model),
+    }
+
+
+def export_onnx(model: TextModel, labels: Sequence[str], path: str | Path) -> Path:
+    """Write ``model``'s logits graph to ``path`` (written to a temporary file, then renamed)."""
+    import onnx
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exported = copy.deepcopy(model).cpu().eval()
+    if hasattr(exported, "_ngram_tables"):
+        exported._ngram_tables = _NoTable()
+    length = max(8, min_length(exported))
+    ids = torch.randint(1, exported.vocab_size, (2, length))  # (2, T): one full row, one half padding
+    mask = torch.ones_like(ids, dtype=torch.bool)
+    ids[1, length // 2 :], mask[1, length // 2 :] = exported.pad_id, False
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                _Logits(exported), (ids, mask), str(temporary), input_names=["ids", "mask"], output_names=["logits"],
+                dynamic_axes={"ids": {0: "batch", 1: "length"}, "mask": {0: "batch", 1: "length"}, "logits": {0: "batch"}},
+                opset_version=OPSET, dynamo=False,
+            )  # fmt: skip
+        graph = onnx.load(str(temporary))
+        for key, value in _metadata(model, labels).items():
+            graph.metadata_props.add(key=key, value=value)
+        onnx.save(graph, str(temporary))
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def quantize_int8(source: str | Path, target: str | Path) -> Path:
+    """onnxruntime's dynamic int8 quantization of ``source`` (weights int8, activations quantized on the fly)."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = Path(target)
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        quantize_dynamic(str(source), str(temporary), weight_type=QuantType.QInt8)
+        quantized, original = onnx.load(str(temporary)), onnx.load(str(source))
+        del quantized.metadata_props[:]
+        quantized.metadata_props.extend(original.metadata_props)  # the labels and weights hash travel along
+        onnx.save(quantized, str(temporary))
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
+
+
+class OnnxLogits:
+    """Logits of id lists through onnxruntime, batched by length like ``predict_logits``."""
+
+    def __init__(self, path: str | Path, model: TextModel, labels: Sequence[str], threads: int | None = None):
+        import onnxruntime as ort
+
+        path = Path(path)
+        if not path.is_file():
+            raise ConvtextError(f"{path}: no ONNX file — write it with `convtext export MODEL_DIR --onnx {path}`")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own exception types for a damaged file
+            raise ConvtextError(f"{path}: not a readable ONNX model ({str(error)[:200]}) — export it again") from None
+        meta = self.session.get_modelmeta().custom_metadata_map
+        if meta.get("convtext.labels") != json.dumps(list(labels), ensure_ascii=False) or meta.get(
+            "convtext.weights"
+        ) != weights_hash(model):
+            raise ConvtextError(f"{path} was exported from another model (labels or weights differ) — export it again")
+        self.min_length, self.pad_id = int(meta["convtext.min_length"]), int(meta["convtext.pad_id"])
+        self.num_classes = len(labels)
+
+    def __call__(self, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
+        """``(N, C)`` logits in input order."""
+        out = np.zeros((len(sequences), self.num_classes), dtype=np.float32)
+        for batch in sorted_batches([len(s) for s in sequences], batch_size):
+            ids, mask = pad_batch([sequences[i] for i in batch], self.pad_id, self.min_length)  # (B, T)
+            out[batch] = self.session.run(None, {"ids": ids.numpy(), "mask": mask.numpy()})[0]
+        return out
