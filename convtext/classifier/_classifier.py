@@ -319,6 +319,7 @@ class TextClassifier:
         if unknown:
             raise DataError(f"validation labels {unknown[:10]} do not occur in the training data")
         self.__dict__.pop("vectors_", None)
+        self.__dict__.pop("onnx_", None)  # a graph exported before would no longer match the weights
         if self.pretrained is None:
             self._build_model(train.texts)
         else:

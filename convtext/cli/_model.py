@@ -16,7 +16,7 @@ from ..classifier import TextClassifier, load
 from ..data import load_splits, read_labeled, read_texts
 from ..models import create_model, default_tokenizer, list_models, model_entrypoint
 from ..tokenize import TOKENIZER_KINDS
-from ..train import remove_checkpoints
+from ..train import is_main_process, remove_checkpoints
 from ..zoo import check_unseen
 from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
 
@@ -169,7 +169,8 @@ def train(
     """Train a classifier and save it (model, tokenizer, config, card, training curve, confusion matrix).
 
     The training state is checkpointed after every epoch; a run killed or crashed goes on with --resume
-    (same data and options). The checkpoints are deleted once the model is saved."""
+    (same data and options). The checkpoints are deleted once the model is saved. Launched by torchrun
+    (`torchrun --nproc-per-node N -m convtext train ...`), it trains data-parallel (DDP); rank 0 writes."""
     checkpoints = checkpoints or output.with_name(output.name + ".checkpoints")
     if resume and not checkpoints.is_dir():
         print(f"no checkpoints in {checkpoints}: training from the start", file=sys.stderr)
@@ -187,6 +188,8 @@ def train(
         pretrained=from_model, transfer=mode, body_lr_mult=body_lr_mult, lr_range=_lr_range(lr_range),
         unfreeze_schedule=unfreeze_schedule, vocabulary=vocabulary, device=device,
     ).fit_data(splits.train, splits.valid, checkpoints, resume)  # fmt: skip
+    if not is_main_process():  # under torchrun every process trains; rank 0 alone scores and writes
+        return
     if splits.test is not None:
         gold = splits.test.label_sets if multi_label else splits.test.labels
         classifier.metrics_["test"] = classifier.evaluate(splits.test.texts, gold)

@@ -3,6 +3,7 @@
 from ._batching import bucketed_batches, pad_batch, sorted_batches
 from ._checkpoint import remove_checkpoints
 from ._device import DEVICES, autocast, model_device, resolve_device
+from ._distributed import is_main_process
 from ._early_stopping import EarlyStopping
 from ._loop import EpochLog, TrainConfig, TrainResult, fit, predict_features, predict_logits, score_logits, set_threads
 from ._metrics import classification_report, confusion_matrix, multilabel_report
@@ -22,6 +23,7 @@ __all__ = [
     "multilabel_report",
     "confusion_matrix",
     "fit",
+    "is_main_process",
     "pad_batch",
     "plot_confusion_matrix",
     "plot_training_curve",

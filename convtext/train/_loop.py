@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from .._errors import ConvtextError
 from ._batching import bucketed_batches, pad_batch, sorted_batches
 from ._checkpoint import CheckpointState, fingerprint, read_checkpoint, write_checkpoint
 from ._device import autocast, model_device, resolve_device
+from ._distributed import MemberLogits, is_main_process, join_process_group, shard_batches, world
 from ._early_stopping import EarlyStopping
 from ._metrics import classification_report, multilabel_report
 
@@ -199,15 +201,18 @@ def fit(
     if parameter_groups is None:
         parameter_groups = [{"params": [p for p in model.parameters() if p.requires_grad]}]
     optimizer = torch.optim.AdamW(parameter_groups, lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = -(-len(train_ids) // config.batch_size)
+    distributed = join_process_group(device)  # under torchrun: DDP, each process its share of the batches
+    rank, processes = world()
+    steps_per_epoch = math.ceil(math.ceil(len(train_ids) / config.batch_size) / processes)  # this process's
     total_steps = config.epochs * steps_per_epoch
     scheduler = None
     if config.lr_schedule == "linear":
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
     result = TrainResult(config=asdict(config))
     stopper = EarlyStopping(model, config.patience)
-    run = fingerprint(train_ids, train_y.cpu() if multi_label else train_y, _run_settings(model, config))
     checkpoint = Path(checkpoint) if checkpoint is not None else None
+    if checkpoint is not None:  # what a checkpoint must have been written by to be resumed here
+        run = fingerprint(train_ids, train_y.cpu() if multi_label else train_y, _run_settings(model, config))
     first_epoch, finished = 1, False
     if checkpoint is not None and resume and checkpoint.is_file():
         first_epoch, finished = _resume(
@@ -223,18 +228,22 @@ def fit(
             "training", total=total_steps, status="", completed=(first_epoch - 1) * steps_per_epoch
         )
         for epoch in range(first_epoch, 1 if finished else config.epochs + 1):
-            epoch_start, total_loss = time.perf_counter(), 0.0
+            epoch_start, total_loss, seen = time.perf_counter(), 0.0, 0
             if on_epoch_start is not None:
                 on_epoch_start(epoch)
             model.train()
-            for batch in bucketed_batches(lengths, config.batch_size, rng):
+            scorer = model.member_logits
+            if distributed:  # wrapped each epoch: DDP syncs the parameters that are trainable now (gradual unfreezing)
+                scorer = nn.parallel.DistributedDataParallel(MemberLogits(model))
+            batches = bucketed_batches(lengths, config.batch_size, rng)  # the same on every process (same seed)
+            for batch in shard_batches(batches, rank, processes) if distributed else batches:
                 ids, mask = pad_batch([train_ids[i] for i in batch], model.pad_id, min_length)  # (B, T)
                 ids, mask = ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
                 target = (
                     train_y[batch] if multi_label else torch.as_tensor([train_y[i] for i in batch], device=device)
                 )  # (B, C) | (B,)
                 with autocast(device, config.mixed_precision):
-                    logits = model.member_logits(ids, mask)  # (B, M, C): each member scored on its own
+                    logits = scorer(ids, mask)  # (B, M, C): each member scored on its own
                 members = logits.shape[1]
                 loss = loss_function(logits.flatten(0, 1).float(), target.repeat_interleave(members, dim=0))
                 optimizer.zero_grad(set_to_none=True)
@@ -244,11 +253,11 @@ def fit(
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
-                total_loss += loss.item() * len(batch)
+                total_loss, seen = total_loss + loss.item() * len(batch), seen + len(batch)
                 progress.update(task, advance=1, description=f"epoch {epoch}/{config.epochs}")
             report, score = _validate(model, valid_ids, valid_y, labels)
             entry = EpochLog(
-                epoch, total_loss / len(train_ids), report["accuracy"], report["macro_f1"],
+                epoch, total_loss / max(seen, 1), report["accuracy"], report["macro_f1"],
                 time.perf_counter() - epoch_start, report.get("micro_f1"),
             )  # fmt: skip
             result.history.append(entry)
@@ -260,7 +269,7 @@ def fit(
             stop = stopper.step(score, epoch)
             if stopper.improved:
                 result.best_epoch, result.best_valid = epoch, report
-            if checkpoint is not None:
+            if checkpoint is not None and is_main_process():
                 state = _checkpoint_state(
                     epoch, stop or epoch == config.epochs, model, optimizer, scheduler, rng, stopper, result
                 )
