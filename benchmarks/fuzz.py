@@ -42,7 +42,7 @@ from hostile import (  # noqa: E402
     hostile_text,
 )
 
-from convtext import BpeTokenizer, CharTokenizer, TextClassifier, WordTokenizer  # noqa: E402
+from convtext import BpeTokenizer, CharTokenizer, TextClassifier, WhitespaceTokenizer, WordTokenizer  # noqa: E402
 from convtext.serve import Limits, create_app  # noqa: E402
 
 
@@ -82,7 +82,7 @@ def atheris_target(target: str, runs: int) -> None:
     import atheris
 
     with atheris.instrument_imports():
-        from convtext import BpeTokenizer, CharTokenizer, WordTokenizer
+        from convtext import BpeTokenizer, CharTokenizer, WhitespaceTokenizer, WordTokenizer
         from convtext._errors import DataError
     folder = Path(tempfile.mkdtemp(prefix="convtext-atheris-"))
     names = ["a.csv", "a.tsv", "a.jsonl", "a.txt", "a.all", "a.xml"]
@@ -91,6 +91,7 @@ def atheris_target(target: str, runs: int) -> None:
         WordTokenizer.train(texts),
         CharTokenizer.train(texts),
         BpeTokenizer.train(texts, 200, min_frequency=1),
+        WhitespaceTokenizer.train(texts),
     ]
 
     def read_bytes(data: bytes) -> None:
@@ -138,7 +139,7 @@ def main() -> None:
     texts, labels = toy_texts()
     classifier = TextClassifier(embeddings="random", members=1, epochs=4, lr=0.01, embed_dim=16, num_filters=16,
                                 threads=1, seed=0).fit(texts, labels)  # fmt: skip
-    tokenizers = [kind.train(texts) for kind in (WordTokenizer, CharTokenizer)]
+    tokenizers = [kind.train(texts) for kind in (WordTokenizer, CharTokenizer, WhitespaceTokenizer)]
     tokenizers.append(BpeTokenizer.train(texts, 200, min_frequency=1))
     limits = Limits(max_chars=2000)
     folder = Path(tempfile.mkdtemp(prefix="convtext-fuzz-"))
@@ -164,7 +165,7 @@ def main() -> None:
             run_property(
                 "readers: hostile files (5 formats, mixed encodings)", hostile_file(), read_file, args.examples
             ),
-            run_property("tokenizers: word, char, BPE", hostile_text, tokenize, args.examples),
+            run_property("tokenizers: word, char, BPE, whitespace", hostile_text, tokenize, args.examples),
             run_property(
                 "classifier: predict + explain",
                 st.lists(hostile_text, min_size=1, max_size=4),

@@ -10,7 +10,8 @@ training set (convtext systems trained from random vectors, fastText). The comma
 predict DIR --input FILE` on 20,000 lines, process start and model load included.
 
 Run: python benchmarks/speed.py [--data ../shared/data] [--threads 1,2] [--systems KEY,...] [--name speed]
-     (keys: defaults, defaults-onnx, defaults-int8, random, random-1, mean-embedding, fasttext-1, fasttext-2, minilm)
+     (keys: defaults, defaults-onnx, defaults-int8, random, random-1, mean-embedding, fastest, fasttext-1,
+     fasttext-2, minilm)
 """
 
 from __future__ import annotations
@@ -40,8 +41,11 @@ SYSTEMS = {  # key: (row name, settings)
     "random": ("convtext from random vectors (3 members)", {"convtext": {"embeddings": "random"}, "sizes": True}),
     "random-1": ("convtext textcnn, 1 member, random vectors",
                  {"convtext": {"embeddings": "random", "members": 1}, "sizes": True}),
-    "mean-embedding": ("convtext mean_embedding (fastest)",
+    "mean-embedding": ("convtext mean_embedding, word tokenizer",
                        {"convtext": {"architecture": "mean_embedding", "embeddings": "random"}, "sizes": True}),
+    "fastest": ("convtext fastest: mean_embedding, whitespace tokenizer",
+                {"convtext": {"architecture": "mean_embedding", "embeddings": "random", "tokenizer": "whitespace"},
+                 "sizes": True}),
     "fasttext-1": ("fastText wordNgrams=1", {"fasttext": 1, "sizes": True}),
     "fasttext-2": ("fastText wordNgrams=2", {"fasttext": 2, "sizes": True}),
     "minilm": ("MiniLM + LR", {"minilm": True}),

@@ -10,7 +10,7 @@ from hostile import check_classifier, check_reader, check_service, check_tokeniz
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convtext import BpeTokenizer, CharTokenizer, WordTokenizer, read_labeled
+from convtext import BpeTokenizer, CharTokenizer, WhitespaceTokenizer, WordTokenizer, read_labeled
 from convtext.serve import Limits, create_app
 
 QUICK = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -18,6 +18,7 @@ TOKENIZERS = [
     WordTokenizer.train(["the film is great", "Фильм отличный 👍"]),
     CharTokenizer.train(["the film is great", "Фильм отличный 👍"]),
     BpeTokenizer.train(["the film is great", "Фильм отличный 👍"], 60, min_frequency=1),
+    WhitespaceTokenizer.train(["the film is great", "Фильм отличный 👍"]),
 ]
 LIMITS = Limits(max_chars=500)
 

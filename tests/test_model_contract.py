@@ -114,3 +114,22 @@ def test_models_command_lists_parameter_counts(capsys):
         expected = sum(p.numel() for p in create_model(name, vocab_size=1000, num_classes=3).parameters())
         assert row["parameters"] == expected and 0 < row["without_embedding"] < expected
     assert rows["char_cnn"]["tokenizer"] == "char"
+
+
+@pytest.mark.parametrize("name", ["mean_embedding", "mean_bigram"])
+def test_mean_models_predict_through_logit_tables_exactly(name, toy):
+    """At inference a mean model looks up per-token logits; they equal the features-then-head path."""
+    from convtext import TextClassifier
+    from convtext.train import pad_batch
+
+    texts, labels = toy
+    classifier = TextClassifier(name, embeddings="random", epochs=1, threads=1).fit(texts, labels)
+    ids, mask = pad_batch(classifier._encode(texts[:50] + [""]))
+    model = classifier.model_.eval()
+    with torch.no_grad():
+        fast = model(ids, mask)  # (B, C) through the tables
+    slow = model.forward_head(model.forward_features(ids, mask))  # gradients on: the plain path
+    assert torch.allclose(fast, slow, atol=1e-5)
+    with torch.no_grad():
+        model.head.bias.add_(1.0)  # a changed weight rebuilds the tables
+        assert torch.allclose(model(ids, mask), slow + 1.0, atol=1e-5)

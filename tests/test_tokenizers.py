@@ -8,6 +8,7 @@ from convtext import (
     BpeTokenizer,
     CharTokenizer,
     ConvtextError,
+    WhitespaceTokenizer,
     WordTokenizer,
     load_tokenizer,
     read_labeled,
@@ -23,7 +24,7 @@ CORPUS = [
 SAMPLE = "Фильм great, isn't 3.14 👍🏽 नमस्ते"
 
 
-@pytest.fixture(params=["word", "char", "bpe"])
+@pytest.fixture(params=["word", "char", "bpe", "whitespace"])
 def tokenizer(request):
     options = {"vocab_size": 300, "min_frequency": 1} if request.param == "bpe" else {}
     return train_tokenizer(request.param, CORPUS, **options)
@@ -86,6 +87,18 @@ def test_word_tokenizer_min_freq_and_unknowns():
     tokenizer = WordTokenizer.train(CORPUS, min_freq=2)
     assert tokenizer.vocab.id2word[2:] == [",", "10", "film", "great", "is", "the"]  # all seen twice
     assert tokenizer.decode(tokenizer.encode("the unknown film")) == "the <unk> film"
+
+
+def test_whitespace_tokenizer_cuts_at_whitespace_only_and_lowercases(tmp_path):
+    tokenizer = WhitespaceTokenizer.train(CORPUS + ["Фильм ОТЛИЧНЫЙ, isn't 👍🏽"])
+    assert [s.text for s in tokenizer.tokens("Фильм\tОТЛИЧНЫЙ,  isn't 👍🏽")] == ["Фильм", "ОТЛИЧНЫЙ,", "isn't", "👍🏽"]
+    assert [s.token for s in tokenizer.tokens("Фильм ОТЛИЧНЫЙ,")] == ["фильм", "отличный,"]
+    loaded = load_tokenizer(tokenizer.save(tmp_path / "tokenizer.json"))
+    assert isinstance(loaded, WhitespaceTokenizer) and loaded.encode("фильм отличный,") == tokenizer.encode(
+        "Фильм ОТЛИЧНЫЙ,"
+    )
+    cased = WhitespaceTokenizer.train(["Фильм film"], lowercase=False)
+    assert [s.token for s in cased.tokens("Фильм")] == ["Фильм"] and not cased.lowercase
 
 
 def test_char_tokenizer_is_exact_and_keeps_graphemes():

@@ -78,7 +78,7 @@ class TextClassifier:
     def __init__(
         self,
         architecture: str = "textcnn",
-        tokenizer: str | None = None,  # word (default), char or bpe; MiniLM embeddings bring their own
+        tokenizer: str | None = None,  # word (default), char, bpe or whitespace; MiniLM embeddings bring their own
         embeddings: str | Path = "auto",  # "random", "minilm" (all-MiniLM-L6-v2), a vectors file, or "auto"
         embedding_mode: str | None = None,  # Kim's rand / static / non-static / multichannel; None: _choose_mode
         unknown_init: str = "uniform",  # vectors file: words it lacks start from U[-0.25, 0.25] or "match" its mean/std
@@ -277,7 +277,8 @@ class TextClassifier:
         return chosen
 
     def _encode(self, texts: list[str]) -> list[list[int]]:
-        return [ids[: self.max_length] for ids in self.tokenizer_.encode_batch(texts)]
+        limit = self.max_length
+        return [ids if len(ids) <= limit else ids[:limit] for ids in self.tokenizer_.encode_batch(texts)]
 
     def fit(
         self,

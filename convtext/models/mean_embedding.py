@@ -59,6 +59,37 @@ class MeanEmbedding(TextModel, PyTorchModelHubMixin, library_name="convtext", ta
             count = count + pair_weights.sum(dim=1)
         return total / count.clamp(min=1.0).unsqueeze(-1)  # (B, E); an empty text gives zeros
 
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits. At inference (eval, no gradients) through per-token logit tables: the head is linear and
+        the features a mean, so the logits are the mean of each token's own ``head(vector)`` plus the bias —
+        a ``(V, C)`` lookup instead of a ``(V, E)`` one and a matrix product."""
+        if mask is None:
+            mask = ids != self.pad_id
+        if self.training or torch.is_grad_enabled():
+            return super().forward(ids, mask)
+        token_logits, bigram_logits = self._logit_tables()  # (V, C), (buckets, C) | None
+        weights = mask.to(token_logits.dtype)  # (B, T)
+        total = (token_logits[ids] * weights.unsqueeze(-1)).sum(dim=1)  # (B, C)
+        count = weights.sum(dim=1)  # (B,)
+        if bigram_logits is not None and ids.shape[1] > 1:
+            pair = (mask[:, :-1] & mask[:, 1:]).to(weights.dtype)  # (B, T - 1)
+            hashed = (ids[:, :-1] * _PRIME + ids[:, 1:]) % self.bigram_buckets  # (B, T - 1)
+            total = total + (bigram_logits[hashed] * pair.unsqueeze(-1)).sum(dim=1)
+            count = count + pair.sum(dim=1)
+        return total / count.clamp(min=1.0).unsqueeze(-1) + self.head.bias  # (B, C); empty text: the bias
+
+    def _logit_tables(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``head.weight`` applied to every token (and bigram) vector, rebuilt whenever a weight changed."""
+        weights = [table.weight for table in self.embedding_tables()] + [self.head.weight]
+        weights += [self.bigrams.weight] if self.bigrams is not None else []
+        key = tuple((w.device, w.data_ptr(), w._version) for w in weights)
+        if getattr(self, "_tables_key", None) != key:
+            with torch.inference_mode(False), torch.no_grad():  # plain tensors, usable outside inference mode
+                vectors = self.embed(torch.arange(self.vocab_size, device=self.head.weight.device))  # (V, E)
+                bigram = self.bigrams.weight @ self.head.weight.T if self.bigrams is not None else None
+                self._tables, self._tables_key = (vectors @ self.head.weight.T, bigram), key
+        return self._tables
+
     def group_matcher(self) -> dict[str, list[str]]:
         return {"embedding": ["embedding.", "static_embedding.", "bigrams."], "head": ["head."]}
 

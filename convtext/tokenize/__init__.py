@@ -5,7 +5,7 @@ from ._bpe import BpeTokenizer
 from ._bpe_reference import BpeTrace, MergeStep, count_words, learn_bpe, parse_word_counts
 from ._factory import TOKENIZER_KINDS, load_tokenizer, train_tokenizer
 from ._vocab import PAD, SPECIAL_TOKENS, UNK, Vocabulary, auto_embed_dim
-from ._vocab_tokenizer import WORD_PATTERN, CharTokenizer, WordTokenizer
+from ._vocab_tokenizer import WORD_PATTERN, CharTokenizer, WhitespaceTokenizer, WordTokenizer
 from ._wordpiece import MiniLMTokenizer, WordPieceTokenizer
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "TextTokenizer",
     "TokenSpan",
     "Vocabulary",
+    "WhitespaceTokenizer",
     "WordPieceTokenizer",
     "WordTokenizer",
     "auto_embed_dim",

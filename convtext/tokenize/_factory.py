@@ -8,12 +8,14 @@ from pathlib import Path
 from .._errors import ConvtextError
 from ._base import TextTokenizer, read_backend
 from ._bpe import BpeTokenizer
-from ._vocab_tokenizer import CharTokenizer, WordTokenizer
+from ._vocab_tokenizer import CharTokenizer, WhitespaceTokenizer, WordTokenizer
 from ._wordpiece import MiniLMTokenizer, WordPieceTokenizer
 
 __all__ = ["TOKENIZER_KINDS", "train_tokenizer", "load_tokenizer"]
 
-TOKENIZER_KINDS: dict[str, type[TextTokenizer]] = {"word": WordTokenizer, "char": CharTokenizer, "bpe": BpeTokenizer}
+TOKENIZER_KINDS: dict[str, type[TextTokenizer]] = {
+    "word": WordTokenizer, "char": CharTokenizer, "bpe": BpeTokenizer, "whitespace": WhitespaceTokenizer,
+}  # fmt: skip
 
 
 def train_tokenizer(kind: str, texts: Sequence[str], **options) -> TextTokenizer:
@@ -33,5 +35,7 @@ def load_tokenizer(path: str | Path) -> TextTokenizer:
     if model_type == "WordPiece":
         return (MiniLMTokenizer if "[PAD]" in backend.get_vocab() else WordPieceTokenizer)(backend)
     if model_type == "WordLevel":
+        if (spec.get("pre_tokenizer") or {}).get("type") == "WhitespaceSplit":
+            return WhitespaceTokenizer(backend)
         return (CharTokenizer if decoder_type == "Fuse" else WordTokenizer)(backend)
     raise ConvtextError(f"{path}: tokenizer model {model_type!r} is not one convtext uses (word, char, BPE, WordPiece)")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
 
 from .._errors import ConvtextError
 from ._base import TextTokenizer
 from ._normalize import make_normalizer
 from ._vocab import SPECIAL_TOKENS, UNK, Vocabulary
 
-__all__ = ["WordTokenizer", "CharTokenizer", "WORD_PATTERN"]
+__all__ = ["WordTokenizer", "CharTokenizer", "WhitespaceTokenizer", "WORD_PATTERN"]
 
 # Letters (with combining marks, any script) joined by inner apostrophes; numbers with inner
 # '.' or ','; anything else one grapheme at a time (an emoji with a skin tone stays whole).
@@ -33,10 +33,16 @@ class _VocabTokenizer(TextTokenizer):
         return None
 
     @classmethod
+    def _normalizer(cls, lowercase: bool) -> normalizers.Normalizer | None:
+        return make_normalizer(lowercase)
+
+    @classmethod
     def from_vocabulary(cls, vocabulary: Vocabulary, lowercase: bool | None = None):
         """Build the tokenizer pipeline around a given vocabulary."""
         backend = Tokenizer(models.WordLevel(dict(vocabulary.word2id), unk_token=UNK))
-        backend.normalizer = make_normalizer(cls.default_lowercase if lowercase is None else lowercase)
+        normalizer = cls._normalizer(cls.default_lowercase if lowercase is None else lowercase)
+        if normalizer is not None:
+            backend.normalizer = normalizer
         backend.pre_tokenizer = cls._cutter()
         decoder = cls._decoder()
         if decoder is not None:
@@ -46,10 +52,11 @@ class _VocabTokenizer(TextTokenizer):
 
     def count_pieces(self, texts: Iterable[str]) -> Counter:
         """How often each piece occurs in ``texts``, cut exactly as this tokenizer cuts (unknown ones too)."""
-        normalizer, cutter = self.backend.normalizer, self.backend.pre_tokenizer
+        cutter, normalizer = self.backend.pre_tokenizer, self.backend.normalizer
+        normalize = normalizer.normalize_str if normalizer is not None else str  # whitespace, cased: none
         counts: Counter = Counter()
         for text in texts:
-            counts.update(piece for piece, _ in cutter.pre_tokenize_str(normalizer.normalize_str(text)))
+            counts.update(piece for piece, _ in cutter.pre_tokenize_str(normalize(text)))
         return counts
 
     @classmethod
@@ -86,3 +93,20 @@ class CharTokenizer(_VocabTokenizer):
     @classmethod
     def _decoder(cls):
         return decoders.Fuse()
+
+
+class WhitespaceTokenizer(_VocabTokenizer):
+    """fastText's cut: what whitespace separates is a token (punctuation stays on its word); lower-cased by
+    default and no Unicode normalisation. The fastest kind (about 1.8× ``word``), for text that is already
+    tokenized, or speed first; scripts written without spaces (Chinese, Japanese, Thai) need ``word`` or ``bpe``."""
+
+    kind = "whitespace"
+    default_lowercase = True
+
+    @classmethod
+    def _cutter(cls):
+        return pre_tokenizers.WhitespaceSplit()
+
+    @classmethod
+    def _normalizer(cls, lowercase: bool) -> normalizers.Normalizer | None:
+        return normalizers.Lowercase() if lowercase else None
