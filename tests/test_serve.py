@@ -185,3 +185,16 @@ def test_the_command_rejects_a_bad_model_folder_before_listening(tmp_path, capsy
 
     code, _, err = run_cli(capsys, "serve", tmp_path / "missing")
     assert code == 2 and "no such model folder" in err
+
+
+def test_a_multi_label_model_answers_label_lists(tmp_path):
+    texts, labels = toy_texts(240)
+    label_sets = [[label] if i % 3 else [label, "long"] for i, label in enumerate(labels)]
+    classifier = TextClassifier(multi_label=True, embeddings="random", members=1, epochs=3, embed_dim=16,
+                                num_filters=16, threads=1, lr=0.01).fit(texts, label_sets)  # fmt: skip
+    with TestClient(create_app({"tags": classifier})) as client:
+        assert client.get("/model").json()["multi_label"] is True
+        answers = client.post("/predict", json={"texts": texts[:5], "top_k": 2}).json()["predictions"]
+    expected = classifier.predict(texts[:5])
+    assert [answer["labels"] for answer in answers] == expected
+    assert all(set(answer["probabilities"]) == {"long", "neg", "pos"} for answer in answers)

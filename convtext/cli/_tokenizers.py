@@ -15,7 +15,9 @@ from ..tokenize import TOKENIZER_KINDS, count_words, learn_bpe, load_tokenizer, 
 from ..tokenize._base import TextTokenizer
 from ._common import EncodingOption, FormatOption, TextColOption, console, print_json
 
-tokenizer_app = typer.Typer(help="Train any tokenizer (word, char, BPE) and look at its tokens.", no_args_is_help=True)
+tokenizer_app = typer.Typer(
+    help="Train any tokenizer (word, char, BPE, whitespace) and look at its tokens.", no_args_is_help=True
+)
 bpe_app = typer.Typer(help="Byte Pair Encoding: see the algorithm work, train, encode.", no_args_is_help=True)
 
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Where to write tokenizer.json.")]
@@ -67,12 +69,14 @@ def tokenizer_train(
     kind: Annotated[str, typer.Option(help=f"One of: {', '.join(TOKENIZER_KINDS)}.")] = "word",
     vocab_size: Annotated[int | None, typer.Option(help="BPE: target size; word/char: cap.")] = None,
     min_freq: Annotated[int, typer.Option(help="Keep tokens (BPE: merges) seen this often.")] = 2,
-    lowercase: Annotated[bool | None, typer.Option(help="Default: on for word, off for char and BPE.")] = None,
+    lowercase: Annotated[
+        bool | None, typer.Option(help="Default: on for word and whitespace, off for char and BPE.")
+    ] = None,
     format: FormatOption = "auto",
     text_col: TextColOption = "text",
     encoding: EncodingOption = "auto",
 ) -> None:
-    """Train a word, char or BPE tokenizer on a corpus and save it as tokenizer.json."""
+    """Train a word, char, BPE or whitespace tokenizer on a corpus and save it as tokenizer.json."""
     if kind == "bpe":
         options = {"vocab_size": vocab_size or 8000, "min_frequency": min_freq, "lowercase": bool(lowercase)}
     else:
