@@ -4,8 +4,10 @@ The graph takes ``ids`` ``(B, T)`` int64 and ``mask`` ``(B, T)`` bool, both axes
 ``(B, C)`` logits; tokenization stays in Python (the model folder's ``tokenizer.json``, the Rust
 tokenizer). It is exported with PyTorch's TorchScript exporter from the model's own forward (the
 pooling mask uses ops that export with a dynamic length); a TextCNN's convolutions over the
-embeddings are exported as n-gram table lookups (``_TableWindowScores``), its fastest form. The file carries the labels and a hash of the weights, so it is never run against another
-model. ``T`` must be at least the widest kernel: ``OnnxLogits`` pads to it.
+embeddings are exported as n-gram table lookups (``_TableWindowScores``), its fastest form, and a
+mean model as per-token logit lookups (its own inference path). The file carries the labels and a
+hash of the weights, so it is never run against another model. ``T`` must be at least the widest
+kernel: ``OnnxLogits`` pads to it.
 """
 
 from __future__ import annotations
