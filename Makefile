@@ -8,7 +8,7 @@ DATA ?=
 # benchmarks read their data folder from --data; without DATA they use their own default (see benchmarks/_report.py)
 DATA_OPTION = $(if $(DATA),--data $(abspath $(DATA)))
 
-.PHONY: bench-kim bench-serve fuzz demo test install bench bench-transfer maps clean
+.PHONY: bench-kim bench-serve bench-speed fuzz demo test install bench bench-transfer maps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench-transfer: $(STAMP)
 # the HTTP service under load (about 3 min) and the long fuzz run of hostile input (about 5 min)
 bench-serve: $(STAMP)
 	cd benchmarks && ../$(BIN)/python serve.py $(DATA_OPTION)
+
+# predict speed, training time and memory against fastText and MiniLM, 1 and 2 threads (about 20 min)
+bench-speed: $(STAMP)
+	cd benchmarks && ../$(BIN)/python speed.py $(DATA_OPTION)
 
 fuzz: $(STAMP)
 	cd benchmarks && ../$(BIN)/python fuzz.py
