@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._errors import ConvtextError
-from ..classifier import TextClassifier, load
+from ..classifier import TextClassifier, load, predict_file
 from ..data import load_splits, read_labeled, read_texts
 from ..models import create_model, default_tokenizer, list_models, model_entrypoint
 from ..tokenize import TOKENIZER_KINDS
@@ -255,14 +255,26 @@ def predict(
         str, typer.Option(help="torch, or onnx: onnxruntime on the graph `convtext export` wrote.")
     ] = "torch",
     onnx: Annotated[Path | None, typer.Option(help="--backend onnx: the ONNX file (default MODEL/model.onnx).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="With --input: write one JSON line per text to this file, in chunks (any file size)."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Predict labels for texts."""
+    if output is not None and input_file is None:
+        raise ConvtextError("--output streams a file: give it with --input FILE")
     classifier = load(model).to(device)
     if backend not in ("torch", "onnx"):
         raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
     if backend == "onnx":
         classifier.use_onnx(onnx or model / "model.onnx")
+    if output is not None:
+        report = predict_file(classifier, input_file, output, top_k=max(1, top_k))
+        print(f"predicted {report.predicted:,} texts → {output} (skipped {report.blank:,} blank lines; "
+              f"{report.fallback_decoded:,} lines were not UTF-8 and were read as Windows-1252/Latin-1)",
+              file=sys.stderr)  # fmt: skip
+        return
     inputs = _read_inputs(texts, input_file)
     if classifier.multi_label:
         rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]

@@ -1,0 +1,69 @@
+"""Predicting a file of any size: chunked reading and writing, every line accounted for."""
+
+import json
+
+import pytest
+from conftest import run_cli
+
+from convtext.classifier import _stream, predict_file
+
+
+def test_a_file_is_predicted_in_chunks_with_line_numbers(trained, tmp_path):
+    texts = ["great film 👍", "ужасно boring", "", "   ", "the plot", "отлично"] * 50
+    raw = "\r\n".join(texts[:150]).encode() + b"\n" + "\r".join(texts[150:]).encode("utf-8")
+    raw += b"\ncaf\xe9 bad\n"  # a Windows-1252 line among UTF-8 ones
+    source = tmp_path / "in.txt"
+    source.write_bytes(b"\xef\xbb\xbf" + raw)
+    report = predict_file(trained, source, tmp_path / "out.jsonl", chunk=7, top_k=2)
+    records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    expected_texts = [t for t in texts if t.strip()] + ["café bad"]
+    assert report.predicted == len(records) == len(expected_texts) and report.blank == 100
+    assert report.fallback_decoded == 1
+    assert [r["label"] for r in records] == trained.predict(expected_texts)
+    assert records[0]["line"] == 1 and records[1]["line"] == 2 and records[2]["line"] == 5  # blanks keep their numbers
+    assert all(len(r["top"]) == 2 for r in records)
+
+
+def test_block_boundaries_inside_a_crlf_do_not_split_lines(trained, tmp_path, monkeypatch):
+    real_open = open
+
+    class SmallBlocks:  # reads 3 bytes at a time, so every \r\n is split somewhere
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def read(self, size):
+            return self.handle.read(3)
+
+    def small_open(path, mode="r", **options):
+        return SmallBlocks(real_open(path, mode)) if mode == "rb" else real_open(path, mode, **options)
+
+    monkeypatch.setattr(_stream, "open", small_open, raising=False)
+    source = tmp_path / "in.txt"
+    source.write_bytes(b"good film\r\nbad film\r\n\r\nok\r")
+    report = predict_file(trained, source, tmp_path / "out.jsonl")
+    lines = [json.loads(line)["line"] for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert lines == [1, 2, 4] and report.blank == 1
+
+
+def test_command_line_output_option(trained, tmp_path, capsys):
+    folder = trained.save(tmp_path / "toy")
+    (tmp_path / "in.txt").write_text("great film\n\nawful plot\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "predict", folder, "--input", tmp_path / "in.txt", "--output", tmp_path / "o.jsonl")
+    assert code == 0 and "predicted 2 texts" in err and "skipped 1 blank" in err
+    assert len((tmp_path / "o.jsonl").read_text().splitlines()) == 2
+    code, _, err = run_cli(capsys, "predict", folder, "x", "--output", tmp_path / "o.jsonl")
+    assert code == 2 and "--input" in err
+
+
+@pytest.mark.parametrize("missing", ["nowhere.txt"])
+def test_a_missing_input_is_a_clear_error(trained, tmp_path, missing):
+    from convtext._errors import DataError
+
+    with pytest.raises(DataError, match="no such file"):
+        predict_file(trained, tmp_path / missing, tmp_path / "o.jsonl")
