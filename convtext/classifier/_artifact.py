@@ -148,8 +148,7 @@ def build_model(config: dict) -> TextModel:
     Settings are type-checked against the architecture's own, and the size they describe is bounded,
     so a tampered config.json is an ``ArtifactError`` before any memory is allocated."""
     settings = model_settings(config)
-    model_entrypoint(config["architecture"])  # an unknown architecture names the known ones
-    _check_settings(config["architecture"], settings)
+    _check_settings(config["architecture"], settings)  # an unknown architecture names the known ones
     try:
         with torch.device("meta"):
             model = create_model(config["architecture"], **settings)

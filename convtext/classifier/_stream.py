@@ -9,11 +9,11 @@ The output is written to a temporary sibling and renamed into place when complet
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._atomic import replaced_atomically
 from .._errors import DataError
 from ..data._decode import FALLBACK_ENCODINGS
 
@@ -74,21 +74,16 @@ def predict_file(
     if not source.is_file():
         raise DataError(f"{source}: no such file — give a text file with one text per line")
     report = StreamReport()
-    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        with open(temporary, "w", encoding="utf-8") as out:
-            batch: list[tuple[int, str]] = []
-            for item in _lines(source, report):
-                batch.append(item)
-                if len(batch) == chunk:
-                    _write(classifier, batch, out, top_k)
-                    report.predicted, batch = report.predicted + len(batch), []
-            if batch:
+    with replaced_atomically(target) as temporary, open(temporary, "w", encoding="utf-8") as out:
+        batch: list[tuple[int, str]] = []
+        for item in _lines(source, report):
+            batch.append(item)
+            if len(batch) == chunk:
                 _write(classifier, batch, out, top_k)
-                report.predicted += len(batch)
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+                report.predicted, batch = report.predicted + len(batch), []
+        if batch:
+            _write(classifier, batch, out, top_k)
+            report.predicted += len(batch)
     return report
 
 

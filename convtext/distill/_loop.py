@@ -15,6 +15,7 @@ from ..train import (
     TrainConfig,
     autocast,
     bucketed_batches,
+    min_input_length,
     pad_batch,
     predict_logits,
     resolve_device,
@@ -54,7 +55,7 @@ def fit_vectors(
     model.to(device)
     train_ids, train_targets = train[0], torch.as_tensor(train[1], device=device)  # (N, D)
     lengths = [len(ids) for ids in train_ids]
-    min_length = max(getattr(model, "kernel_sizes", [1]))
+    min_length = min_input_length(model)
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,10 +23,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .._atomic import replaced_atomically
 from .._errors import ConvtextError
 from ..layers import offset_contributions
 from ..models import TextCNN, TextModel
-from ..train import pad_batch, sorted_batches
+from ..train import min_input_length, pad_batch, sorted_batches
 
 __all__ = ["OnnxLogits", "export_onnx", "quantize_int8", "weights_hash"]
 
@@ -79,11 +79,6 @@ class _Logits(nn.Module):
         return self.model(ids, mask)
 
 
-def min_length(model: TextModel) -> int:
-    """The shortest input the graph takes: the widest convolution (1 for models without one)."""
-    return max(getattr(model, "kernel_sizes", [1]))
-
-
 def weights_hash(model: TextModel) -> str:
     """A hash of every weight, to tie an exported file to the model it came from."""
     digest = hashlib.sha256()
@@ -97,7 +92,7 @@ def _metadata(model: TextModel, labels: Sequence[str]) -> dict[str, str]:
     return {
         "convtext.labels": json.dumps(list(labels), ensure_ascii=False),
         "convtext.architecture": model.architecture,
-        "convtext.min_length": str(min_length(model)),
+        "convtext.min_length": str(min_input_length(model)),
         "convtext.pad_id": str(model.pad_id),
         "convtext.weights": weights_hash(model),
     }
@@ -107,33 +102,26 @@ def export_onnx(model: TextModel, labels: Sequence[str], path: str | Path) -> Pa
     """Write ``model``'s logits graph to ``path`` (written to a temporary file, then renamed)."""
     import onnx
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     exported = copy.deepcopy(model).cpu().eval()
     graph = _Logits(exported)
     if isinstance(exported, TextCNN):  # the graph looks the n-grams up instead of convolving: same scores, faster
         graph.tables = _TableWindowScores(exported)  # registered here, so its tables become the graph's weights
         object.__setattr__(exported, "window_scores", graph.tables)  # an instance attribute shadows the method
-    length = max(8, min_length(exported))
+    length = max(8, min_input_length(exported))
     ids = torch.randint(1, exported.vocab_size, (2, length))  # (2, T): one full row, one half padding
     mask = torch.ones_like(ids, dtype=torch.bool)
     ids[1, length // 2 :], mask[1, length // 2 :] = exported.pad_id, False
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with torch.no_grad():
-            torch.onnx.export(
-                graph, (ids, mask), str(temporary), input_names=["ids", "mask"], output_names=["logits"],
-                dynamic_axes={"ids": {0: "batch", 1: "length"}, "mask": {0: "batch", 1: "length"}, "logits": {0: "batch"}},
-                opset_version=OPSET, dynamo=False,
-            )  # fmt: skip
+    with replaced_atomically(path) as temporary, torch.no_grad():
+        torch.onnx.export(
+            graph, (ids, mask), str(temporary), input_names=["ids", "mask"], output_names=["logits"],
+            dynamic_axes={"ids": {0: "batch", 1: "length"}, "mask": {0: "batch", 1: "length"}, "logits": {0: "batch"}},
+            opset_version=OPSET, dynamo=False,
+        )  # fmt: skip
         stored = onnx.load(str(temporary))
         for key, value in _metadata(model, labels).items():
             stored.metadata_props.add(key=key, value=value)
         onnx.save(stored, str(temporary))
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
 def quantize_int8(source: str | Path, target: str | Path) -> Path:
@@ -141,18 +129,13 @@ def quantize_int8(source: str | Path, target: str | Path) -> Path:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    target = Path(target)
-    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
+    with replaced_atomically(target) as temporary:
         quantize_dynamic(str(source), str(temporary), weight_type=QuantType.QInt8)
         quantized, original = onnx.load(str(temporary)), onnx.load(str(source))
         del quantized.metadata_props[:]
         quantized.metadata_props.extend(original.metadata_props)  # the labels and weights hash travel along
         onnx.save(quantized, str(temporary))
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return target
+    return Path(target)
 
 
 class OnnxLogits:

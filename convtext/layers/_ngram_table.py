@@ -22,7 +22,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-__all__ = ["NgramTable", "NgramTableCache"]
+__all__ = ["NgramTable", "NgramTableCache", "offset_contributions", "weights_key"]
+
+
+def weights_key(weights: Sequence[torch.Tensor]) -> tuple:
+    """Changes whenever any of ``weights`` does (an in-place update, a new tensor, a move): what a table
+    computed from them is cached under."""
+    return tuple((w.device, w.data_ptr(), w._version) for w in weights)
 
 
 def offset_contributions(vectors: torch.Tensor, conv: nn.Conv1d, offset: int) -> torch.Tensor:
@@ -77,7 +83,7 @@ class NgramTableCache:
         ``vectors()`` gives every vocabulary item's embedding ``(V, E)``; ``ids`` ``(B, T)`` is the batch
         about to be convolved (it counts towards paying for the table).
         """
-        key = tuple((w.device, w.data_ptr(), w._version) for w in weights)
+        key = weights_key(weights)
         if key != self._key:
             self._key, self._table, self._tokens_seen = key, None, 0
         if self._table is None:

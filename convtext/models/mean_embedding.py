@@ -12,6 +12,7 @@ import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
+from ..layers import weights_key
 from ._contract import TextModel
 from ._registry import register_model
 
@@ -82,7 +83,7 @@ class MeanEmbedding(TextModel, PyTorchModelHubMixin, library_name="convtext", ta
         """``head.weight`` applied to every token (and bigram) vector, rebuilt whenever a weight changed."""
         weights = [table.weight for table in self.embedding_tables()] + [self.head.weight]
         weights += [self.bigrams.weight] if self.bigrams is not None else []
-        key = tuple((w.device, w.data_ptr(), w._version) for w in weights)
+        key = weights_key(weights)
         if getattr(self, "_tables_key", None) != key:
             with torch.inference_mode(False), torch.no_grad():  # plain tensors, usable outside inference mode
                 vectors = self.embed(torch.arange(self.vocab_size, device=self.head.weight.device))  # (V, E)

@@ -89,8 +89,6 @@ def load_models(folders: dict[str, str | Path], backend: str = "torch") -> dict[
     """``{name: folder}`` -> loaded classifiers (CPU); a bad folder is a ``ConvtextError`` naming it.
 
     ``backend="onnx"`` predicts through onnxruntime with each folder's ``model.onnx`` (``convtext export``)."""
-    if not folders:
-        raise ConvtextError("no model to serve — give at least one model folder")
     if backend not in ("torch", "onnx"):
         raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
     models = {name: TextClassifier.load(folder) for name, folder in folders.items()}

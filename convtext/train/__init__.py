@@ -1,6 +1,6 @@
 """Training and evaluation: the loop, batching, metrics, plots."""
 
-from ._batching import bucketed_batches, pad_batch, sorted_batches
+from ._batching import bucketed_batches, min_input_length, pad_batch, sorted_batches
 from ._checkpoint import remove_checkpoints
 from ._device import DEVICES, autocast, model_device, resolve_device
 from ._distributed import is_main_process
@@ -24,6 +24,7 @@ __all__ = [
     "confusion_matrix",
     "fit",
     "is_main_process",
+    "min_input_length",
     "pad_batch",
     "plot_confusion_matrix",
     "plot_training_curve",

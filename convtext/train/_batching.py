@@ -8,7 +8,12 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-__all__ = ["pad_batch", "bucketed_batches", "sorted_batches"]
+__all__ = ["min_input_length", "pad_batch", "bucketed_batches", "sorted_batches"]
+
+
+def min_input_length(model) -> int:
+    """The fewest positions a batch must have for ``model``: its widest convolution (1 without one)."""
+    return max(getattr(model, "kernel_sizes", [1]))
 
 
 def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int = 0, min_length: int = 1):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from .._atomic import replaced_atomically
 from .._errors import ConvtextError
 
 __all__ = ["CheckpointState", "fingerprint", "read_checkpoint", "remove_checkpoints", "write_checkpoint"]
@@ -79,15 +79,8 @@ def write_checkpoint(path: Path, state: CheckpointState, run: str) -> None:
         "optimizer": optimizer_groups, "scheduler": state.scheduler, "numpy_rng": state.numpy_rng,
         "progress": state.progress,
     }  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+    with replaced_atomically(path) as temporary:
         save_file(tensors, str(temporary), metadata={"convtext": json.dumps(meta)})
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def read_checkpoint(path: Path, run: str) -> CheckpointState:

@@ -16,7 +16,7 @@ import torch.nn as nn
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .._errors import ConvtextError
-from ._batching import bucketed_batches, pad_batch, sorted_batches
+from ._batching import bucketed_batches, min_input_length, pad_batch, sorted_batches
 from ._checkpoint import CheckpointState, fingerprint, read_checkpoint, write_checkpoint
 from ._device import autocast, model_device, resolve_device
 from ._distributed import MemberLogits, is_main_process, join_process_group, shard_batches, world
@@ -100,7 +100,7 @@ def _batched(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: i
     """``(N, C)`` logits or ``(N, F)`` sentence vectors in input order; batches formed by length."""
     model.eval()
     device = model_device(model)
-    min_length = max(getattr(model, "kernel_sizes", [1]))
+    min_length = min_input_length(model)
     out = np.zeros((len(sequences), model.num_features if features else model.num_classes), dtype=np.float32)
     for batch in sorted_batches([len(s) for s in sequences], batch_size):
         ids, mask = pad_batch([sequences[i] for i in batch], model.pad_id, min_length)  # (B, T)
@@ -188,7 +188,7 @@ def fit(
     train_ids, train_y = train
     valid_ids, valid_y = valid
     lengths = [len(ids) for ids in train_ids]
-    min_length = max(getattr(model, "kernel_sizes", [1]))
+    min_length = min_input_length(model)
     multi_label = np.ndim(train_y) == 2
     if multi_label:
         if config.class_weights:
