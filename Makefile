@@ -8,7 +8,7 @@ DATA ?=
 # benchmarks read their data folder from --data; without DATA they use their own default (see benchmarks/_report.py)
 DATA_OPTION = $(if $(DATA),--data $(abspath $(DATA)))
 
-.PHONY: bench-kim bench-serve bench-speed fuzz demo test install bench bench-transfer maps clean
+.PHONY: bench-kim bench-serve bench-speed bench-stream-train fuzz demo test install bench bench-transfer maps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ bench-serve: $(STAMP)
 # predict speed, training time and memory against fastText and MiniLM, 1 and 2 threads (about 20 min)
 bench-speed: $(STAMP)
 	cd benchmarks && ../$(BIN)/python speed.py $(DATA_OPTION)
+
+bench-stream-train: $(STAMP)
+	cd benchmarks && ../$(BIN)/python stream_train.py $(DATA_OPTION)
 
 fuzz: $(STAMP)
 	cd benchmarks && ../$(BIN)/python fuzz.py

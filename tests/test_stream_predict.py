@@ -5,7 +5,8 @@ import json
 import pytest
 from conftest import run_cli
 
-from convtext.classifier import _stream, predict_file
+from convtext.classifier import predict_file
+from convtext.data import _stream
 
 
 def test_a_file_is_predicted_in_chunks_with_line_numbers(trained, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -329,13 +329,42 @@ class TextClassifier:
         train_y, valid_y = self._targets(train), self._targets(valid)
         train_data, valid_data = (self._encode(train.texts), train_y), (self._encode(valid.texts), valid_y)
         result = self._train(train_data, valid_data, Path(checkpoints) if checkpoints is not None else None, resume)
+        return self._record_fit(result, valid, valid_y, len(train), train.source)
+
+    def fit_file(
+        self,
+        path: str | Path,
+        valid: LabeledTexts | None = None,
+        format: str = "auto",
+        text_col: str = "text",
+        label_col: str = "label",
+        work_dir: str | Path | None = None,
+        checkpoints: str | Path | None = None,
+        resume: bool = False,
+    ) -> TextClassifier:
+        """Train on a labelled file of any size without reading it into memory (single-label, from scratch).
+
+        Two passes over the file: the first learns the tokenizer and the labels (and holds out a
+        seeded random 10 % for validation, at most 20,000 rows, unless ``valid`` is given); the second
+        writes the token ids to one int32 file in ``work_dir`` (default: a temporary folder, deleted
+        afterwards) that training reads through a memory map. Peak memory: the model, the
+        validation rows and about 16 bytes per training row; the ids stay on disk.
+        """
+        from ._stream_train import fit_stream
+
+        return fit_stream(self, path, valid, format, text_col, label_col, work_dir, checkpoints, resume)
+
+    def _record_fit(
+        self, result: TrainResult, valid: LabeledTexts, valid_y, train_rows: int, train_source: str
+    ) -> TextClassifier:
+        """Keep what training did: history, thresholds, validation metrics and the training record."""
         self.history_: TrainResult = result
         self.thresholds_ = self._choose_thresholds(valid.texts, valid_y)
         self.metrics_ = {
             "valid": self.evaluate(valid.texts, valid.label_sets) if self.multi_label else result.best_valid
         }
         self.training_ = {
-            "train_rows": len(train), "valid_rows": len(valid), "train_source": train.source,
+            "train_rows": train_rows, "valid_rows": len(valid), "train_source": train_source,
             "best_epoch": result.best_epoch, "seconds": round(result.seconds, 2),
             "history": [asdict(entry) for entry in result.history], "config": result.config,
         }  # fmt: skip
@@ -400,14 +429,17 @@ class TextClassifier:
             seconds=sum(r.seconds for r in results), config={**results[0].config, "seed": config.seed, "members": members},
         )  # fmt: skip
 
-    def _build_model(self, texts: list[str]) -> None:
-        """A new model: tokenizer, embeddings (random, MiniLM or a vectors file) and architecture."""
+    def _build_model(self, texts: Iterable[str], sample: list[str] | None = None) -> None:
+        """A new model: tokenizer, embeddings (random, MiniLM or a vectors file) and architecture.
+
+        ``texts`` is read once (it may stream from disk; ``label_set_`` may be set only once it is read);
+        ``sample`` (default ``texts``) is what ``embeddings="auto"`` judges MiniLM's coverage on."""
         if is_pretrained_only(self.architecture):
             raise ConvtextError(
                 f"{self.architecture} exists only with its pretrained weights — "
                 f"TextClassifier(pretrained={self.architecture!r}) (CLI: --from {self.architecture})"
             )
-        self.embeddings_ = self._choose_embeddings(texts)
+        self.embeddings_ = self._choose_embeddings(texts if sample is None else sample)
         self.embedding_mode_ = self._choose_mode(self.embeddings_)
         embed_dim, fill_embedding = self._prepare_embeddings(texts)
         self.model_: TextModel = create_model(

@@ -1,7 +1,6 @@
 """Predict a file of any size: one text per line, read and written in chunks, so memory stays bounded.
 
-Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only (as everywhere in convtext); each line is decoded on its
-own (UTF-8, else Windows-1252, else Latin-1), so one bad byte never makes a whole file unreadable.
+Lines are read as ``convtext.data`` streams them (1 MB blocks, each line decoded on its own).
 Every output record names its input line; blank lines are counted and skipped, never silently.
 The output is written to a temporary sibling and renamed into place when complete.
 """
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from .._atomic import replaced_atomically
 from .._errors import DataError
-from ..data._decode import FALLBACK_ENCODINGS
+from ..data._stream import LineReport, numbered_lines
 
 __all__ = ["StreamReport", "predict_file"]
 
@@ -29,41 +28,15 @@ class StreamReport:
     fallback_decoded: int = 0
 
 
-def _decode(raw: bytes, report: StreamReport) -> str:
-    for encoding in FALLBACK_ENCODINGS:
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        report.fallback_decoded += encoding != "utf-8"
-        return text
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
-
-
 def _lines(path: Path, report: StreamReport) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of every non-blank line, read in 1 MB blocks."""
-    number, pending = 0, b""
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            data = pending + block
-            if number == 0 and not pending and data.startswith(b"\xef\xbb\xbf"):
-                data = data[3:]  # a UTF-8 byte-order mark
-            held = 1 if data.endswith(b"\r") else 0  # maybe the first half of a \r\n split across blocks
-            lines = data[: len(data) - held].replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-            pending = lines.pop() + data[len(data) - held :]
-            for raw in lines:
-                number += 1
-                yield from _keep(number, raw, report)
-        if pending:
-            yield from _keep(number + 1, pending.rstrip(b"\r"), report)
-
-
-def _keep(number: int, raw: bytes, report: StreamReport) -> Iterator[tuple[int, str]]:
-    text = _decode(raw, report)
-    if text.strip():
-        yield number, text
-    else:
-        report.blank += 1
+    """``(line number, text)`` of every non-blank line; blank ones are counted."""
+    lines = LineReport()
+    for number, text in numbered_lines(path, lines):
+        if text.strip():
+            yield number, text
+        else:
+            report.blank += 1
+    report.fallback_decoded = lines.fallback_decoded
 
 
 def predict_file(

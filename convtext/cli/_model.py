@@ -61,6 +61,13 @@ def _embed_dim(value: str | None) -> int | str | None:
     return int(value)
 
 
+STREAM_AUTO_MB = 512  # training files larger than this are streamed unless --no-stream
+
+
+def _big_enough_to_stream(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > STREAM_AUTO_MB * 1e6
+
+
 def _report_table(title: str, report: dict) -> Table:
     table = Table("label", "precision", "recall", "F1", "support", title=title)
     for label, scores in report["per_class"].items():
@@ -164,6 +171,17 @@ def train(
         Path | None,
         typer.Option(help="Folder for the checkpoint written after every epoch (default: OUTPUT.checkpoints)."),
     ] = None,
+    stream: Annotated[
+        bool | None,
+        typer.Option(
+            "--stream/--no-stream",
+            help="Read the training file in two streamed passes and keep its token ids on disk, for files "
+            f"larger than memory (single-label, from scratch). Default: on for files over {STREAM_AUTO_MB:,} MB.",
+        ),
+    ] = None,
+    work_dir: Annotated[
+        Path | None, typer.Option(help="--stream: folder for the packed token ids (default: the system temp folder).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Train a classifier and save it (model, tokenizer, config, card, training curve, confusion matrix).
@@ -176,7 +194,10 @@ def train(
         print(f"no checkpoints in {checkpoints}: training from the start", file=sys.stderr)
     reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
     reader.update(label_sep=label_sep, multi_label=multi_label)
-    splits = load_splits(data, valid=valid, test=test, seed=seed, **reader)
+    if stream is None:
+        stream = _big_enough_to_stream(data) and not multi_label and from_model is None
+    test_data = read_labeled(test, **reader) if test is not None and stream else None
+    splits = None if stream else load_splits(data, valid=valid, test=test, seed=seed, **reader)
     classifier = TextClassifier(
         tokenizer=tokenizer, embeddings=embeddings, embedding_mode=embedding_mode, unknown_init=unknown_init,
         vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
@@ -187,12 +208,20 @@ def train(
         multi_label=multi_label, threshold=_threshold(threshold),
         pretrained=from_model, transfer=mode, body_lr_mult=body_lr_mult, lr_range=_lr_range(lr_range),
         unfreeze_schedule=unfreeze_schedule, vocabulary=vocabulary, device=device,
-    ).fit_data(splits.train, splits.valid, checkpoints, resume)  # fmt: skip
+    )  # fmt: skip
+    if stream:
+        if label_sep:
+            raise ConvtextError("--label-sep splits labels for multi-label data, which trains without --stream")
+        valid_data = read_labeled(valid, **reader) if valid is not None else None
+        classifier.fit_file(data, valid_data, format, text_col, label_col, work_dir, checkpoints, resume)
+    else:
+        classifier.fit_data(splits.train, splits.valid, checkpoints, resume)
+        test_data = splits.test
     if not is_main_process():  # under torchrun every process trains; rank 0 alone scores and writes
         return
-    if splits.test is not None:
-        gold = splits.test.label_sets if multi_label else splits.test.labels
-        classifier.metrics_["test"] = classifier.evaluate(splits.test.texts, gold)
+    if test_data is not None:
+        gold = test_data.label_sets if multi_label else test_data.labels
+        classifier.metrics_["test"] = classifier.evaluate(test_data.texts, gold)
     folder = classifier.save(output)
     remove_checkpoints(checkpoints)
     summary = {

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .._errors import DataError
@@ -74,9 +75,9 @@ def detect_format(path: Path, lines: list[str], text_col: str = "text", *, corpu
     return "label-text"
 
 
-def _parse_label_text(lines: list[str]) -> tuple[list[Row], list[SkippedRow]]:
+def _parse_label_text(lines: list[str], start: int = 1) -> tuple[list[Row], list[SkippedRow]]:
     rows, skipped = [], []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=start):
         parts = line.split(maxsplit=1)
         if not parts:
             skipped.append(SkippedRow(number, "blank line"))
@@ -86,23 +87,26 @@ def _parse_label_text(lines: list[str]) -> tuple[list[Row], list[SkippedRow]]:
     return rows, skipped
 
 
-def _parse_fasttext(lines: list[str], prefix: str = FASTTEXT_PREFIX) -> tuple[list[Row], list[SkippedRow]]:
-    """fastText's rule: every whitespace-separated token that starts with the prefix is a label."""
-    label_token = re.compile(rf"(?<!\S){re.escape(prefix)}(\S*)")
+_LABEL_TOKEN = re.compile(rf"(?<!\S){re.escape(FASTTEXT_PREFIX)}(\S*)")
+_SPACE_RUN = re.compile(r"[ \t]{2,}")
+
+
+def _parse_fasttext(lines: list[str], start: int = 1) -> tuple[list[Row], list[SkippedRow]]:
+    """fastText's rule: every whitespace-separated token that starts with ``__label__`` is a label."""
     rows, skipped = [], []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=start):
         if not line.strip():
             skipped.append(SkippedRow(number, "blank line"))
             continue
-        labels = tuple(label for label in label_token.findall(line) if label)
-        text = re.sub(r"[ \t]{2,}", " ", label_token.sub(" ", line)).strip()
+        labels = tuple(label for label in _LABEL_TOKEN.findall(line) if label)
+        text = _SPACE_RUN.sub(" ", _LABEL_TOKEN.sub(" ", line)).strip()
         rows.append((number, text, labels))
     return rows, skipped
 
 
-def _parse_lines(lines: list[str]) -> tuple[list[Row], list[SkippedRow]]:
+def _parse_lines(lines: list[str], start: int = 1) -> tuple[list[Row], list[SkippedRow]]:
     rows, skipped = [], []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=start):
         if line.strip():
             rows.append((number, line.strip(), ()))
         else:
@@ -120,11 +124,11 @@ def _find_column(path: Path, columns: list[str], wanted: str, option: str) -> in
 
 
 def _parse_jsonl(
-    path: Path, lines: list[str], text_col: str, label_col: str | None
+    path: Path, lines: list[str], text_col: str, label_col: str | None, start: int = 1
 ) -> tuple[list[Row], list[SkippedRow]]:
     rows, skipped = [], []
     checked_keys = False
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=start):
         if not line.strip():
             skipped.append(SkippedRow(number, "blank line"))
             continue
@@ -154,9 +158,19 @@ def _parse_delimited(
     path: Path, text: str, delimiter: str, text_col: str, label_col: str | None
 ) -> tuple[list[Row], list[SkippedRow]]:
     """CSV (RFC 4180 quoting, fields may span lines) or TSV (no quoting: a stray quote never eats rows)."""
-    quoting = csv.QUOTE_MINIMAL if delimiter == "," else csv.QUOTE_NONE
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # the default 128 kB refused whole files
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
+    rows, skipped = [], []
+    for item in iter_delimited(path, io.StringIO(text, newline=""), delimiter, text_col, label_col):
+        (skipped if isinstance(item, SkippedRow) else rows).append(item)
+    return rows, skipped
+
+
+def iter_delimited(
+    path: Path, lines: Iterable[str], delimiter: str, text_col: str, label_col: str | None
+) -> Iterator[Row | SkippedRow]:
+    """Rows of CSV/TSV ``lines`` (each ending in its newline) one by one, the header first checked."""
+    quoting = csv.QUOTE_MINIMAL if delimiter == "," else csv.QUOTE_NONE
+    reader = csv.reader(lines, delimiter=delimiter, quoting=quoting)
     try:
         header = [column.strip() for column in next(reader)]
     except StopIteration:
@@ -164,21 +178,18 @@ def _parse_delimited(
     text_index = _find_column(path, header, text_col, "--text-col")
     label_index = None if label_col is None else _find_column(path, header, label_col, "--label-col")
     needed = max(text_index, -1 if label_index is None else label_index) + 1
-    rows, skipped = [], []
     try:
         for record in reader:
             number = reader.line_num
             if not any(field.strip() for field in record):
-                skipped.append(SkippedRow(number, "blank line"))
-                continue
-            if len(record) < needed:
-                skipped.append(SkippedRow(number, f"{len(record)} fields where the header has {len(header)}"))
-                continue
-            labels = (record[label_index].strip(),) if label_index is not None else ()
-            rows.append((number, record[text_index].strip(), tuple(label for label in labels if label)))
+                yield SkippedRow(number, "blank line")
+            elif len(record) < needed:
+                yield SkippedRow(number, f"{len(record)} fields where the header has {len(header)}")
+            else:
+                labels = (record[label_index].strip(),) if label_index is not None else ()
+                yield number, record[text_index].strip(), tuple(label for label in labels if label)
     except csv.Error as error:
         raise DataError(f"{path}: line {reader.line_num}: malformed {delimiter!r}-separated data ({error})") from None
-    return rows, skipped
 
 
 _REVIEW = re.compile(r"<review>(.*?)</review>", re.S)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
@@ -23,18 +23,16 @@ class BpeTokenizer(TextTokenizer):
 
     @classmethod
     def train(
-        cls, texts: Sequence[str], vocab_size: int = 8000, min_frequency: int = 2, lowercase: bool = False
+        cls, texts: Iterable[str], vocab_size: int = 8000, min_frequency: int = 2, lowercase: bool = False
     ) -> BpeTokenizer:
         """Learn merges until the vocabulary (specials and alphabet included) has ``vocab_size`` entries.
 
         Deterministic given the corpus: ties between equally frequent pairs go to the pair whose
         tokens came first (the alphabet in code-point order, then merges in the order learned).
+        ``texts`` may be a one-pass iterator (a corpus streamed from disk): it is read once.
         """
         if vocab_size < len(SPECIAL_TOKENS) + 1:
             raise ConvtextError(f"vocab_size must be at least {len(SPECIAL_TOKENS) + 1}, got {vocab_size}")
-        texts = list(texts)
-        if not any(text.strip() for text in texts):
-            raise ConvtextError("no text to learn BPE from — give a non-empty corpus")
         backend = Tokenizer(models.BPE(unk_token=UNK))
         backend.normalizer = make_normalizer(lowercase)
         backend.pre_tokenizer = pre_tokenizers.Metaspace()
@@ -45,5 +43,15 @@ class BpeTokenizer(TextTokenizer):
             special_tokens=list(SPECIAL_TOKENS),
             show_progress=False,
         )
-        backend.train_from_iterator(texts, trainer, length=len(texts))
+        seen = {"text": False}
+
+        def noting_text(texts: Iterable[str]) -> Iterator[str]:
+            for text in texts:
+                seen["text"] = seen["text"] or not text.isspace() and text != ""
+                yield text
+
+        length = len(texts) if isinstance(texts, Sequence) else None
+        backend.train_from_iterator(noting_text(texts), trainer, length=length)
+        if not seen["text"]:
+            raise ConvtextError("no text to learn BPE from — give a non-empty corpus")
         return cls(backend)

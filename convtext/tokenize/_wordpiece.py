@@ -8,8 +8,9 @@ model's table each kept piece comes from.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from tokenizers import Tokenizer, decoders, models
@@ -29,14 +30,18 @@ class WordPieceTokenizer(TextTokenizer):
     kind = "wordpiece"
 
     @classmethod
-    def from_zoo(cls, zoo_tokenizer: str | Path, texts: Sequence[str], min_freq: int = 1):
-        """Returns ``(tokenizer, source_rows)``: ``source_rows[id]`` is the zoo id of our token ``id`` (``<unk>`` included)."""
+    def from_zoo(cls, zoo_tokenizer: str | Path, texts: Iterable[str], min_freq: int = 1):
+        """Returns ``(tokenizer, source_rows)``: ``source_rows[id]`` is the zoo id of our token ``id`` (``<unk>`` included).
+
+        ``texts`` is read once, 10,000 at a time (it may be a corpus streamed from disk)."""
         source = Tokenizer.from_file(str(zoo_tokenizer))
         source.no_padding()
         source.no_truncation()
         counts: Counter = Counter()
-        for encoding in source.encode_batch(list(texts), add_special_tokens=False):
-            counts.update(encoding.tokens)
+        texts = iter(texts)
+        while chunk := list(itertools.islice(texts, 10_000)):
+            for encoding in source.encode_batch(chunk, add_special_tokens=False):  # the _fast one leaves tokens empty
+                counts.update(encoding.tokens)
         source_vocab = source.get_vocab()
         kept = sorted(
             (piece for piece, n in counts.items() if n >= min_freq and piece not in _ZOO_SPECIALS),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-__all__ = ["min_input_length", "pad_batch", "bucketed_batches", "sorted_batches"]
+__all__ = ["batch_tensors", "bucketed_batches", "min_input_length", "pad_batch", "sequence_lengths", "sorted_batches"]
 
 
 def min_input_length(model) -> int:
@@ -26,17 +26,34 @@ def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int = 0, min_length: i
     return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
+def sequence_lengths(sequences: Sequence[Sequence[int]]) -> np.ndarray:
+    """``(N,)`` lengths of id lists (read off directly for packed sequences)."""
+    lengths = getattr(sequences, "lengths", None)
+    if lengths is not None:
+        return lengths
+    return np.fromiter((len(ids) for ids in sequences), dtype=np.int64, count=len(sequences))
+
+
+def batch_tensors(sequences: Sequence[Sequence[int]], indices, pad_id: int, min_length: int):
+    """Rows ``indices`` of ``sequences`` padded to ``(B, T)`` ids and mask (packed sequences gather in one step)."""
+    if hasattr(sequences, "padded"):
+        return sequences.padded(indices, pad_id, min_length)
+    return pad_batch([sequences[i] for i in indices], pad_id, min_length)
+
+
 def bucketed_batches(
     lengths: Sequence[int], batch_size: int, rng: np.random.Generator, bucket_batches: int = 50
-) -> list[list[int]]:
+) -> list[np.ndarray]:
     """Training batches: shuffle, cut into buckets of ``bucket_batches`` batches, sort each bucket by
-    length, batch it, shuffle the batches. Little padding, still random; seeded by ``rng``."""
+    length (stable), batch it, shuffle the batches. Little padding, still random; seeded by ``rng``."""
+    lengths = np.asarray(lengths)
     order = rng.permutation(len(lengths))
     bucket = batch_size * bucket_batches
     batches = []
     for start in range(0, len(order), bucket):
-        chunk = sorted(order[start : start + bucket], key=lambda i: lengths[i])
-        batches.extend([int(i) for i in chunk[s : s + batch_size]] for s in range(0, len(chunk), batch_size))
+        chunk = order[start : start + bucket]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[s : s + batch_size] for s in range(0, len(chunk), batch_size))
     return [batches[i] for i in rng.permutation(len(batches))]
 
 

@@ -25,6 +25,7 @@ from safetensors.torch import save_file
 
 from .._atomic import replaced_atomically
 from .._errors import ConvtextError
+from ._batching import sequence_lengths
 
 __all__ = ["CheckpointState", "fingerprint", "read_checkpoint", "remove_checkpoints", "write_checkpoint"]
 
@@ -49,8 +50,12 @@ class CheckpointState:
 def fingerprint(ids: Sequence[Sequence[int]], targets, settings: dict) -> str:
     """A hash of the token ids, targets and settings a run trains on (cheap: numpy bytes, not JSON)."""
     digest = hashlib.sha256()
-    digest.update(np.asarray([len(row) for row in ids], dtype=np.int64).tobytes())
-    digest.update(np.fromiter((i for row in ids for i in row), dtype=np.int64).tobytes())
+    digest.update(np.asarray(sequence_lengths(ids), dtype=np.int64).tobytes())
+    flat = getattr(ids, "flat", None)  # packed sequences: the ids are one array already
+    if flat is None:
+        flat = np.fromiter((i for row in ids for i in row), dtype=np.int64)
+    for start in range(0, len(flat), 1 << 20):  # 8 MB slices: a packed corpus may not fit in memory twice
+        digest.update(np.asarray(flat[start : start + (1 << 20)], dtype=np.int64).tobytes())
     digest.update(np.ascontiguousarray(np.asarray(targets, dtype=np.float64)).tobytes())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     return digest.hexdigest()

@@ -16,7 +16,7 @@ import torch.nn as nn
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .._errors import ConvtextError
-from ._batching import bucketed_batches, min_input_length, pad_batch, sorted_batches
+from ._batching import batch_tensors, bucketed_batches, min_input_length, pad_batch, sequence_lengths, sorted_batches
 from ._checkpoint import CheckpointState, fingerprint, read_checkpoint, write_checkpoint
 from ._device import autocast, model_device, resolve_device
 from ._distributed import MemberLogits, is_main_process, join_process_group, shard_batches, world
@@ -187,7 +187,7 @@ def fit(
     rng = np.random.default_rng(config.seed)
     train_ids, train_y = train
     valid_ids, valid_y = valid
-    lengths = [len(ids) for ids in train_ids]
+    lengths = sequence_lengths(train_ids)  # (N,)
     min_length = min_input_length(model)
     multi_label = np.ndim(train_y) == 2
     if multi_label:
@@ -196,6 +196,7 @@ def fit(
         train_y = torch.as_tensor(np.asarray(train_y), dtype=torch.float32, device=device)  # (N, C)
         loss_function = nn.BCEWithLogitsLoss()
     else:
+        train_y = np.asarray(train_y, dtype=np.int64)  # (N,)
         weight = _class_weights(train_y, len(labels)).to(device) if config.class_weights else None
         loss_function = nn.CrossEntropyLoss(weight=weight)
     if parameter_groups is None:
@@ -237,11 +238,9 @@ def fit(
                 scorer = nn.parallel.DistributedDataParallel(MemberLogits(model))
             batches = bucketed_batches(lengths, config.batch_size, rng)  # the same on every process (same seed)
             for batch in shard_batches(batches, rank, processes) if distributed else batches:
-                ids, mask = pad_batch([train_ids[i] for i in batch], model.pad_id, min_length)  # (B, T)
+                ids, mask = batch_tensors(train_ids, batch, model.pad_id, min_length)  # (B, T)
                 ids, mask = ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
-                target = (
-                    train_y[batch] if multi_label else torch.as_tensor([train_y[i] for i in batch], device=device)
-                )  # (B, C) | (B,)
+                target = train_y[batch] if multi_label else torch.from_numpy(train_y[batch]).to(device)  # (B, C) | (B,)
                 with autocast(device, config.mixed_precision):
                     logits = scorer(ids, mask)  # (B, M, C): each member scored on its own
                 members = logits.shape[1]

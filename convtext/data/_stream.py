@@ -1,0 +1,189 @@
+"""Files of any size, read in 1 MB blocks: numbered lines, and labelled rows in chunks.
+
+Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only (as everywhere in convtext); each line is decoded on its
+own (UTF-8, else Windows-1252, else Latin-1), so one bad byte never makes a whole file unreadable.
+Labelled rows come in the formats that can be cut at line ends — fastText, ``LABEL TEXT``, JSON Lines,
+TSV and CSV (a quoted CSV field may span lines: the csv reader follows it across blocks). Skipped rows
+are counted by reason with their first line numbers, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._errors import DataError
+from ._dataset import SkippedRow
+from ._decode import FALLBACK_ENCODINGS
+from ._formats import _parse_fasttext, _parse_jsonl, _parse_label_text, detect_format, iter_delimited
+
+__all__ = ["STREAM_FORMATS", "LabeledStream", "LineReport", "count_lines", "numbered_lines"]
+
+STREAM_FORMATS = ("fasttext", "label-text", "jsonl", "tsv", "csv")
+_BLOCK = 1 << 20
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+Row = tuple[int, str, tuple[str, ...]]
+
+
+@dataclass
+class LineReport:
+    """What a pass over a file saw: lines that needed a fallback encoding, rows skipped (by reason)."""
+
+    fallback_decoded: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    first_skipped: dict[str, list[int]] = field(default_factory=dict)
+
+    def skip(self, line: int, reason: str) -> None:
+        self.skipped[reason] += 1
+        lines = self.first_skipped.setdefault(reason, [])
+        if len(lines) < 5:
+            lines.append(line)
+
+    def summary(self, source: str) -> str:
+        """One line: how many rows were skipped, why, and where."""
+        parts = [
+            f"{count:,} {reason} (line {', '.join(map(str, self.first_skipped[reason]))}"
+            f"{', ...' if count > len(self.first_skipped[reason]) else ''})"
+            for reason, count in self.skipped.most_common()
+        ]
+        return f"{source}: skipped {sum(self.skipped.values()):,} rows: " + "; ".join(parts)
+
+
+def _decode(raw: bytes, report: LineReport) -> str:
+    for encoding in FALLBACK_ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        report.fallback_decoded += encoding != "utf-8"
+        return text
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+def _check_streamable(path: Path) -> None:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file — check the path")
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith(_UTF16_MARKS):
+        raise DataError(f"{path}: is UTF-16; streaming reads UTF-8 (or Windows-1252) — convert it with iconv first")
+
+
+def numbered_lines(path: str | Path, report: LineReport) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of every line, blank ones included, read in 1 MB blocks."""
+    path = Path(path)
+    _check_streamable(path)
+    number, pending = 0, b""
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            data = pending + block
+            if number == 0 and not pending and data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]  # a UTF-8 byte-order mark
+            held = 1 if data.endswith(b"\r") else 0  # maybe the first half of a \r\n split across blocks
+            lines = data[: len(data) - held].replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+            pending = lines.pop() + data[len(data) - held :]
+            for raw in lines:
+                number += 1
+                yield number, _decode(raw, report)
+        if pending:
+            yield number + 1, _decode(pending.rstrip(b"\r"), report)
+
+
+def count_lines(path: str | Path) -> int:
+    """Lines in the file (a fast byte count; a last line without its newline counts)."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
+class LabeledStream:
+    """Labelled rows of a big file in chunks, re-readable (each ``chunks()`` call reads the file again).
+
+    >>> stream = LabeledStream("reviews.txt")                   # doctest: +SKIP
+    >>> for rows in stream.chunks(): ...                        # [(line, text, label), ...]
+    """
+
+    def __init__(
+        self, path: str | Path, format: str = "auto", text_col: str = "text", label_col: str = "label",
+        chunk: int = 10_000,
+    ):  # fmt: skip
+        self.path, self.text_col, self.label_col, self.chunk = Path(path), text_col, label_col, chunk
+        _check_streamable(self.path)
+        self.format = self._detect() if format == "auto" else format
+        if self.format not in STREAM_FORMATS:
+            raise DataError(
+                f"{self.path}: {self.format} files are not read in a stream — use one of {', '.join(STREAM_FORMATS)}, "
+                "or train without --stream (the file is read whole)"
+            )
+        self.report = LineReport()
+
+    def _detect(self) -> str:
+        sample = []
+        for _, line in numbered_lines(self.path, LineReport()):
+            sample.append(line)
+            if len(sample) == 200:
+                break
+        return detect_format(self.path, sample, self.text_col)
+
+    def chunks(self) -> Iterator[list[tuple[int, str, str]]]:
+        """Lists of ``(line, text, label)`` for every usable row; ``report`` counts the rest (reset per pass)."""
+        self.report = LineReport()
+        rows: list[tuple[int, str, str]] = []
+        for parsed in self._parsed():
+            for item in parsed:
+                if isinstance(item, SkippedRow):
+                    self.report.skip(item.line, item.reason)
+                else:
+                    self._keep(item, rows)
+            if len(rows) >= self.chunk:
+                yield rows
+                rows = []
+        if rows:
+            yield rows
+
+    def _keep(self, row: Row, rows: list) -> None:
+        number, text, labels = row
+        if not text:
+            self.report.skip(number, "without text")
+        elif not labels:
+            self.report.skip(number, "without a label")
+        elif len(labels) > 1:
+            raise DataError(
+                f"{self.path}: line {number} has several labels {list(labels)[:5]} — a streamed file trains a "
+                "single-label model; train multi-label data without --stream"
+            )
+        else:
+            rows.append((number, text, labels[0]))
+
+    def _parsed(self) -> Iterator[list]:
+        """Parsed items (rows and ``SkippedRow``s) in groups of about ``chunk`` lines."""
+        lines = numbered_lines(self.path, self.report)
+        if self.format in ("csv", "tsv"):
+            csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+            delimiter = "," if self.format == "csv" else "\t"
+            items = iter_delimited(
+                self.path, (line + "\n" for _, line in lines), delimiter, self.text_col, self.label_col
+            )
+            group: list = []
+            for item in items:
+                group.append(item)
+                if len(group) == self.chunk:
+                    yield group
+                    group = []
+            yield group
+            return
+        parse = {
+            "fasttext": _parse_fasttext,
+            "label-text": _parse_label_text,
+            "jsonl": lambda texts, start: _parse_jsonl(self.path, texts, self.text_col, self.label_col, start),
+        }[self.format]
+        while batch := [line for _, line in zip(range(self.chunk), lines)]:
+            rows, skipped = parse([text for _, text in batch], batch[0][0])
+            yield [*rows, *skipped]
