@@ -9,10 +9,9 @@ from conftest import run_cli, toy_texts
 import convtext
 from convtext import ConvtextError, DataError, TextClassifier, read_labeled
 from convtext.data._stream import LabeledStream, count_lines
-from convtext.tokenize import BpeTokenizer, WordPieceTokenizer
+from convtext.tokenize import BpeTokenizer, PackedWriter, WordPieceTokenizer
 from convtext.train import pad_batch
 from convtext.train._checkpoint import fingerprint
-from convtext.train._packed import PackedWriter
 
 
 def _rows(stream: LabeledStream) -> list[tuple[int, str, str]]:

@@ -15,7 +15,7 @@ from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, LabelSet, stratified_holdout
 from ..embed import VectorTable, detect_vector_format, load_vectors
 from ..models import EMBEDDING_MODES, TextModel, create_model, default_tokenizer, is_pretrained_only
-from ..tokenize import TextTokenizer, train_tokenizer
+from ..tokenize import PackedSequences, TextTokenizer, train_tokenizer
 from ..train import (
     TrainConfig,
     TrainResult,
@@ -276,9 +276,9 @@ class TextClassifier:
         log.info("thresholds tuned on validation: %s", dict(zip(self.classes_, chosen.round(2).tolist())))
         return chosen
 
-    def _encode(self, texts: list[str]) -> list[list[int]]:
-        limit = self.max_length
-        return [ids if len(ids) <= limit else ids[:limit] for ids in self.tokenizer_.encode_batch(texts)]
+    def _encode(self, texts: list[str]) -> PackedSequences:
+        """Ids of ``texts``, each cut to ``max_length``, packed back to back."""
+        return self.tokenizer_.encode_packed(texts, self.max_length)
 
     def fit(
         self,

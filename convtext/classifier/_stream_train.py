@@ -14,8 +14,8 @@ import torch
 from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, LabelSet
 from ..data._stream import LabeledStream, count_lines
+from ..tokenize import PackedWriter
 from ..train import set_threads
-from ..train._packed import PackedWriter
 
 __all__ = ["fit_stream", "VALID_FRACTION", "VALID_MAX_ROWS"]
 

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from .._errors import DataError
 
 __all__ = ["LabelSet", "natural_key"]
@@ -67,6 +69,8 @@ class LabelSet:
         return [self._index[label] for label in labels]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
+        if isinstance(ids, np.ndarray):  # one gather for a prediction's argmax
+            return np.asarray(self.labels, dtype=object)[ids.astype(np.int64)].tolist()
         return [self.labels[int(i)] for i in ids]
 
     def save(self, path: str | Path) -> None:

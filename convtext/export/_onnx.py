@@ -27,7 +27,7 @@ from .._atomic import replaced_atomically
 from .._errors import ConvtextError
 from ..layers import offset_contributions
 from ..models import TextCNN, TextModel
-from ..train import min_input_length, pad_batch, sorted_batches
+from ..train import batch_tensors, min_input_length, sequence_lengths, sorted_batches
 
 __all__ = ["OnnxLogits", "export_onnx", "quantize_int8", "weights_hash"]
 
@@ -165,7 +165,7 @@ class OnnxLogits:
     def __call__(self, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
         """``(N, C)`` logits in input order."""
         out = np.zeros((len(sequences), self.num_classes), dtype=np.float32)
-        for batch in sorted_batches([len(s) for s in sequences], batch_size):
-            ids, mask = pad_batch([sequences[i] for i in batch], self.pad_id, self.min_length)  # (B, T)
+        for batch in sorted_batches(sequence_lengths(sequences), batch_size):
+            ids, mask = batch_tensors(sequences, batch, self.pad_id, self.min_length)  # (B, T)
             out[batch] = self.session.run(None, {"ids": ids.numpy(), "mask": mask.numpy()})[0]
         return out

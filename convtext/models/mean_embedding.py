@@ -7,6 +7,7 @@ model (``(a * 1_000_003 + b) mod buckets``), so any tokenizer works unchanged.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn as nn
 from huggingface_hub import PyTorchModelHubMixin
@@ -78,6 +79,24 @@ class MeanEmbedding(TextModel, PyTorchModelHubMixin, library_name="convtext", ta
             total = total + (bigram_logits[hashed] * pair.unsqueeze(-1)).sum(dim=1)
             count = count + pair.sum(dim=1)
         return total / count.clamp(min=1.0).unsqueeze(-1) + self.head.bias  # (B, C); empty text: the bias
+
+    def packed_logits(self, packed) -> torch.Tensor:
+        """``(N, C)`` logits of ``PackedSequences`` as ``forward`` gives them at inference, without padding: each
+        text's mean of its tokens' (and bigrams') logit-table rows, plus the bias."""
+        token_logits, bigram_logits = self._logit_tables()  # (V, C), (buckets, C) | None
+        device, count = token_logits.device, len(packed)
+        ids = torch.from_numpy(np.asarray(packed.flat, dtype=np.int64)).to(device)  # (L,)
+        rows = torch.from_numpy(packed.segments()).to(device)  # (L,): the text of each id
+        total = torch.zeros(count, token_logits.shape[1], device=device).index_add_(
+            0, rows, token_logits[ids]
+        )  # (N, C)
+        terms = torch.from_numpy(packed.lengths).to(device, total.dtype)  # (N,)
+        if bigram_logits is not None and len(ids) > 1:
+            inside = rows[:-1] == rows[1:]  # (L - 1,): neighbours within one text
+            hashed = (ids[:-1][inside] * _PRIME + ids[1:][inside]) % self.bigram_buckets
+            total.index_add_(0, rows[:-1][inside], bigram_logits[hashed])
+            terms = terms + torch.bincount(rows[:-1][inside], minlength=count)
+        return total / terms.clamp(min=1.0).unsqueeze(-1) + self.head.bias  # (N, C); empty text: the bias
 
     def _logit_tables(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``head.weight`` applied to every token (and bigram) vector, rebuilt whenever a weight changed."""

@@ -4,6 +4,7 @@ from ._base import TextTokenizer, TokenSpan, valid_unicode
 from ._bpe import BpeTokenizer
 from ._bpe_reference import BpeTrace, MergeStep, count_words, learn_bpe, parse_word_counts
 from ._factory import TOKENIZER_KINDS, load_tokenizer, train_tokenizer
+from ._packed import PackedSequences, PackedWriter
 from ._vocab import PAD, SPECIAL_TOKENS, UNK, Vocabulary, auto_embed_dim
 from ._vocab_tokenizer import WORD_PATTERN, CharTokenizer, WhitespaceTokenizer, WordTokenizer
 from ._wordpiece import MiniLMTokenizer, WordPieceTokenizer
@@ -19,6 +20,8 @@ __all__ = [
     "CharTokenizer",
     "MergeStep",
     "MiniLMTokenizer",
+    "PackedSequences",
+    "PackedWriter",
     "TextTokenizer",
     "TokenSpan",
     "Vocabulary",

@@ -15,6 +15,7 @@ from typing import ClassVar
 from tokenizers import Tokenizer
 
 from .._errors import ConvtextError
+from ._packed import PackedSequences
 from ._vocab import PAD, UNK, Vocabulary
 
 __all__ = ["TextTokenizer", "TokenSpan", "read_backend", "valid_unicode"]
@@ -71,6 +72,10 @@ class TextTokenizer:
             valid = [valid_unicode(text) for text in texts]
             encodings = self.backend.encode_batch_fast(valid, add_special_tokens=self.add_special_tokens)
         return [encoding.ids for encoding in encodings]
+
+    def encode_packed(self, texts: Sequence[str], max_length: int | None = None) -> PackedSequences:
+        """Ids of many texts, each cut to its first ``max_length``, packed back to back (no list per text)."""
+        return PackedSequences.pack(self.encode_batch(texts), max_length)
 
     def tokens(self, text: str) -> list[TokenSpan]:
         """Readable pieces with character offsets into ``text`` (offsets point at the original text)."""

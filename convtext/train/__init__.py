@@ -1,6 +1,6 @@
 """Training and evaluation: the loop, batching, metrics, plots."""
 
-from ._batching import bucketed_batches, min_input_length, pad_batch, sorted_batches
+from ._batching import batch_tensors, bucketed_batches, min_input_length, pad_batch, sequence_lengths, sorted_batches
 from ._checkpoint import remove_checkpoints
 from ._device import DEVICES, autocast, model_device, resolve_device
 from ._distributed import is_main_process
@@ -18,6 +18,7 @@ __all__ = [
     "EpochLog",
     "TrainConfig",
     "TrainResult",
+    "batch_tensors",
     "bucketed_batches",
     "classification_report",
     "multilabel_report",
@@ -32,6 +33,7 @@ __all__ = [
     "predict_logits",
     "remove_checkpoints",
     "score_logits",
+    "sequence_lengths",
     "set_threads",
     "sorted_batches",
 ]

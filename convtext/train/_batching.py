@@ -57,7 +57,7 @@ def bucketed_batches(
     return [batches[i] for i in rng.permutation(len(batches))]
 
 
-def sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Prediction batches: indices sorted by length (the caller restores the input order)."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+def sorted_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
+    """Prediction batches: indices sorted by length, stable (the caller restores the input order)."""
+    order = np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable")
     return [order[s : s + batch_size] for s in range(0, len(order), batch_size)]

@@ -16,7 +16,8 @@ import torch.nn as nn
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .._errors import ConvtextError
-from ._batching import batch_tensors, bucketed_batches, min_input_length, pad_batch, sequence_lengths, sorted_batches
+from ..tokenize import PackedSequences
+from ._batching import batch_tensors, bucketed_batches, min_input_length, sequence_lengths, sorted_batches
 from ._checkpoint import CheckpointState, fingerprint, read_checkpoint, write_checkpoint
 from ._device import autocast, model_device, resolve_device
 from ._distributed import MemberLogits, is_main_process, join_process_group, shard_batches, world
@@ -97,13 +98,17 @@ def set_threads(threads: int | None) -> int:
 
 @torch.inference_mode()
 def _batched(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int, features: bool) -> np.ndarray:
-    """``(N, C)`` logits or ``(N, F)`` sentence vectors in input order; batches formed by length."""
+    """``(N, C)`` logits or ``(N, F)`` sentence vectors in input order; batches formed by length.
+
+    A model with ``packed_logits`` (the mean models) scores packed ids as they are, without padding."""
     model.eval()
     device = model_device(model)
+    if not features and isinstance(sequences, PackedSequences) and hasattr(model, "packed_logits"):
+        return model.packed_logits(sequences).float().cpu().numpy()
     min_length = min_input_length(model)
     out = np.zeros((len(sequences), model.num_features if features else model.num_classes), dtype=np.float32)
-    for batch in sorted_batches([len(s) for s in sequences], batch_size):
-        ids, mask = pad_batch([sequences[i] for i in batch], model.pad_id, min_length)  # (B, T)
+    for batch in sorted_batches(sequence_lengths(sequences), batch_size):
+        ids, mask = batch_tensors(sequences, batch, model.pad_id, min_length)  # (B, T)
         ids, mask = ids.to(device), mask.to(device)
         with autocast(device):
             values = model.forward_features(ids, mask) if features else model(ids, mask)  # (B, F) | (B, C)
