@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .._errors import ConvtextError, DataError
+from ..adapt import DannConfig
 from ..data import LabeledTexts, LabelSet, stratified_holdout
 from ..embed import VectorTable, detect_vector_format, load_vectors
 from ..models import EMBEDDING_MODES, TextModel, create_model, default_tokenizer, is_pretrained_only
@@ -354,6 +355,32 @@ class TextClassifier:
 
         return fit_stream(self, path, valid, format, text_col, label_col, work_dir, checkpoints, resume)
 
+    def adapt(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        target_texts: Sequence[str],
+        target_valid_texts: Sequence[str] | None = None,
+        target_valid_labels: Sequence[str] | None = None,
+        dann: DannConfig | None = None,
+    ) -> TextClassifier:
+        """Learn from labelled source ``texts`` a model that also works on the domain of ``target_texts``, which
+        come **without labels** (DANN: a domain classifier behind a gradient-reversal layer; anything carrying
+        target labels is refused). The vocabulary covers both domains. The epoch is picked on a small labelled
+        target set when given, else on a seeded 10 % source holdout. ``dann`` sets the domain classifier's size
+        and the λ schedule; ``training_["adaptation"]`` records the domain accuracy of every epoch."""
+        from ._adapt import fit_adapted
+
+        set_threads(self.threads)
+        torch.manual_seed(self.seed)
+        source = _labeled(_texts(texts), labels, "source data")
+        valid = None
+        if target_valid_texts is not None:
+            valid = _labeled(
+                _texts(target_valid_texts, "target_valid_texts"), target_valid_labels or [], "target-valid"
+            )
+        return fit_adapted(self, source, target_texts, valid, dann or DannConfig())
+
     def _record_fit(
         self, result: TrainResult, valid: LabeledTexts, valid_y, train_rows: int, train_source: str
     ) -> TextClassifier:
@@ -382,9 +409,12 @@ class TextClassifier:
             return {"checkpoint": checkpoints / f"{stage}.safetensors", "resume": resume} if checkpoints else {}
 
         if self.pretrained is None:
-            if self.model_.members > 1:
-                return self._train_members(train_data, valid_data, labels, config, saving)
-            return fit(self.model_, train_data, valid_data, labels, config, **saving("train"))
+
+            def fit_member(model: TextModel, member_config: TrainConfig, index: int | None) -> TrainResult:
+                stage = "train" if index is None else f"member-{index}"
+                return fit(model, train_data, valid_data, labels, member_config, **saving(stage))
+
+            return self._train_members(fit_member, valid_data, labels, config)
         warm = None
         if self.transfer in ("feature-extraction", "fine-tune"):
             self.model_.freeze()
@@ -403,22 +433,18 @@ class TextClassifier:
         return result
 
     def _train_members(
-        self, train_data: tuple, valid_data: tuple, labels: list[str], config: TrainConfig, saving: Callable
-    ) -> TrainResult:
-        """An ensemble from scratch: each member trained alone (its own seed, batch order and early stopping),
-        then joined into ``model_``. Trained side by side instead, with one stopping point, the members gained
-        about half as much. The training curve is the first member's; ``config["members"]`` lists them all."""
+        self, fit_member: Callable[[TextModel, TrainConfig, int | None], TrainResult], valid_data: tuple,
+        labels: list[str], config: TrainConfig,
+    ) -> TrainResult:  # fmt: skip
+        """``fit_member(model, config, index)`` on ``model_`` — or, for an ensemble, on each member alone (its
+        own seed, batch order and early stopping), the members then joined into ``model_``. Trained side by
+        side instead, with one stopping point, the members gained about half as much. The training curve is
+        the first member's; ``config["members"]`` lists them all."""
+        if self.model_.members == 1:
+            return fit_member(self.model_, config, None)
         singles = self.model_.split_members()
         results = [
-            fit(
-                single,
-                train_data,
-                valid_data,
-                labels,
-                replace(config, seed=config.seed + index),
-                **saving(f"member-{index}"),
-            )
-            for index, single in enumerate(singles)
+            fit_member(single, replace(config, seed=config.seed + index), index) for index, single in enumerate(singles)
         ]
         self.model_.to(model_device(singles[0])).join_members(singles)
         report, _ = score_logits(predict_logits(self.model_, valid_data[0]), valid_data[1], labels)

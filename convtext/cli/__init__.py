@@ -10,6 +10,7 @@ import typer
 
 from .._errors import ConvtextError
 from .._version import __version__
+from ._adapt import adapt
 from ._data import app as data_app
 from ._distill import distill
 from ._items import app as items_app
@@ -28,7 +29,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for command in (train, predict, evaluate, explain, export, models, features, summary, distill, serve):
+for command in (train, adapt, predict, evaluate, explain, export, models, features, summary, distill, serve):
     app.command()(command)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")

@@ -11,7 +11,7 @@ from ._dataset import LabeledTexts, SkippedRow
 from ._decode import read_text, split_lines
 from ._formats import CORPUS_FORMATS, LABELLED_FORMATS, detect_format, parse
 
-__all__ = ["read_labeled", "read_texts"]
+__all__ = ["count_labelled", "read_labeled", "read_texts"]
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +49,14 @@ def read_labeled(
 ) -> LabeledTexts:
     """Read labelled texts from CSV, TSV, JSON Lines, fastText (``__label__x text``) or ``LABEL TEXT`` lines.
 
-    ``format="auto"`` decides from the extension, then the content. Rows without text or without a
+    A folder of Amazon ``*.review`` files (Blitzer et al.'s layout: ``positive.review``, ``negative.review``)
+    reads as one data set. ``format="auto"`` decides from the extension, then the content. Rows without text or without a
     label are skipped, counted in ``.skipped`` and logged; a file with no usable row is an error.
     ``label_sep`` splits a label cell into several labels (multi-label CSV/TSV/JSONL: ``"sports|news"``).
     With ``multi_label`` a row without a label is kept: a text none of the labels apply to.
     """
+    if Path(path).is_dir():
+        return _read_review_folder(Path(path), format)
     path, fmt, used_encoding, rows, skipped = _load(path, format, text_col, label_col, encoding, corpus=False)
     texts, label_sets = [], []
     for line, text, labels in rows:
@@ -77,6 +80,22 @@ def read_labeled(
     return data
 
 
+def _read_review_folder(folder: Path, format: str) -> LabeledTexts:
+    """Every ``*.review`` file of ``folder``, in name order, as one data set (sources joined by ``+``)."""
+    files = sorted(folder.glob("*.review"))
+    if not files or format not in ("auto", "review-xml"):
+        raise DataError(
+            f"{folder}: is a folder — name a data file inside it (a folder reads as data only when it holds "
+            "Amazon *.review files)"
+        )
+    parts = [read_labeled(file, "review-xml") for file in files]
+    return LabeledTexts(
+        [text for part in parts for text in part.texts], [labels for part in parts for labels in part.label_sets],
+        source=str(folder), format="review-xml", encoding=parts[0].encoding,
+        skipped=[row for part in parts for row in part.skipped],
+    )  # fmt: skip
+
+
 def read_texts(
     path: str | Path, format: str = "auto", text_col: str = "text", encoding: str = "auto"
 ) -> tuple[list[str], list[SkippedRow]]:
@@ -96,3 +115,19 @@ def read_texts(
     if skipped:
         log.warning("%s: read %d texts, skipped %d rows (blank or without text)", path, len(texts), len(skipped))
     return texts, skipped
+
+
+def count_labelled(
+    path: str | Path, format: str = "auto", text_col: str = "text", label_col: str = "label", encoding: str = "auto"
+) -> int:
+    """How many rows of a corpus carry a label (0 for plain lines, or a CSV/JSONL file without ``label_col``)."""
+    path = Path(path)
+    if path.is_dir():
+        return len(read_labeled(path, format))
+    _, fmt, _, rows, _ = _load(path, format, text_col, None, encoding, corpus=True)
+    if fmt in ("csv", "tsv", "jsonl"):
+        try:
+            _, _, _, rows, _ = _load(path, fmt, text_col, label_col, encoding, corpus=True)
+        except DataError:  # no label column
+            return 0
+    return sum(1 for _, _, labels in rows if labels)

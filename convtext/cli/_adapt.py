@@ -1,0 +1,101 @@
+"""``convtext adapt``: unsupervised domain adaptation (DANN) from labelled source data to unlabelled target text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .._errors import DataError
+from ..adapt import DannConfig
+from ..classifier import TextClassifier
+from ..data import count_labelled, read_labeled, read_texts
+from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
+
+
+def _target_texts(path: Path, drop_labels: bool, **reader) -> list[str]:
+    """The target file's texts; a file whose rows carry labels is refused unless ``drop_labels``."""
+    labelled = count_labelled(path, **reader)
+    if labelled and not drop_labels:
+        raise DataError(
+            f"{path}: {labelled:,} rows carry labels — domain adaptation learns from unlabelled target text only. "
+            "Give one text per line, or pass --ignore-target-labels to drop the labels knowingly"
+        )
+    if path.is_dir():
+        return read_labeled(path).texts
+    reader.pop("label_col")
+    return read_texts(path, **reader)[0]
+
+
+def adapt(
+    source: Annotated[
+        Path, typer.Option(help="Labelled source-domain data (any format, or a folder of .review files).")
+    ],
+    target: Annotated[Path, typer.Option(help="Unlabelled target-domain texts (one per line, or a text column).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the model to.")],
+    target_valid: Annotated[
+        Path | None,
+        typer.Option(help="A small labelled target set to pick the epoch on (default: a 10% source holdout)."),
+    ] = None,
+    test: Annotated[Path | None, typer.Option(help="Labelled target test data, scored once after training.")] = None,
+    ignore_target_labels: Annotated[
+        bool, typer.Option("--ignore-target-labels", help="The target file has labels: drop them and use its texts.")
+    ] = False,
+    format: FormatOption = "auto",
+    text_col: TextColOption = "text",
+    label_col: LabelColOption = "label",
+    encoding: EncodingOption = "auto",
+    arch: Annotated[str, typer.Option("--arch", help="Architecture (see `convtext models`).")] = "textcnn",
+    embeddings: Annotated[str, typer.Option(help="auto, minilm, random or a word-vectors file.")] = "auto",
+    members: Annotated[int | None, typer.Option(help="textcnn: models trained alone (each adapted), averaged.")] = None,
+    max_length: Annotated[int, typer.Option(help="Tokens kept per text.")] = 400,
+    epochs: Annotated[int, typer.Option(help="Most epochs (early stopping may end sooner).")] = 8,
+    batch_size: Annotated[int, typer.Option(help="Source texts per batch (as many target texts join each).")] = 50,
+    lr: Annotated[float, typer.Option(help="AdamW peak learning rate (decays linearly to 0).")] = 2e-3,
+    patience: Annotated[int, typer.Option(help="Stop after this many epochs without a better validation score.")] = 3,
+    domain_hidden: Annotated[int, typer.Option(help="Hidden units of the domain classifier.")] = 100,
+    lambda_gamma: Annotated[float, typer.Option(help="λ schedule 2/(1+exp(-γp))-1: its γ.")] = 10.0,
+    lambda_scale: Annotated[float, typer.Option(help="λ's final value (the schedule is scaled by it).")] = 1.0,
+    from_model: Annotated[
+        Path | None, typer.Option("--from", help="Start from this trained model's tokenizer and body.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for initialisation, batches and holdout.")] = 0,
+    threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")] = False,
+) -> None:
+    """Train on labelled SOURCE data so that the model also works on the TARGET domain, whose texts come
+    without labels (DANN: a domain classifier behind a gradient-reversal layer). Each epoch logs how well
+    the domain classifier still tells the domains apart (0.5 = not at all)."""
+    reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
+    source_data = read_labeled(source, **reader)
+    target_texts = _target_texts(target, ignore_target_labels, **reader)
+    valid = read_labeled(target_valid, **reader) if target_valid is not None else None
+    classifier = TextClassifier(
+        arch, embeddings=embeddings, members=members, max_length=max_length, epochs=epochs, batch_size=batch_size,
+        lr=lr, patience=patience, seed=seed, threads=threads, pretrained=from_model,
+    ).adapt(
+        source_data.texts, source_data.labels, target_texts,
+        valid.texts if valid else None, valid.labels if valid else None,
+        dann=DannConfig(domain_hidden=domain_hidden, gamma=lambda_gamma, scale=lambda_scale),
+    )  # fmt: skip
+    if test is not None:
+        test_data = read_labeled(test, **reader)
+        classifier.metrics_["test"] = classifier.evaluate(test_data.texts, test_data.labels)
+    folder = classifier.save(output)
+    adaptation = classifier.training_["adaptation"]
+    summary = {
+        split: {k: report[k] for k in ("accuracy", "macro_f1", "n")} for split, report in classifier.metrics_.items()
+    }
+    summary.update(adaptation=adaptation, best_epoch=classifier.training_["best_epoch"], output=str(folder))
+    if as_json:
+        print_json(summary)
+        return
+    for split, report in summary.items():
+        if isinstance(report, dict) and "accuracy" in report:
+            console.print(f"[bold]{split}[/]: accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f}")
+    domain = ", ".join(f"{value:.2f}" for value in adaptation["domain_accuracy"])
+    console.print(
+        f"adapted to {adaptation['target_rows']:,} target texts; domain accuracy by epoch: {domain}; "
+        f"kept epoch {summary['best_epoch']} (selected on {adaptation['selected_on']}) → {folder}"
+    )
