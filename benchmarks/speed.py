@@ -133,6 +133,13 @@ def command_line_speed(data: Path, threads: int, backend: str, lines: int = 20_0
     return lines / statistics.median(times)
 
 
+def _device_name() -> str:
+    """The accelerator convtext runs on here ("CPU" without one): the table says which."""
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
+
+
 def _child(arguments: list[str], threads: int) -> dict:
     environment = {**os.environ, "RAYON_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
     done = subprocess.run([sys.executable, __file__, *arguments], capture_output=True, text=True, env=environment)
@@ -148,7 +155,7 @@ def main() -> None:
     add_data_option(parser)
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--systems", default=",".join(SYSTEMS))
-    parser.add_argument("--name", default="speed")
+    parser.add_argument("--name", help="Results file name (default: speed, or speed_<GPU> on a CUDA machine).")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: measure one system in this process
     parser.add_argument("--cli", help=argparse.SUPPRESS)  # internal: time the command line with this backend
     args = parser.parse_args()
@@ -159,6 +166,8 @@ def main() -> None:
     if args.cli:
         print(json.dumps({"texts_per_second": command_line_speed(data, int(args.threads), args.cli)}))
         return
+    device = _device_name()
+    args.name = args.name or ("speed" if device == "CPU" else "speed_" + "_".join(device.lower().split()))
     names = [name for name in args.systems.split(",") if name]
     unknown = [name for name in names if name not in SYSTEMS]
     if unknown:
@@ -193,6 +202,7 @@ def main() -> None:
     cli = [f"{threads}: torch {raw[f'cli/torch/{threads}'].get('texts_per_second', 0):,.0f}, onnx "
            f"{raw[f'cli/onnx/{threads}'].get('texts_per_second', 0):,.0f}" for threads in args.threads.split(",")]  # fmt: skip
     notes = [
+        f"Device: {device} (convtext trains and predicts there: device auto; fastText and the tokenizers on the CPU).",
         "SST-2: train (epoch / C chosen on dev) → test (1,821 sentences). texts/s include tokenization: the median of 3 "
         "passes over the test set ×3 after a warm-up pass (MiniLM: one pass over the test set). Each row is its own "
         "process with torch, ONNX Runtime and the tokenizer limited to the thread count; peak MB is that process's "

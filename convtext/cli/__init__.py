@@ -19,6 +19,7 @@ from ._serve import serve
 from ._tokenizers import bpe_app, tokenizer_app
 from ._transfer import features, summary
 from ._vectors import app as embeddings_app
+from ._zeroshot import zero_shot
 from ._zoo import app as zoo_app
 
 __all__ = ["app", "main"]
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 for command in (train, adapt, predict, evaluate, explain, export, models, features, summary, distill, serve):
     app.command()(command)
+app.command("zero-shot")(zero_shot)
 app.add_typer(data_app, name="data")
 app.add_typer(tokenizer_app, name="tokenizer")
 app.add_typer(bpe_app, name="bpe")

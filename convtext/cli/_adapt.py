@@ -56,7 +56,7 @@ def adapt(
     patience: Annotated[int, typer.Option(help="Stop after this many epochs without a better validation score.")] = 3,
     domain_hidden: Annotated[int, typer.Option(help="Hidden units of the domain classifier.")] = 100,
     lambda_gamma: Annotated[float, typer.Option(help="λ schedule 2/(1+exp(-γp))-1: its γ.")] = 10.0,
-    lambda_scale: Annotated[float, typer.Option(help="λ's final value (the schedule is scaled by it).")] = 1.0,
+    lambda_scale: Annotated[float, typer.Option(help="λ's final value (the schedule is scaled by it).")] = 0.03,
     from_model: Annotated[
         Path | None, typer.Option("--from", help="Start from this trained model's tokenizer and body.")
     ] = None,
