@@ -117,7 +117,7 @@ def main() -> None:
         "Streamed: the first pass learns the vocabulary and labels, the second writes int32 token ids to a file "
         "that training reads through a memory map; what stays in memory is the model, the validation rows and "
         "16 bytes per training row (offset and label) — so memory still grows slowly with the row count.",
-        "Read whole: every text as a Python string and every id list as Python ints — this is where memory goes "
+        "Read whole: every text as a Python string (the ids are packed either way) — this is where memory goes "
         "without --stream.",
         "The corpus repeats SST-2's 6,920 training sentences, so accuracy measures that the run is sound, not "
         "what more data would buy.",
