@@ -27,6 +27,7 @@ from ..train import (
     TrainResult,
     batch_tensors,
     bucketed_batches,
+    linear_decay,
     min_input_length,
     predict_logits,
     resolve_device,
@@ -105,7 +106,7 @@ def fit_dann(
     total_steps = config.epochs * math.ceil(len(source_ids) / config.batch_size)
     scheduler = None
     if config.lr_schedule == "linear":
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
+        scheduler = linear_decay(optimizer, total_steps)
     task_loss, domain_loss = nn.CrossEntropyLoss(), nn.BCEWithLogitsLoss()
     lengths, min_length = sequence_lengths(source_ids), min_input_length(model)
     targets, stopper = _target_batches(len(target), rng), EarlyStopping(model, config.patience)

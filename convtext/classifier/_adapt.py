@@ -50,14 +50,11 @@ def fit_adapted(classifier, source: LabeledTexts, target, target_valid: LabeledT
     unknown = sorted(set(valid.label_set()) - set(classifier.label_set_))
     if unknown:
         raise DataError(f"{valid.source}: labels {unknown[:10]} do not occur in the source data")
-    for name in ("vectors_", "onnx_"):
-        classifier.__dict__.pop(name, None)
+    classifier._forget_derived()
     if classifier.pretrained is not None:
         classifier._start_from_pretrained(train.texts + target_texts)  # new words start as in any transfer
-    elif classifier._choose_embeddings(train.texts) == "random":
-        classifier._build_model(train.texts)  # a target-only word would start as noise that no label trains
     else:
-        classifier._build_model(train.texts + target_texts, sample=train.texts)  # pretrained vectors for both
+        classifier._build_model(train.texts, unlabelled=target_texts)
     train_y, valid_y = classifier._targets(train), classifier._targets(valid)
     source_ids, target_ids = classifier._encode(train.texts), classifier._encode(target_texts)
     valid_data = (classifier._encode(valid.texts), valid_y)

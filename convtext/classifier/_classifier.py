@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
@@ -320,8 +321,7 @@ class TextClassifier:
         unknown = sorted(set(valid.label_set()) - set(self.label_set_))
         if unknown:
             raise DataError(f"validation labels {unknown[:10]} do not occur in the training data")
-        self.__dict__.pop("vectors_", None)
-        self.__dict__.pop("onnx_", None)  # a graph exported before would no longer match the weights
+        self._forget_derived()
         if self.pretrained is None:
             self._build_model(train.texts)
         else:
@@ -455,11 +455,20 @@ class TextClassifier:
             seconds=sum(r.seconds for r in results), config={**results[0].config, "seed": config.seed, "members": members},
         )  # fmt: skip
 
-    def _build_model(self, texts: Iterable[str], sample: list[str] | None = None) -> None:
+    def _forget_derived(self) -> None:
+        """Drop what a new fit makes stale: the vectors-file report, and an ONNX graph of the old weights."""
+        self.__dict__.pop("vectors_", None)
+        self.__dict__.pop("onnx_", None)
+
+    def _build_model(
+        self, texts: Iterable[str], sample: list[str] | None = None, unlabelled: Sequence[str] = ()
+    ) -> None:
         """A new model: tokenizer, embeddings (random, MiniLM or a vectors file) and architecture.
 
         ``texts`` is read once (it may stream from disk; ``label_set_`` may be set only once it is read);
-        ``sample`` (default ``texts``) is what ``embeddings="auto"`` judges MiniLM's coverage on."""
+        ``sample`` (default ``texts``) is what ``embeddings="auto"`` judges MiniLM's coverage on.
+        ``unlabelled`` texts (another domain's) add their words when the input vectors are pretrained; from
+        random vectors a word only they have would start as noise that no label trains, so they add none."""
         if is_pretrained_only(self.architecture):
             raise ConvtextError(
                 f"{self.architecture} exists only with its pretrained weights — "
@@ -467,6 +476,8 @@ class TextClassifier:
             )
         self.embeddings_ = self._choose_embeddings(texts if sample is None else sample)
         self.embedding_mode_ = self._choose_mode(self.embeddings_)
+        if unlabelled and self.embeddings_ != "random":
+            texts = itertools.chain(texts, unlabelled)
         embed_dim, fill_embedding = self._prepare_embeddings(texts)
         self.model_: TextModel = create_model(
             self.architecture,

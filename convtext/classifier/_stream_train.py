@@ -66,8 +66,8 @@ def fit_stream(
     first.close()
     if not sample:
         raise DataError(f"{path}: no usable rows ({stream.report.summary(str(path))}) — check --format and the columns")
-    for name in ("vectors_", "onnx_", "label_set_"):  # label_set_: set by pass 1 once read, never a stale one
-        classifier.__dict__.pop(name, None)
+    classifier._forget_derived()
+    classifier.__dict__.pop("label_set_", None)  # set by pass 1 once read, never a stale one
     classifier._build_model(training_texts(), sample)
     if len(classifier.label_set_) < 2:
         raise DataError(f"{path}: only {len(classifier.label_set_)} class found — a classifier needs at least 2")

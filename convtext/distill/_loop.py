@@ -15,6 +15,7 @@ from ..train import (
     TrainConfig,
     autocast,
     bucketed_batches,
+    linear_decay,
     min_input_length,
     pad_batch,
     predict_logits,
@@ -60,7 +61,7 @@ def fit_vectors(
         [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
     )
     total_steps = config.epochs * -(-len(train_ids) // config.batch_size)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
+    scheduler = linear_decay(optimizer, total_steps)
     history, stopper = [], EarlyStopping(model, config.patience)
     for epoch in range(1, config.epochs + 1):
         started, total = time.perf_counter(), 0.0

@@ -5,7 +5,17 @@ from ._checkpoint import remove_checkpoints
 from ._device import DEVICES, autocast, model_device, resolve_device
 from ._distributed import is_main_process
 from ._early_stopping import EarlyStopping
-from ._loop import EpochLog, TrainConfig, TrainResult, fit, predict_features, predict_logits, score_logits, set_threads
+from ._loop import (
+    EpochLog,
+    TrainConfig,
+    TrainResult,
+    fit,
+    linear_decay,
+    predict_features,
+    predict_logits,
+    score_logits,
+    set_threads,
+)
 from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._plots import plot_confusion_matrix, plot_training_curve
 
@@ -25,6 +35,7 @@ __all__ = [
     "confusion_matrix",
     "fit",
     "is_main_process",
+    "linear_decay",
     "min_input_length",
     "pad_batch",
     "plot_confusion_matrix",

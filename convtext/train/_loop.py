@@ -29,6 +29,7 @@ __all__ = [
     "EpochLog",
     "TrainResult",
     "fit",
+    "linear_decay",
     "predict_features",
     "predict_logits",
     "score_logits",
@@ -126,6 +127,11 @@ def predict_features(model: nn.Module, sequences: Sequence[Sequence[int]], batch
     return _batched(model, sequences, batch_size, features=True)
 
 
+def linear_decay(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """The learning rate falling linearly from its peak to 0 over ``total_steps`` (as fastText does)."""
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
+
+
 def _class_weights(labels: Sequence[int], num_classes: int) -> torch.Tensor:
     counts = np.bincount(np.asarray(labels), minlength=num_classes).astype(np.float64)
     weights = np.where(counts > 0, counts.sum() / (num_classes * np.maximum(counts, 1)), 0.0)
@@ -213,7 +219,7 @@ def fit(
     total_steps = config.epochs * steps_per_epoch
     scheduler = None
     if config.lr_schedule == "linear":
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
+        scheduler = linear_decay(optimizer, total_steps)
     result = TrainResult(config=asdict(config))
     stopper = EarlyStopping(model, config.patience)
     checkpoint = Path(checkpoint) if checkpoint is not None else None
