@@ -5,6 +5,7 @@ from ._version import __version__
 from .classifier import ArtifactError, Explanation, TextClassifier, load
 from .data import LabeledTexts, LabelSet, kfold, load_splits, read_labeled, read_texts, stratified_holdout
 from .models import create_model, list_models
+from .multitask import MultiTaskClassifier
 from .tokenize import (
     BpeTokenizer,
     CharTokenizer,
@@ -25,6 +26,7 @@ __all__ = [
     "Explanation",
     "LabelSet",
     "LabeledTexts",
+    "MultiTaskClassifier",
     "TextClassifier",
     "Vocabulary",
     "WhitespaceTokenizer",

@@ -70,3 +70,9 @@ def trained(toy):
     return TextClassifier(epochs=8, lr=0.01, num_filters=16, embed_dim=16, threads=1, seed=0, device="cpu").fit(
         texts, labels
     )
+
+
+def write_rows(path: Path, data) -> Path:
+    """Write ``LabeledTexts`` as ``LABEL TEXT`` lines (the Kim files' format); returns ``path``."""
+    path.write_text("".join(f"{label} {text}\n" for text, label in zip(data.texts, data.labels)), encoding="utf-8")
+    return path

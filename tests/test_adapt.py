@@ -93,3 +93,24 @@ def test_the_amazon_reader_on_the_real_files(domain):
     assert Counter(data.labels) == {"positive": 1000, "negative": 1000} and not data.skipped
     assert all(text.strip() for text in data.texts)
     assert Counter(read_labeled(AMAZON / domain / "positive.review").labels) == {"positive": 1000}
+
+
+def test_evaluate_across_domains_maps_the_data_labels(capsys, tmp_path, kim):
+    """Zero-shot across domains: a movie-review model (labels 1/0) scored on Amazon kitchen (positive/negative)."""
+    from conftest import write_rows
+
+    movies = write_rows(tmp_path / "sst.txt", read_labeled(kim / "stsa.binary.train").subset(range(600)))
+    model = tmp_path / "movies"
+    code, _, stderr = run_cli(capsys, "train", movies, "--epochs", "1", "--embeddings", "random", "--members", "1",
+                              "--threads", "2", "--no-progress", "-o", model)  # fmt: skip
+    assert code == 0, stderr
+    kitchen = AMAZON / "kitchen"
+    code, stdout, _ = run_cli(capsys, "evaluate", model, kitchen, "--json")
+    assert code == 0 and json.loads(stdout)["unknown_labels"] == {"negative": 1000, "positive": 1000}
+    code, stdout, _ = run_cli(
+        capsys, "evaluate", model, kitchen, "--map-label", "positive=1", "--map-label", "negative=0", "--json"
+    )
+    report = json.loads(stdout)
+    assert code == 0 and report["n"] == 2000 and report["unknown_labels"] == {} and report["accuracy"] > 0.5
+    code, _, stderr = run_cli(capsys, "evaluate", model, kitchen, "--map-label", "positive=good")
+    assert code != 0 and "'good' is not a label of the model" in stderr

@@ -24,11 +24,13 @@ from ..models import TextModel, create_model, is_pretrained_only, model_entrypoi
 from ..tokenize import TextTokenizer, load_tokenizer
 
 __all__ = [
-    "ArtifactError", "build_model", "config_for", "read_config", "read_model", "write_atomically", "write_model",
+    "ArtifactError", "MULTITASK", "build_model", "check_tokenizer_fits", "config_for", "read_config", "read_model",
+    "read_tokenizer", "read_weights", "write_atomically", "write_model",
 ]  # fmt: skip
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
 FORMAT = "convtext/1"
+MULTITASK = "multi-task"  # convtext.task of a folder holding one body and a head per task
 
 
 class ArtifactError(ConvtextError):
@@ -92,13 +94,27 @@ def read_config(folder: str | Path) -> dict:
     if meta.get("task", "classification") == "sentence-embedding":
         if not isinstance(meta.get("output_dim"), int) or meta["output_dim"] < 1:
             raise ArtifactError(f"{path}: a sentence encoder needs a positive 'convtext.output_dim'")
-    else:
-        labels = meta.get("labels")
-        if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(label, str) for label in labels):
-            raise ArtifactError(f"{path}: 'convtext.labels' must be a list of at least two label strings")
+    elif meta.get("task") == MULTITASK:
+        tasks = meta.get("tasks")
+        if (
+            not isinstance(tasks, dict)
+            or not tasks
+            or not all(
+                isinstance(name, str) and "." not in name and isinstance(task, dict) and _label_list(task.get("labels"))
+                for name, task in tasks.items()
+            )
+        ):
+            raise ArtifactError(f"{path}: 'convtext.tasks' must map each task name to its labels (two or more strings)")
+    elif not _label_list(meta.get("labels")):
+        raise ArtifactError(f"{path}: 'convtext.labels' must be a list of at least two label strings")
     if not isinstance(meta.get("max_length"), int) or meta["max_length"] < 1:
         raise ArtifactError(f"{path}: 'convtext.max_length' must be a positive integer")
     return config
+
+
+def _label_list(labels: object) -> bool:
+    """Whether ``labels`` is a list of at least two label strings."""
+    return isinstance(labels, list) and len(labels) >= 2 and all(isinstance(label, str) for label in labels)
 
 
 def model_settings(config: dict) -> dict:
@@ -169,9 +185,31 @@ def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
     """Load ``(model, tokenizer, config)`` from a model folder, checking that everything agrees."""
     folder = Path(folder)
     config = read_config(folder)
-    tokenizer = load_tokenizer(_require(folder, TOKENIZER))
-    weights = _require(folder, WEIGHTS)
+    if config["convtext"].get("task") == MULTITASK:
+        raise ArtifactError(
+            f"{folder} is a multi-task model (tasks: {', '.join(config['convtext']['tasks'])}) — load one task with "
+            "convtext.load(folder, task=NAME) (CLI: --task NAME), or all with convtext.MultiTaskClassifier.load(folder)"
+        )
+    tokenizer = read_tokenizer(folder)
     model = build_model(config)
+    check_tokenizer_fits(folder, model, tokenizer)
+    outputs = config["convtext"].get("output_dim") or len(config["convtext"]["labels"])
+    if model.num_classes != outputs:
+        raise ArtifactError(f"{folder}: config.json promises {outputs} outputs, the model has {model.num_classes}")
+    expected = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
+    model = model.to_empty(device="cpu")
+    model.load_state_dict(read_weights(folder, expected))
+    model.eval()
+    return model, tokenizer, config
+
+
+def read_tokenizer(folder: Path) -> TextTokenizer:
+    """The folder's ``tokenizer.json``."""
+    return load_tokenizer(_require(folder, TOKENIZER))
+
+
+def check_tokenizer_fits(folder: Path, model: TextModel, tokenizer: TextTokenizer) -> None:
+    """The model's vocabulary size and padding id are the tokenizer's."""
     if model.vocab_size != tokenizer.vocab_size:
         raise ArtifactError(
             f"{folder}: config.json says vocab_size {model.vocab_size} but tokenizer.json has {tokenizer.vocab_size}"
@@ -180,10 +218,12 @@ def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
         raise ArtifactError(
             f"{folder}: config.json says pad_id {model.pad_id!r} but the tokenizer pads with {tokenizer.pad_id}"
         )
-    outputs = config["convtext"].get("output_dim") or len(config["convtext"]["labels"])
-    if model.num_classes != outputs:
-        raise ArtifactError(f"{folder}: config.json promises {outputs} outputs, the model has {model.num_classes}")
-    expected = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}
+
+
+def read_weights(folder: Path, expected: dict[str, tuple[int, ...]]) -> dict[str, torch.Tensor]:
+    """``model.safetensors`` as tensors, after checking that it holds exactly the ``expected`` names and shapes
+    (read from its header before any tensor is loaded)."""
+    weights = _require(folder, WEIGHTS)
     try:
         with safe_open(str(weights), framework="pt") as handle:
             stored = {name: tuple(handle.get_slice(name).get_shape()) for name in handle.keys()}
@@ -193,13 +233,9 @@ def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
         differences = sorted(set(stored.items()) ^ set(expected.items()))[:3]
         raise ArtifactError(f"{weights}: tensors do not match config.json (first differences: {differences})")
     try:
-        state = load_file(str(weights))
+        return load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as error:
         raise ArtifactError(f"{weights}: unreadable weights ({error}) — the file is truncated or corrupted") from None
-    model = model.to_empty(device="cpu")
-    model.load_state_dict(state)
-    model.eval()
-    return model, tokenizer, config
 
 
 def config_for(model: TextModel, tokenizer: TextTokenizer, meta: dict) -> dict:

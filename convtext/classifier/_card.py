@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["model_card"]
+__all__ = ["front_matter", "model_card"]
 
 
 def _metrics_table(metrics: dict) -> list[str]:
@@ -14,18 +14,19 @@ def _metrics_table(metrics: dict) -> list[str]:
     return rows
 
 
+def front_matter(*tags: str) -> list[str]:
+    """The Hugging Face front matter of a model card (library, pipeline, tags), then a blank line."""
+    tags_line = ", ".join(["convtext", "text-classification", "cnn", *tags])
+    return ["---", "library_name: convtext", "pipeline_tag: text-classification", f"tags: [{tags_line}]", "---", ""]
+
+
 def model_card(config: dict) -> str:
     """Markdown with Hugging Face front matter: what the model is, what it was trained on, how it scores."""
     meta = config["convtext"]
     labels = meta["labels"]
     training = meta.get("training", {})
     lines = [
-        "---",
-        "library_name: convtext",
-        "pipeline_tag: text-classification",
-        "tags: [convtext, text-classification, cnn]",
-        "---",
-        "",
+        *front_matter(),
         f"# convtext {config['architecture']} text classifier",
         "",
         f"- Labels ({len(labels)}): {', '.join(f'`{label}`' for label in labels)}",

@@ -22,6 +22,7 @@ from ..train import (
     TrainConfig,
     TrainResult,
     classification_report,
+    ensemble_result,
     fit,
     model_device,
     multilabel_report,
@@ -448,12 +449,7 @@ class TextClassifier:
         ]
         self.model_.to(model_device(singles[0])).join_members(singles)
         report, _ = score_logits(predict_logits(self.model_, valid_data[0]), valid_data[1], labels)
-        members = [{"seed": config.seed + i, "best_epoch": r.best_epoch, "valid_accuracy": r.best_valid.get("accuracy")}
-                   for i, r in enumerate(results)]  # fmt: skip
-        return TrainResult(
-            history=results[0].history, best_epoch=results[0].best_epoch, best_valid=report,
-            seconds=sum(r.seconds for r in results), config={**results[0].config, "seed": config.seed, "members": members},
-        )  # fmt: skip
+        return ensemble_result(results, report, config.seed, [r.best_valid.get("accuracy") for r in results])
 
     def _forget_derived(self) -> None:
         """Drop what a new fit makes stale: the vectors-file report, and an ONNX graph of the old weights."""
@@ -729,6 +725,13 @@ class TextClassifier:
     def load(cls, folder: str | Path) -> TextClassifier:
         """Load a saved model folder (no pickle); a missing or corrupted file is a clear error."""
         model, tokenizer, config = read_model(folder)
+        return cls._from_parts(model, tokenizer, config, folder)
+
+    @classmethod
+    def _from_parts(
+        cls, model: TextModel, tokenizer: TextTokenizer, config: dict, folder: str | Path
+    ) -> TextClassifier:
+        """A trained classifier from a loaded model, its tokenizer and its ``config.json``."""
         meta = config["convtext"]
         names = ("embed_dim", "kernel_sizes", "num_filters", "dropout", "embedding_mode", "members")
         hyperparameters = {k: config[k] for k in names if k in config}
@@ -778,6 +781,11 @@ class TextClassifier:
         return f"TextClassifier({self.architecture}, {self.tokenizer}, {state})"
 
 
-def load(folder: str | Path) -> TextClassifier:
-    """``convtext.load(folder)``: a trained classifier from a saved model folder."""
-    return TextClassifier.load(folder)
+def load(folder: str | Path, task: str | None = None) -> TextClassifier:
+    """``convtext.load(folder)``: a trained classifier from a saved model folder; ``task`` picks one task of a
+    multi-task model (``convtext train --task ...``)."""
+    if task is None:
+        return TextClassifier.load(folder)
+    from ..multitask import MultiTaskClassifier
+
+    return MultiTaskClassifier.load(folder).task(task)

@@ -19,8 +19,10 @@ from ..tokenize import TOKENIZER_KINDS
 from ..train import is_main_process, remove_checkpoints
 from ..zoo import check_unseen
 from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
+from ._multitask import train_tasks
 
 ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
+TaskOption = Annotated[str | None, typer.Option("--task", help="Multi-task model: the task to use.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 
 
@@ -64,6 +66,24 @@ def _embed_dim(value: str | None) -> int | str | None:
 STREAM_AUTO_MB = 512  # training files larger than this are streamed unless --no-stream
 
 
+def _label_mapping(values: list[str], classes: list[str]) -> dict[str, str]:
+    """``--map-label A=B`` pairs as ``{A: B}``; each ``B`` must be one of the model's labels."""
+    mapping = {}
+    for value in values:
+        source, sep, target = value.partition("=")
+        if not sep or not source or not target:
+            raise ConvtextError(f"--map-label takes DATA_LABEL=MODEL_LABEL, e.g. positive=1 — got {value!r}")
+        if target not in classes:
+            raise ConvtextError(f"--map-label {value}: {target!r} is not a label of the model ({', '.join(classes)})")
+        mapping[source] = target
+    return mapping
+
+
+def _onnx_name(task: str | None, int8: bool) -> str:
+    """The ONNX file's default name in the model folder: ``model[.TASK][.int8].onnx``."""
+    return f"model{'.' + task if task else ''}{'.int8' if int8 else ''}.onnx"
+
+
 def _big_enough_to_stream(path: Path) -> bool:
     return path.is_file() and path.stat().st_size > STREAM_AUTO_MB * 1e6
 
@@ -88,8 +108,29 @@ def _print_report(title: str, report: dict) -> None:
 
 
 def train(
-    data: Annotated[Path, typer.Argument(help="Labelled training data (CSV, TSV, JSONL, fastText, LABEL TEXT).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the model to.")],
+    data: Annotated[
+        Path | None,
+        typer.Argument(help="Labelled training data (CSV, TSV, JSONL, fastText, LABEL TEXT); or use --task."),
+    ] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the model to.")] = ...,
+    task: Annotated[
+        list[str] | None,
+        typer.Option(help="Multi-task: NAME=FILE, repeated — one body, a head per task, trained together."),
+    ] = None,
+    task_valid: Annotated[
+        list[str] | None, typer.Option(help="Multi-task: NAME=FILE validation data (default: 10% holdout).")
+    ] = None,
+    task_test: Annotated[list[str] | None, typer.Option(help="Multi-task: NAME=FILE test data, scored once.")] = None,
+    task_weight: Annotated[list[str] | None, typer.Option(help="Multi-task: NAME=W loss weight (default 1).")] = None,
+    sampling: Annotated[
+        str,
+        typer.Option(
+            help="Multi-task: which task a step serves — temperature (∝ rows^(1/T)) or proportional (∝ rows)."
+        ),
+    ] = "temperature",
+    temperature: Annotated[
+        float, typer.Option(help="Multi-task, --sampling temperature: turns ∝ rows ** (1/T); larger = flatter.")
+    ] = 2.0,
     valid: Annotated[Path | None, typer.Option(help="Validation data; default: a seeded 10% holdout.")] = None,
     test: Annotated[Path | None, typer.Option(help="Test data, scored once after training.")] = None,
     format: FormatOption = "auto",
@@ -188,26 +229,43 @@ def train(
 
     The training state is checkpointed after every epoch; a run killed or crashed goes on with --resume
     (same data and options). The checkpoints are deleted once the model is saved. Launched by torchrun
-    (`torchrun --nproc-per-node N -m convtext train ...`), it trains data-parallel (DDP); rank 0 writes."""
+    (`torchrun --nproc-per-node N -m convtext train ...`), it trains data-parallel (DDP); rank 0 writes.
+    With --task NAME=FILE (repeated) and no DATA it trains one body with a head per task (multi-task)."""
+    options = dict(
+        tokenizer=tokenizer, embeddings=embeddings, embedding_mode=embedding_mode, unknown_init=unknown_init,
+        vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
+        embed_dim=_embed_dim(embed_dim), kernel_sizes=_int_list(kernel_sizes) if kernel_sizes else None,
+        num_filters=filters, architecture=arch, members=members,
+        dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
+        class_weights=class_weights, seed=seed, threads=threads, progress=progress and not as_json, device=device,
+    )  # fmt: skip
+    reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
+    if task:
+        single_only = {"DATA": data, "--valid": valid, "--test": test, "--multi-label": multi_label or None,
+                       "--label-sep": label_sep, "--from": from_model, "--resume": resume or None,
+                       "--checkpoints": checkpoints, "--stream": stream}  # fmt: skip
+        given = [name for name, value in single_only.items() if value is not None]
+        if given:
+            raise ConvtextError(
+                f"{', '.join(given)} cannot be combined with --task: give each task's data as --task NAME=FILE "
+                "(--task-valid / --task-test NAME=FILE); multi-task training is single-label, from scratch, in memory"
+            )
+        train_tasks(task, task_valid, task_test, task_weight, sampling, temperature, reader, options, output, as_json)
+        return
+    if data is None:
+        raise ConvtextError("give the training DATA file, or several tasks with --task NAME=FILE")
     checkpoints = checkpoints or output.with_name(output.name + ".checkpoints")
     if resume and not checkpoints.is_dir():
         print(f"no checkpoints in {checkpoints}: training from the start", file=sys.stderr)
-    reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
     reader.update(label_sep=label_sep, multi_label=multi_label)
     if stream is None:
         stream = _big_enough_to_stream(data) and not multi_label and from_model is None
     test_data = read_labeled(test, **reader) if test is not None and stream else None
     splits = None if stream else load_splits(data, valid=valid, test=test, seed=seed, **reader)
     classifier = TextClassifier(
-        tokenizer=tokenizer, embeddings=embeddings, embedding_mode=embedding_mode, unknown_init=unknown_init,
-        vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
-        embed_dim=_embed_dim(embed_dim), kernel_sizes=_int_list(kernel_sizes) if kernel_sizes else None,
-        num_filters=filters, architecture=arch, members=members,
-        dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
-        class_weights=class_weights, seed=seed, threads=threads, progress=progress and not as_json,
-        multi_label=multi_label, threshold=_threshold(threshold),
+        **options, multi_label=multi_label, threshold=_threshold(threshold),
         pretrained=from_model, transfer=mode, body_lr_mult=body_lr_mult, lr_range=_lr_range(lr_range),
-        unfreeze_schedule=unfreeze_schedule, vocabulary=vocabulary, device=device,
+        unfreeze_schedule=unfreeze_schedule, vocabulary=vocabulary,
     )  # fmt: skip
     if stream:
         if label_sep:
@@ -288,16 +346,17 @@ def predict(
         Path | None,
         typer.Option(help="With --input: write one JSON line per text to this file, in chunks (any file size)."),
     ] = None,
+    task: TaskOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Predict labels for texts."""
     if output is not None and input_file is None:
         raise ConvtextError("--output streams a file: give it with --input FILE")
-    classifier = load(model).to(device)
+    classifier = load(model, task).to(device)
     if backend not in ("torch", "onnx"):
         raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
     if backend == "onnx":
-        classifier.use_onnx(onnx or model / "model.onnx")
+        classifier.use_onnx(onnx or model / _onnx_name(task, int8=False))
     if output is not None:
         report = predict_file(classifier, input_file, output, top_k=max(1, top_k))
         print(f"predicted {report.predicted:,} texts → {output} (skipped {report.blank:,} blank lines; "
@@ -345,14 +404,22 @@ def evaluate(
     allow_seen: Annotated[
         bool, typer.Option("--allow-seen", help="Score even on data the model saw in training (inflated).")
     ] = False,
+    map_label: Annotated[
+        list[str] | None,
+        typer.Option(help="DATA_LABEL=MODEL_LABEL, repeated: read the data's label as the model's (other domains)."),
+    ] = None,
+    task: TaskOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Score a model on labelled data: accuracy, macro-F1, per-class precision/recall, n."""
-    classifier = load(model)
+    classifier = load(model, task)
     if not allow_seen:
         check_unseen(classifier.data_seen_, str(data), str(model))
     dataset = read_labeled(data, format=format, text_col=text_col, label_col=label_col, encoding=encoding,
                            label_sep=label_sep, multi_label=classifier.multi_label)  # fmt: skip
+    if map_label:
+        mapping = _label_mapping(map_label, classifier.classes_)
+        dataset = dataset.rename_labels(mapping)
     report = classifier.evaluate(dataset.texts, dataset.label_sets if classifier.multi_label else dataset.labels)
     report["skipped_rows"] = len(dataset.skipped)
     if as_json:
@@ -369,10 +436,11 @@ def explain(
     text: Annotated[str, typer.Argument(help="The text to explain.")],
     top: Annotated[int, typer.Option(help="n-grams to show per class.")] = 5,
     label: Annotated[list[str] | None, typer.Option(help="Classes to explain (default: the predicted one).")] = None,
+    task: TaskOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show which n-grams drove the prediction, with their exact contributions to each class score."""
-    classifier = load(model)
+    classifier = load(model, task)
     explanation = classifier.explain(text, top=top)
     labels = label or [explanation.label]
     unknown = [name for name in labels if name not in classifier.classes_]
@@ -456,14 +524,16 @@ def export(
     int8: Annotated[
         bool, typer.Option("--int8", help="Quantize weights to int8 (onnxruntime dynamic quantization).")
     ] = False,
+    task: TaskOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Export the model's logits as an ONNX graph (dynamic batch and length) for onnxruntime or any ONNX runtime."""
-    classifier = load(model)
-    path = classifier.export_onnx(onnx or model / ("model.int8.onnx" if int8 else "model.onnx"), int8=int8)
+    classifier = load(model, task)
+    path = classifier.export_onnx(onnx or model / _onnx_name(task, int8), int8=int8)
     summary = {"onnx": str(path), "bytes": path.stat().st_size, "int8": int8, "labels": classifier.classes_}
     if as_json:
         print_json(summary)
         return
     console.print(f"wrote {escape(str(path))} ({summary['bytes'] / 1e6:.1f} MB{', int8' if int8 else ''}); "
-                  f"predict with: convtext predict {escape(str(model))} --backend onnx --onnx {escape(str(path))}")  # fmt: skip
+                  f"predict with: convtext predict {escape(str(model))}{f' --task {task}' if task else ''} "
+                  f"--backend onnx --onnx {escape(str(path))}")  # fmt: skip

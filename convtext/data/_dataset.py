@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .._errors import DataError
 from ._labels import LabelSet
@@ -42,6 +42,11 @@ class LabeledTexts:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def rename_labels(self, mapping: dict[str, str]) -> LabeledTexts:
+        """The same rows with labels renamed by ``mapping`` (labels it does not name stay as they are)."""
+        renamed = [tuple(dict.fromkeys(mapping.get(label, label) for label in labels)) for labels in self.label_sets]
+        return replace(self, label_sets=renamed)
 
     @property
     def is_multilabel(self) -> bool:

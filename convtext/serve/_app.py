@@ -22,6 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from .._errors import ConvtextError
 from .._version import __version__
 from ..classifier import TextClassifier
+from ..classifier._artifact import MULTITASK, read_config
+from ..multitask import MultiTaskClassifier
 from ..tokenize import valid_unicode
 from ..train import set_threads
 from ._batcher import MicroBatcher
@@ -88,13 +90,22 @@ class BodyLimit:
 def load_models(folders: dict[str, str | Path], backend: str = "torch") -> dict[str, TextClassifier]:
     """``{name: folder}`` -> loaded classifiers (CPU); a bad folder is a ``ConvtextError`` naming it.
 
-    ``backend="onnx"`` predicts through onnxruntime with each folder's ``model.onnx`` (``convtext export``)."""
+    A multi-task folder serves each task as its own model, ``NAME.TASK`` (the tasks share one body in memory).
+    ``backend="onnx"`` predicts through onnxruntime with each folder's ``model.onnx`` (a task's
+    ``model.TASK.onnx``), written by ``convtext export [--task TASK]``."""
     if backend not in ("torch", "onnx"):
         raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
-    models = {name: TextClassifier.load(folder) for name, folder in folders.items()}
-    if backend == "onnx":
-        for name, classifier in models.items():
-            classifier.use_onnx(Path(folders[name]) / "model.onnx")
+    models = {}
+    for name, folder in folders.items():
+        if read_config(folder)["convtext"].get("task") != MULTITASK:
+            models[name] = TextClassifier.load(folder)
+            if backend == "onnx":
+                models[name].use_onnx(Path(folder) / "model.onnx")
+            continue
+        for task, classifier in MultiTaskClassifier.load(folder).tasks_.items():
+            models[f"{name}.{task}"] = classifier
+            if backend == "onnx":
+                classifier.use_onnx(Path(folder) / f"model.{task}.onnx")
     return models
 
 

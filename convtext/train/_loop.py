@@ -28,8 +28,10 @@ __all__ = [
     "TrainConfig",
     "EpochLog",
     "TrainResult",
+    "ensemble_result",
     "fit",
     "linear_decay",
+    "progress_bar",
     "predict_features",
     "predict_logits",
     "score_logits",
@@ -88,6 +90,17 @@ class TrainResult:
     config: dict = field(default_factory=dict)
 
 
+def ensemble_result(results: list[TrainResult], best_valid: dict, seed: int, member_scores: list) -> TrainResult:
+    """The record of an ensemble whose members trained one at a time: the first member's curve, the joined
+    model's validation report, the members' seconds summed, ``config["members"]`` one entry per member."""
+    members = [{"seed": seed + index, "best_epoch": result.best_epoch, "valid_accuracy": score}
+               for index, (result, score) in enumerate(zip(results, member_scores))]  # fmt: skip
+    return TrainResult(
+        history=results[0].history, best_epoch=results[0].best_epoch, best_valid=best_valid,
+        seconds=sum(r.seconds for r in results), config={**results[0].config, "seed": seed, "members": members},
+    )  # fmt: skip
+
+
 def set_threads(threads: int | None) -> int:
     """Use ``threads`` CPU threads (None = all cores); returns the number set."""
     count = threads or os.cpu_count() or 1
@@ -138,7 +151,8 @@ def _class_weights(labels: Sequence[int], num_classes: int) -> torch.Tensor:
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def _progress(enabled: bool) -> Progress:
+def progress_bar(enabled: bool) -> Progress:
+    """The training progress bar: epoch, steps, status (loss and validation), elapsed and remaining time."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -235,7 +249,7 @@ def fit(
         result.best_valid, score = _validate(model, valid_ids, valid_y, labels)
         stopper.step(score, 0)
     started = time.perf_counter()
-    with _progress(config.progress) as progress:
+    with progress_bar(config.progress) as progress:
         task = progress.add_task(
             "training", total=total_steps, status="", completed=(first_epoch - 1) * steps_per_epoch
         )

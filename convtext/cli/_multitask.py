@@ -1,0 +1,84 @@
+"""``convtext train --task NAME=FILE ...``: one model, a head per task, trained together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from .._errors import ConvtextError
+from ..data import load_splits
+from ..multitask import MultiTaskClassifier, check_task_name
+from ._common import console, print_json
+
+__all__ = ["named_values", "train_tasks"]
+
+
+def named_values(option: str, values: list[str] | None) -> dict[str, str]:
+    """``["a=x", "b=y"]`` -> ``{"a": "x", "b": "y"}``; a value without ``=`` or a name given twice is an error."""
+    named: dict[str, str] = {}
+    for value in values or []:
+        name, sep, rest = value.partition("=")
+        if not sep or not name.strip() or not rest.strip():
+            raise ConvtextError(f"{option} takes NAME=VALUE, e.g. {option} sentiment=sst2.tsv — got {value!r}")
+        name = check_task_name(name.strip())
+        if name in named:
+            raise ConvtextError(f"{option} names task {name!r} twice")
+        named[name] = rest.strip()
+    return named
+
+
+def _weights(values: dict[str, str]) -> dict[str, float]:
+    try:
+        return {name: float(value) for name, value in values.items()}
+    except ValueError:
+        raise ConvtextError(f"--task-weight takes NAME=NUMBER, e.g. question=0.5 — got {values}") from None
+
+
+def train_tasks(
+    tasks: list[str], task_valid: list[str] | None, task_test: list[str] | None, task_weight: list[str] | None,
+    sampling: str, temperature: float, reader: dict, classifier_options: dict, output: Path, as_json: bool,
+) -> None:  # fmt: skip
+    """Read every task's files, train one ``MultiTaskClassifier``, score each task's test file, save, report."""
+    files = named_values("--task", tasks)
+    others = {
+        "--task-valid": named_values("--task-valid", task_valid),
+        "--task-test": named_values("--task-test", task_test),
+    }
+    weights = named_values("--task-weight", task_weight)
+    for option, named in [*others.items(), ("--task-weight", weights)]:
+        unknown = sorted(set(named) - set(files))
+        if unknown:
+            raise ConvtextError(f"{option} names {unknown}, which no --task defines (tasks: {', '.join(files)})")
+    seed = classifier_options.get("seed", 0)
+    splits = {
+        name: load_splits(path, valid=others["--task-valid"].get(name), test=others["--task-test"].get(name), seed=seed, **reader)
+        for name, path in files.items()
+    }  # fmt: skip
+    model = MultiTaskClassifier(sampling, temperature, _weights(weights), **classifier_options)
+    model.fit_data({name: s.train for name, s in splits.items()}, {name: s.valid for name, s in splits.items()})
+    for name, split in splits.items():
+        if split.test is not None:
+            model.task(name).metrics_["test"] = model.task(name).evaluate(split.test.texts, split.test.labels)
+    folder = model.save(output)
+    summary = {
+        "tasks": {
+            name: {split: {k: r[k] for k in ("accuracy", "macro_f1", "n")} for split, r in clf.metrics_.items()}
+            | {"train_rows": clf.training_["train_rows"], "labels": clf.classes_}
+            for name, clf in model.tasks_.items()
+        },
+        "seconds": model.history_.seconds, "best_epoch": model.history_.best_epoch,
+        "sampling": model.history_.config["multitask"]["probabilities"], "output": str(folder),
+    }  # fmt: skip
+    if as_json:
+        print_json(summary)
+        return
+    table = Table("task", "train rows", "steps share", "valid accuracy", "test accuracy", title="tasks (one body)")
+    for name, task in summary["tasks"].items():
+        test = f"{task['test']['accuracy']:.4f}" if "test" in task else "–"
+        table.add_row(escape(name), f"{task['train_rows']:,}", f"{summary['sampling'][name]:.2f}",
+                      f"{task['valid']['accuracy']:.4f}", test)  # fmt: skip
+    console.print(table)
+    console.print(f"trained in {summary['seconds']:.1f}s (kept epoch {summary['best_epoch']}: best mean validation "
+                  f"accuracy) → {escape(str(folder))}")  # fmt: skip

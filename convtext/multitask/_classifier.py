@@ -1,0 +1,315 @@
+"""``MultiTaskClassifier``: one body trained on several labelled data sets at once, a head per task."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+
+from .._errors import ConvtextError, DataError
+from ..classifier import ArtifactError, Explanation, TextClassifier
+from ..classifier._artifact import (
+    CONFIG,
+    MULTITASK,
+    TOKENIZER,
+    WEIGHTS,
+    build_model,
+    check_tokenizer_fits,
+    config_for,
+    read_config,
+    read_tokenizer,
+    read_weights,
+    write_atomically,
+)
+from ..data import LabeledTexts, stratified_holdout
+from ..models import TextModel
+from ..train import (
+    TrainConfig,
+    TrainResult,
+    ensemble_result,
+    plot_training_curve,
+    predict_logits,
+    score_logits,
+    set_threads,
+)
+from ._card import multitask_card
+from ._loop import MultiTaskConfig, TaskData, fit_multitask
+from ._network import MultiTaskNetwork, check_task_name, share_body
+
+__all__ = ["MultiTaskClassifier"]
+
+TaskInput = LabeledTexts | tuple[Sequence[str], Sequence[str]]
+
+
+def _labeled(name: str, data: TaskInput, role: str) -> LabeledTexts:
+    """A task's data as ``LabeledTexts``: given so, or as ``(texts, labels)``."""
+    if isinstance(data, LabeledTexts):
+        return data
+    if not isinstance(data, tuple | list) or len(data) != 2 or isinstance(data[0], str):
+        raise ConvtextError(f"task {name!r}: give its {role} data as (texts, labels) or LabeledTexts")
+    texts, labels = list(data[0]), list(data[1])
+    if len(texts) != len(labels):
+        raise DataError(f"task {name!r}: {len(texts)} {role} texts but {len(labels)} labels — one label per text")
+    bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
+    if bad:
+        raise ConvtextError(f"task {name!r}: {role} text {bad[0]} is {type(texts[bad[0]]).__name__}, not a string")
+    return LabeledTexts.from_lists(texts, [str(label) for label in labels], source=f"{name} {role} data")
+
+
+class MultiTaskClassifier:
+    """Several classifiers that share one body (embeddings and encoder) and differ only in their head.
+
+    >>> mt = MultiTaskClassifier().fit({"sentiment": (texts, labels), "question": (q_texts, q_labels)})  # doctest: +SKIP
+    >>> mt.predict(["what a film"], task="sentiment"), mt.task("question").explain("who wrote it?")  # doctest: +SKIP
+
+    Each step of training serves one task, drawn with probability ∝ ``rows ** (1 / temperature)``
+    (``sampling="temperature"``, the default with T = 2: small tasks get more turns; on SST-2, TREC, Subj, CR
+    and MPQA it cost TREC 1.1 points where proportional sampling cost 2.1) or in proportion to its rows
+    (``"proportional"``); ``task_weights`` scale
+    each task's loss. Every epoch validates every task; the epoch with the best mean accuracy is kept. Any
+    other keyword is a ``TextClassifier`` hyperparameter, shared by all tasks. ``task(name)`` is an ordinary
+    ``TextClassifier`` (predict, explain, evaluate, export, serve) over the shared body.
+    """
+
+    def __init__(
+        self,
+        sampling: str = "temperature",
+        temperature: float = 2.0,
+        task_weights: Mapping[str, float] | None = None,
+        **classifier_options,
+    ):
+        self.sampling, self.temperature = sampling, temperature
+        self.task_weights = dict(task_weights or {})
+        self.classifier_options = classifier_options
+
+    # -- training --------------------------------------------------------------------------
+    def fit(self, tasks: Mapping[str, TaskInput], valid: Mapping[str, TaskInput] | None = None) -> MultiTaskClassifier:
+        """Train on ``{task: (texts, labels)}`` (or ``LabeledTexts``); ``valid`` gives some or all tasks their
+        validation data, the others hold out a seeded stratified 10 % of theirs. Returns ``self``."""
+        if not isinstance(tasks, Mapping) or len(tasks) < 1:
+            raise ConvtextError("give the tasks as {name: (texts, labels)} — at least one")
+        valid = dict(valid or {})
+        unknown = sorted(set(valid) - set(tasks))
+        if unknown:
+            raise ConvtextError(f"validation data for unknown tasks {unknown} — the tasks are {', '.join(tasks)}")
+        seed = self.classifier_options.get("seed", 0)
+        train_sets, valid_sets = {}, {}
+        for name, data in tasks.items():
+            train = _labeled(check_task_name(name), data, "training").require_classes(2)
+            if name in valid:
+                valid_sets[name] = _labeled(name, valid[name], "validation")
+            else:
+                keep, held = stratified_holdout(train.label_sets, 0.1, seed)
+                train, valid_sets[name] = train.subset(keep), train.subset(held)
+            train_sets[name] = train
+        return self.fit_data(train_sets, valid_sets)
+
+    def fit_data(self, train: dict[str, LabeledTexts], valid: dict[str, LabeledTexts]) -> MultiTaskClassifier:
+        """``fit`` on already-read data sets, one training and one validation set per task (as the CLI does)."""
+        template = TextClassifier(**self.classifier_options)
+        if template.pretrained is not None or template.multi_label:
+            raise ConvtextError(
+                "multi-task training builds a new single-label model: leave pretrained and multi_label unset"
+            )
+        names = [check_task_name(name) for name in train]
+        if set(valid) != set(names):
+            raise ConvtextError(f"validation data for tasks {sorted(valid)}, training data for {sorted(names)}")
+        for name in names:
+            if train[name].is_multilabel:
+                raise DataError(f"task {name!r}: some rows have several labels — multi-task heads are single-label")
+            unknown = sorted(set(valid[name].label_set()) - set(train[name].label_set()))
+            if unknown:
+                raise DataError(f"task {name!r}: validation labels {unknown[:10]} do not occur in its training data")
+        set_threads(template.threads)
+        torch.manual_seed(template.seed)
+        template.label_set_ = train[names[0]].label_set()
+        template._build_model([text for name in names for text in train[name].texts])
+        seen = list(dict.fromkeys(source for name in names for source in (train[name].source, valid[name].source)))
+        classifiers = {
+            name: self._task_classifier(template, train[name], template.model_ if i == 0 else None, seen)
+            for i, name in enumerate(names)
+        }
+        data = {
+            name: TaskData(
+                clf._encode(train[name].texts), np.asarray(clf._targets(train[name])),
+                clf._encode(valid[name].texts), np.asarray(clf._targets(valid[name])), clf.label_set_.labels,
+            )
+            for name, clf in classifiers.items()
+        }  # fmt: skip
+        result = self._train({name: clf.model_ for name, clf in classifiers.items()}, data, template._train_config())
+        for name, classifier in classifiers.items():
+            classifier.history_, classifier.thresholds_ = result, np.full(len(classifier.label_set_), 0.5)
+            classifier.metrics_ = {"valid": result.best_valid[name]}
+            classifier.training_ = {
+                "train_rows": len(train[name]), "valid_rows": len(valid[name]), "train_source": train[name].source,
+                "best_epoch": result.best_epoch, "seconds": round(result.seconds, 2),
+                "history": [asdict(entry) for entry in result.history], "config": result.config,
+                "multitask": {"tasks": names, "train_rows": {n: len(train[n]) for n in names}},
+            }  # fmt: skip
+        self.tasks_: dict[str, TextClassifier] = classifiers
+        self.history_: TrainResult = result
+        return self
+
+    def _task_classifier(
+        self, template: TextClassifier, train: LabeledTexts, model: TextModel | None, seen: list[str]
+    ) -> TextClassifier:
+        """A task's classifier: the template's tokenizer and embeddings, its own labels, and ``model`` — or, when
+        that is None, a model sharing the template's body with a fresh head for the task's labels."""
+        classifier = TextClassifier(**self.classifier_options)
+        classifier.label_set_ = train.label_set()
+        classifier.tokenizer_, classifier.embeddings_ = template.tokenizer_, template.embeddings_
+        classifier.embedding_mode_, classifier.transfer_, classifier.data_seen_ = template.embedding_mode_, None, seen
+        if hasattr(template, "vectors_"):
+            classifier.vectors_ = template.vectors_
+        classifier.model_ = model if model is not None else share_body(template.model_, len(classifier.label_set_))
+        return classifier
+
+    def _task_config(self) -> MultiTaskConfig:
+        return MultiTaskConfig(self.sampling, self.temperature, self.task_weights)
+
+    def _train(self, models: dict, data: dict[str, TaskData], config: TrainConfig) -> TrainResult:
+        """Train the shared body and every head — an ensemble (``members > 1``) one member at a time, as
+        ``TextClassifier`` does, each member with its own heads; the members are then joined per task."""
+        tasks, first = self._task_config(), next(iter(models.values()))
+        if first.members == 1:
+            return fit_multitask(MultiTaskNetwork(models), data, config, tasks)
+        trained, results = [], []
+        for index, body in enumerate(first.split_members()):
+            torch.manual_seed(config.seed + index)  # the heads' initialisation
+            singles = {
+                name: body if model is first else share_body(body, model.num_classes) for name, model in models.items()
+            }
+            results.append(
+                fit_multitask(MultiTaskNetwork(singles), data, replace(config, seed=config.seed + index), tasks)
+            )
+            trained.append(singles)
+        for name, model in models.items():
+            model.join_members([singles[name] for singles in trained])
+        best_valid = {
+            name: score_logits(predict_logits(model, data[name].valid_ids), data[name].valid_y, data[name].labels)[0]
+            for name, model in models.items()
+        }
+        scores = [{name: report["accuracy"] for name, report in r.best_valid.items()} for r in results]
+        return ensemble_result(results, best_valid, config.seed, scores)
+
+    # -- prediction ------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "tasks_"):
+            raise ConvtextError("this multi-task classifier is not trained yet — call fit(...) or load(folder)")
+
+    @property
+    def task_names(self) -> list[str]:
+        self._check_fitted()
+        return list(self.tasks_)
+
+    def task(self, name: str) -> TextClassifier:
+        """The classifier of task ``name`` (shares the body with the others)."""
+        self._check_fitted()
+        if name not in self.tasks_:
+            raise ConvtextError(f"no task {name!r} — this model's tasks are {', '.join(self.tasks_)}")
+        return self.tasks_[name]
+
+    __getitem__ = task
+
+    def predict(self, texts: Sequence[str], task: str) -> list[str]:
+        return self.task(task).predict(texts)
+
+    def predict_proba(self, texts: Sequence[str], task: str) -> np.ndarray:
+        return self.task(task).predict_proba(texts)
+
+    def evaluate(self, texts: Sequence[str], labels: Sequence[str], task: str) -> dict:
+        return self.task(task).evaluate(texts, labels)
+
+    def explain(self, text: str, task: str, top: int | None = 5) -> Explanation:
+        return self.task(task).explain(text, top)
+
+    def predict_all(self, texts: Sequence[str], batch_size: int = 256) -> dict[str, list[str]]:
+        """Every task's labels for ``texts``, the body run once: ``{task: labels}``."""
+        self._check_fitted()
+        first = next(iter(self.tasks_.values()))
+        features = torch.from_numpy(first.features(texts, batch_size))  # (N, F)
+        with torch.inference_mode():
+            return {
+                name: clf.label_set_.decode(clf.model_.eval().forward_head(features).argmax(1).numpy())
+                for name, clf in self.tasks_.items()
+            }
+
+    # -- persistence -----------------------------------------------------------------------
+    def _network(self) -> MultiTaskNetwork:
+        return MultiTaskNetwork({name: clf.model_ for name, clf in self.tasks_.items()})
+
+    def _config(self) -> dict:
+        first = next(iter(self.tasks_.values()))
+        meta = {
+            "task": MULTITASK, "labels": first.classes_, "max_length": first.max_length,
+            "embeddings": str(first.embeddings_), "training": {k: v for k, v in first.training_.items() if k not in ("train_rows", "valid_rows", "train_source")},
+            "data_seen": first.data_seen_,
+            "tasks": {name: {"labels": clf.classes_, "metrics": clf.metrics_, "train_rows": clf.training_["train_rows"],
+                             "valid_rows": clf.training_["valid_rows"], "train_source": clf.training_["train_source"]}
+                      for name, clf in self.tasks_.items()},
+        }  # fmt: skip
+        if hasattr(first, "vectors_"):
+            meta["vectors"] = first.vectors_.summary()
+        return config_for(first.model_, first.tokenizer_, meta)
+
+    def save(self, folder: str | Path) -> Path:
+        """One folder: ``config.json`` (every task's labels and scores), ``model.safetensors`` (the body once,
+        ``heads.NAME.*`` per task), ``tokenizer.json``, ``README.md``, ``training_curve.png``; written atomically."""
+        self._check_fitted()
+        config = self._config()
+        first = next(iter(self.tasks_.values()))
+        weights = {name: tensor.detach().cpu().contiguous() for name, tensor in self._network().weights().items()}
+
+        def write(staging: Path) -> None:
+            first.tokenizer_.save(staging / TOKENIZER)
+            save_file(weights, str(staging / WEIGHTS), metadata={"format": "pt"})
+            (staging / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+            (staging / "README.md").write_text(multitask_card(config), encoding="utf-8")
+            history = getattr(self, "history_", None)
+            if history is not None and history.history:
+                plot_training_curve(history.history, history.best_epoch, staging / "training_curve.png")
+
+        return write_atomically(folder, write)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> MultiTaskClassifier:
+        """Load a multi-task model folder (no pickle; every tensor's name and shape checked before loading)."""
+        folder = Path(folder)
+        config = read_config(folder)
+        meta = config["convtext"]
+        if meta.get("task") != MULTITASK:
+            raise ArtifactError(f"{folder} holds a single-task model — load it with convtext.load(folder), no task")
+        tokenizer = read_tokenizer(folder)
+        tasks = meta["tasks"]
+        names = [check_task_name(name) for name in tasks]
+        body = build_model({**config, "num_classes": len(tasks[names[0]]["labels"])})
+        check_tokenizer_fits(folder, body, tokenizer)
+        expected = {name: tuple(t.shape) for name, t in body.state_dict().items() if not name.startswith("head.")}
+        for name in names:
+            classes = len(tasks[name]["labels"])
+            expected[f"heads.{name}.weight"], expected[f"heads.{name}.bias"] = (classes, body.num_features), (classes,)
+        state = read_weights(folder, expected)
+        body = body.to_empty(device="cpu")
+        body.load_state_dict({
+            **{k: v for k, v in state.items() if not k.startswith("heads.")},
+            "head.weight": state[f"heads.{names[0]}.weight"], "head.bias": state[f"heads.{names[0]}.bias"],
+        })  # fmt: skip
+        loaded = cls()
+        loaded.tasks_ = {}
+        for name in names:
+            model = body if name == names[0] else share_body(body, len(tasks[name]["labels"]))
+            model.head.load_state_dict({"weight": state[f"heads.{name}.weight"], "bias": state[f"heads.{name}.bias"]})
+            task_meta = {**meta, "labels": tasks[name]["labels"], "metrics": tasks[name].get("metrics", {})}
+            task_meta.pop("task")
+            task_config = {**config, "num_classes": len(tasks[name]["labels"]), "convtext": task_meta}
+            loaded.tasks_[name] = TextClassifier._from_parts(model.eval(), tokenizer, task_config, folder)
+        return loaded
+
+    def __repr__(self) -> str:
+        state = f"tasks {', '.join(self.tasks_)}" if hasattr(self, "tasks_") else "not trained"
+        return f"MultiTaskClassifier({state})"
