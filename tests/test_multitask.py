@@ -122,6 +122,9 @@ def test_save_and_load_keep_every_head_and_label_set(trained, two_tasks, tmp_pat
         assert loaded.task(name).classes_ == trained.task(name).classes_
         assert np.array_equal(loaded.predict_proba(texts, task=name), trained.predict_proba(texts, task=name))
     assert loaded.task("question").model_.embedding is loaded.task("sentiment").model_.embedding  # one body in memory
+    again = MultiTaskClassifier.load(loaded.save(tmp_path / "again"))  # a loaded model saves and loads again
+    assert again.task("question").training_["train_rows"] == trained.task("question").training_["train_rows"]
+    assert np.array_equal(again.predict_proba(texts, task="question"), trained.predict_proba(texts, task="question"))
     single = convtext.load(folder, task="question")
     assert single.predict(texts) == trained.predict(texts, task="question")
     assert single.explain("who wrote hamlet ?").label in single.classes_

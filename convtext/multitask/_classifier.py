@@ -43,6 +43,7 @@ from ._network import MultiTaskNetwork, check_task_name, share_body
 
 __all__ = ["MultiTaskClassifier"]
 
+TASK_RECORD = ("train_rows", "valid_rows", "train_source")  # a task's own part of the training record
 TaskInput = LabeledTexts | tuple[Sequence[str], Sequence[str]]
 
 
@@ -247,11 +248,10 @@ class MultiTaskClassifier:
         first = next(iter(self.tasks_.values()))
         meta = {
             "task": MULTITASK, "labels": first.classes_, "max_length": first.max_length,
-            "embeddings": str(first.embeddings_), "training": {k: v for k, v in first.training_.items() if k not in ("train_rows", "valid_rows", "train_source")},
-            "data_seen": first.data_seen_,
-            "tasks": {name: {"labels": clf.classes_, "metrics": clf.metrics_, "train_rows": clf.training_["train_rows"],
-                             "valid_rows": clf.training_["valid_rows"], "train_source": clf.training_["train_source"]}
-                      for name, clf in self.tasks_.items()},
+            "embeddings": str(first.embeddings_), "data_seen": first.data_seen_,
+            "training": {k: v for k, v in first.training_.items() if k not in TASK_RECORD},
+            "tasks": {name: {"labels": clf.classes_, "metrics": clf.metrics_,
+                             **{k: clf.training_.get(k) for k in TASK_RECORD}} for name, clf in self.tasks_.items()},
         }  # fmt: skip
         if hasattr(first, "vectors_"):
             meta["vectors"] = first.vectors_.summary()
@@ -304,7 +304,10 @@ class MultiTaskClassifier:
         for name in names:
             model = body if name == names[0] else share_body(body, len(tasks[name]["labels"]))
             model.head.load_state_dict({"weight": state[f"heads.{name}.weight"], "bias": state[f"heads.{name}.bias"]})
-            task_meta = {**meta, "labels": tasks[name]["labels"], "metrics": tasks[name].get("metrics", {})}
+            task = tasks[name]
+            own = {key: task[key] for key in TASK_RECORD if key in task}  # this task's rows, back in its record
+            task_meta = {**meta, "labels": task["labels"], "metrics": task.get("metrics", {})}
+            task_meta["training"] = {**meta.get("training", {}), **own}
             task_meta.pop("task")
             task_config = {**config, "num_classes": len(tasks[name]["labels"]), "convtext": task_meta}
             loaded.tasks_[name] = TextClassifier._from_parts(model.eval(), tokenizer, task_config, folder)
