@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-__all__ = ["console", "FormatOption", "TextColOption", "LabelColOption", "EncodingOption", "print_json"]
+from .._errors import ConvtextError
+
+__all__ = ["console", "FormatOption", "TextColOption", "LabelColOption", "EncodingOption", "print_json", "split_pair"]
 
 console = Console(soft_wrap=True)
 
@@ -27,3 +29,11 @@ EncodingOption = Annotated[
 def print_json(value: object) -> None:
     """Machine-readable output on stdout, UTF-8 kept readable (Cyrillic stays Cyrillic)."""
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def split_pair(option: str, value: str, example: str) -> tuple[str, str]:
+    """``"NAME=VALUE"`` -> ``("NAME", "VALUE")``, both stripped and non-empty, else an error showing ``example``."""
+    name, sep, rest = value.partition("=")
+    if not sep or not name.strip() or not rest.strip():
+        raise ConvtextError(f"{option} takes {example} — got {value!r}")
+    return name.strip(), rest.strip()

@@ -18,7 +18,7 @@ from ..models import create_model, default_tokenizer, list_models, model_entrypo
 from ..tokenize import TOKENIZER_KINDS
 from ..train import is_main_process, remove_checkpoints
 from ..zoo import check_unseen
-from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
+from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json, split_pair
 from ._multitask import train_tasks
 
 ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
@@ -70,9 +70,7 @@ def _label_mapping(values: list[str], classes: list[str]) -> dict[str, str]:
     """``--map-label A=B`` pairs as ``{A: B}``; each ``B`` must be one of the model's labels."""
     mapping = {}
     for value in values:
-        source, sep, target = value.partition("=")
-        if not sep or not source or not target:
-            raise ConvtextError(f"--map-label takes DATA_LABEL=MODEL_LABEL, e.g. positive=1 — got {value!r}")
+        source, target = split_pair("--map-label", value, "DATA_LABEL=MODEL_LABEL, e.g. positive=1")
         if target not in classes:
             raise ConvtextError(f"--map-label {value}: {target!r} is not a label of the model ({', '.join(classes)})")
         mapping[source] = target

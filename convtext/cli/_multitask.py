@@ -10,7 +10,7 @@ from rich.table import Table
 from .._errors import ConvtextError
 from ..data import load_splits
 from ..multitask import MultiTaskClassifier, check_task_name
-from ._common import console, print_json
+from ._common import console, print_json, split_pair
 
 __all__ = ["named_values", "train_tasks"]
 
@@ -19,13 +19,10 @@ def named_values(option: str, values: list[str] | None) -> dict[str, str]:
     """``["a=x", "b=y"]`` -> ``{"a": "x", "b": "y"}``; a value without ``=`` or a name given twice is an error."""
     named: dict[str, str] = {}
     for value in values or []:
-        name, sep, rest = value.partition("=")
-        if not sep or not name.strip() or not rest.strip():
-            raise ConvtextError(f"{option} takes NAME=VALUE, e.g. {option} sentiment=sst2.tsv — got {value!r}")
-        name = check_task_name(name.strip())
-        if name in named:
+        name, rest = split_pair(option, value, f"NAME=VALUE, e.g. {option} sentiment=sst2.tsv")
+        if check_task_name(name) in named:
             raise ConvtextError(f"{option} names task {name!r} twice")
-        named[name] = rest.strip()
+        named[name] = rest
     return named
 
 

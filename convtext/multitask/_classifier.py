@@ -26,6 +26,8 @@ from ..classifier._artifact import (
     read_weights,
     write_atomically,
 )
+from ..classifier._classifier import _labeled as labeled
+from ..classifier._classifier import _texts as text_list
 from ..data import LabeledTexts, stratified_holdout
 from ..models import TextModel
 from ..train import (
@@ -48,18 +50,12 @@ TaskInput = LabeledTexts | tuple[Sequence[str], Sequence[str]]
 
 
 def _labeled(name: str, data: TaskInput, role: str) -> LabeledTexts:
-    """A task's data as ``LabeledTexts``: given so, or as ``(texts, labels)``."""
+    """A task's data as ``LabeledTexts``: given so, or as ``(texts, labels)`` (checked as ``fit`` checks them)."""
     if isinstance(data, LabeledTexts):
         return data
     if not isinstance(data, tuple | list) or len(data) != 2 or isinstance(data[0], str):
         raise ConvtextError(f"task {name!r}: give its {role} data as (texts, labels) or LabeledTexts")
-    texts, labels = list(data[0]), list(data[1])
-    if len(texts) != len(labels):
-        raise DataError(f"task {name!r}: {len(texts)} {role} texts but {len(labels)} labels — one label per text")
-    bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
-    if bad:
-        raise ConvtextError(f"task {name!r}: {role} text {bad[0]} is {type(texts[bad[0]]).__name__}, not a string")
-    return LabeledTexts.from_lists(texts, [str(label) for label in labels], source=f"{name} {role} data")
+    return labeled(text_list(data[0], f"task {name!r} {role} texts"), data[1], f"{name} {role} data")
 
 
 class MultiTaskClassifier:

@@ -18,7 +18,7 @@ from ..models import TextModel, create_model
 
 __all__ = ["MultiTaskNetwork", "check_task_name", "fresh_head", "share_body"]
 
-TASK_NAME = re.compile(r"^[^\W][\w-]*$")  # letters (any script), digits, _ and -; no dots (they separate weight names)
+TASK_NAME = re.compile(r"^[^\W_][\w-]*$")  # letters (any script), digits, _ and -; no dots (they separate weight names)
 
 
 def check_task_name(name: str) -> str:
