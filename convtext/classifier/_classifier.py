@@ -15,6 +15,8 @@ import torch
 from .._errors import ConvtextError, DataError
 from ..adapt import DannConfig
 from ..data import LabeledTexts, LabelSet, stratified_holdout
+from ..distill._augment import Augmentation
+from ..distill._soft import DistillConfig
 from ..embed import VectorTable, detect_vector_format, load_vectors
 from ..models import EMBEDDING_MODES, TextModel, create_model, default_tokenizer, is_pretrained_only
 from ..tokenize import PackedSequences, TextTokenizer, train_tokenizer
@@ -381,6 +383,38 @@ class TextClassifier:
                 _texts(target_valid_texts, "target_valid_texts"), target_valid_labels or [], "target-valid"
             )
         return fit_adapted(self, source, target_texts, valid, dann or DannConfig())
+
+    def distill(
+        self,
+        teacher: TextClassifier | str | Path,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        valid_texts: Sequence[str] | None = None,
+        valid_labels: Sequence[str] | None = None,
+        unlabelled: Sequence[str] = (),
+        augmentation: Augmentation | None = Augmentation(),
+        soft: DistillConfig = DistillConfig(),
+        unlabelled_source: str = "unlabelled texts",
+        exclude: Sequence[str] = (),
+    ) -> TextClassifier:
+        """Train this (new, usually much faster) model to reproduce ``teacher`` — a trained classifier or its
+        folder, e.g. a fine-tuned MiniLM — on the labelled ``texts``, on ``augmentation``'s variants of them
+        and on ``unlabelled`` texts, all labelled by the teacher's logits (computed once, cached on disk).
+        ``soft`` sets the loss (MSE on logits or tempered KL) and how much the true labels weigh. The epoch
+        is picked on the true labels of the validation set (default: a seeded 10 % of ``texts``); no extra
+        text may equal a validation text or one of ``exclude`` (give your test set), those are dropped and
+        counted. ``training_["distillation"]`` records what was used."""
+        from ._distill import fit_distilled
+
+        set_threads(self.threads)
+        torch.manual_seed(self.seed)
+        train = _labeled(_texts(texts), labels, "training data")
+        valid = None
+        if valid_texts is not None:
+            valid = _labeled(_texts(valid_texts, "valid_texts"), valid_labels or [], "validation data")
+        extra = _texts(unlabelled, "unlabelled")
+        hidden = set(_texts(exclude, "exclude"))
+        return fit_distilled(self, teacher, train, valid, extra, augmentation, soft, unlabelled_source, hidden)
 
     def _record_fit(
         self, result: TrainResult, valid: LabeledTexts, valid_y, train_rows: int, train_source: str

@@ -1,10 +1,28 @@
-"""Distillation: a CNN student trained to reproduce a transformer teacher's sentence embeddings."""
+"""Distillation: a CNN student trained to reproduce a teacher — a transformer's sentence embeddings
+(``SentenceEncoder``) or a trained classifier's outputs on a task (``TextClassifier.distill``)."""
 
+from ._augment import Augmentation, augment
 from ._encoder import TASK, SentenceEncoder
 from ._loop import fit_vectors, mean_cosine, predict_vectors
-from ._teacher import TEACHERS, minilm_sentence_model, split_sentences, teacher_embeddings
+from ._soft import NO_LABEL, DistillConfig, SoftTargetLoss, soft_targets
+from ._teacher import (
+    TEACHERS,
+    minilm_sentence_model,
+    model_fingerprint,
+    split_sentences,
+    teacher_embeddings,
+    teacher_logits,
+)
 
 __all__ = [
+    "NO_LABEL",
+    "Augmentation",
+    "DistillConfig",
+    "SoftTargetLoss",
+    "augment",
+    "model_fingerprint",
+    "soft_targets",
+    "teacher_logits",
     "TASK",
     "TEACHERS",
     "SentenceEncoder",

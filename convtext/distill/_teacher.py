@@ -1,20 +1,30 @@
-"""The teacher: all-MiniLM-L6-v2 sentence embeddings (sentence-transformers), computed once and cached on disk."""
+"""Teachers' outputs, computed once and cached on disk: all-MiniLM-L6-v2 sentence embeddings (sentence-transformers)
+for an encoder, a trained classifier's logits for a task student."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .._errors import ConvtextError
 from ..zoo import cache_dir, minilm_folder
 
-__all__ = ["TEACHERS", "minilm_sentence_model", "split_sentences", "teacher_embeddings"]
+__all__ = [
+    "TEACHERS",
+    "minilm_sentence_model",
+    "model_fingerprint",
+    "split_sentences",
+    "teacher_embeddings",
+    "teacher_logits",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +42,38 @@ def _cache_file(teacher: str, texts: Sequence[str]) -> Path:
     for text in texts:
         digest.update(text.encode("utf-8", "surrogatepass") + b"\0")
     return cache_dir() / "teacher" / f"{teacher}-{digest.hexdigest()[:24]}.npy"
+
+
+def _cached(path: Path, compute: Callable[[], np.ndarray], cache: bool) -> np.ndarray:
+    """The array stored at ``path``, else ``compute()`` stored there atomically (a killed run leaves no half file)."""
+    if cache and path.is_file():
+        log.info("teacher outputs from the cache: %s", path)
+        return np.load(path)
+    values = compute()
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_suffix(f".tmp-{os.getpid()}.npy")
+        np.save(staging, values)
+        staging.replace(path)
+    return values
+
+
+def model_fingerprint(classifier) -> str:
+    """A digest of a trained classifier's weights, tokenizer, text length and labels: what its predictions depend on."""
+    tokenizer = classifier.tokenizer_
+    described = [classifier.classes_, classifier.max_length, tokenizer.kind, tokenizer.vocab_size]
+    digest = hashlib.sha256(json.dumps(described).encode())
+    for name, tensor in sorted(classifier.model_.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:24]
+
+
+def teacher_logits(teacher, texts: Sequence[str], cache: bool = True) -> np.ndarray:
+    """``(n, C)`` logits of a trained classifier for ``texts`` (columns in ``teacher.classes_`` order);
+    reused from the cache when the same weights saw the same texts before."""
+    path = _cache_file(f"logits-{model_fingerprint(teacher)}", texts)
+    return _cached(path, lambda: teacher.decision_function(list(texts)).astype(np.float32), cache)
 
 
 def minilm_sentence_model():
@@ -54,16 +96,12 @@ def teacher_embeddings(
     if teacher not in TEACHERS:
         raise ConvtextError(f"unknown teacher {teacher!r} — use one of {', '.join(TEACHERS)}")
     path = _cache_file(teacher, texts)
-    if cache and path.is_file():
-        log.info("teacher embeddings from the cache: %s", path)
-        return np.load(path)
-    vectors = minilm_sentence_model().encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-    )
-    vectors = vectors.astype(np.float32)  # (n, 384)
-    if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_suffix(f".tmp-{os.getpid()}.npy")
-        np.save(staging, vectors)
-        staging.replace(path)  # atomic: a killed run never leaves half a cache file
-    return vectors
+
+    def compute() -> np.ndarray:
+        vectors = minilm_sentence_model().encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False,
+        )  # fmt: skip
+        return vectors.astype(np.float32)  # (n, 384)
+
+    return _cached(path, compute, cache)

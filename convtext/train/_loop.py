@@ -190,6 +190,7 @@ def fit(
     validate_first: bool = False,
     checkpoint: str | Path | None = None,
     resume: bool = False,
+    loss_function: nn.Module | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``(id lists, targets)``; keep the weights of the best validation score.
 
@@ -197,7 +198,9 @@ def fit(
     ``(N, C)`` 0/1 array (multi-label: a sigmoid per class and binary cross-entropy, picked by
     micro-F1). ``parameter_groups`` are AdamW's (each with its own ``lr``; default: every trainable
     parameter at ``config.lr``); a parameter that is frozen gets no gradient, so AdamW leaves it
-    exactly as it was. ``on_epoch_start(epoch)`` runs before each epoch (gradual unfreezing).
+    exactly as it was. ``loss_function(logits (B, C), target rows (B, K))`` replaces both losses: the
+    training targets are then any ``(N, K)`` float array (distillation: teacher logits and label ids),
+    validation targets stay label ids. ``on_epoch_start(epoch)`` runs before each epoch (gradual unfreezing).
     ``validate_first`` scores the starting weights as epoch 0, kept if no epoch beats them.
 
     ``checkpoint``: a file that receives the whole training state after every epoch (atomically);
@@ -214,12 +217,15 @@ def fit(
     valid_ids, valid_y = valid
     lengths = sequence_lengths(train_ids)  # (N,)
     min_length = min_input_length(model)
-    multi_label = np.ndim(train_y) == 2
-    if multi_label:
+    multi_label = loss_function is None and np.ndim(train_y) == 2
+    rows_as_targets = multi_label or loss_function is not None  # (N, K) float rows, not label ids
+    if rows_as_targets:
         if config.class_weights:
-            raise ConvtextError("class_weights is for single-label data; multi-label training weighs no classes")
-        train_y = torch.as_tensor(np.asarray(train_y), dtype=torch.float32, device=device)  # (N, C)
-        loss_function = nn.BCEWithLogitsLoss()
+            raise ConvtextError(
+                "class_weights is for single-label data with the plain loss; this run weighs no classes"
+            )
+        train_y = torch.as_tensor(np.asarray(train_y), dtype=torch.float32, device=device)  # (N, K)
+        loss_function = loss_function or nn.BCEWithLogitsLoss()
     else:
         train_y = np.asarray(train_y, dtype=np.int64)  # (N,)
         weight = _class_weights(train_y, len(labels)).to(device) if config.class_weights else None
@@ -238,7 +244,7 @@ def fit(
     stopper = EarlyStopping(model, config.patience)
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     if checkpoint is not None:  # what a checkpoint must have been written by to be resumed here
-        run = fingerprint(train_ids, train_y.cpu() if multi_label else train_y, _run_settings(model, config))
+        run = fingerprint(train_ids, train_y.cpu() if rows_as_targets else train_y, _run_settings(model, config))
     first_epoch, finished = 1, False
     if checkpoint is not None and resume and checkpoint.is_file():
         first_epoch, finished = _resume(
@@ -265,7 +271,9 @@ def fit(
             for batch in shard_batches(batches, rank, processes) if distributed else batches:
                 ids, mask = batch_tensors(train_ids, batch, model.pad_id, min_length)  # (B, T)
                 ids, mask = ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
-                target = train_y[batch] if multi_label else torch.from_numpy(train_y[batch]).to(device)  # (B, C) | (B,)
+                target = (
+                    train_y[batch] if rows_as_targets else torch.from_numpy(train_y[batch]).to(device)
+                )  # (B, K) | (B,)
                 with autocast(device, config.mixed_precision):
                     logits = scorer(ids, mask)  # (B, M, C): each member scored on its own
                 members = logits.shape[1]
