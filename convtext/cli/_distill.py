@@ -47,7 +47,9 @@ def distill(
     arch: Annotated[str, typer.Option("--arch", help="Student architecture (see `convtext models`).")] = "textcnn",
     embeddings: Annotated[str, typer.Option(help="--data: auto, minilm, random or a word-vectors file.")] = "auto",
     filters: Annotated[int | None, typer.Option(help="Filters per kernel size (textcnn; --corpus: 300).")] = None,
-    epochs: Annotated[int, typer.Option(help="Most epochs (early stopping may end sooner).")] = 10,
+    epochs: Annotated[
+        int | None, typer.Option(help="Most epochs, early stopping may end sooner (--data: 8, --corpus: 10).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for initialisation, batches, augmentation and holdout.")] = 0,
     threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
     format: FormatOption = "auto",
@@ -66,7 +68,9 @@ def distill(
         )
     reader = {"format": format, "text_col": text_col, "encoding": encoding}
     if corpus is not None:
-        _distill_encoder(corpus, output, teacher, sentences, arch, filters, epochs, seed, threads, reader, as_json)
+        _distill_encoder(
+            corpus, output, teacher, sentences, arch, filters, epochs or 10, seed, threads, reader, as_json
+        )
         return
     if teacher in TEACHERS or not Path(teacher).is_dir():
         raise ConvtextError(
@@ -81,7 +85,7 @@ def distill(
     valid_data = read_labeled(valid, **labelled) if valid is not None else None
     test_data = read_labeled(test, **labelled) if test is not None else None
     student = TextClassifier(
-        arch, embeddings=embeddings, num_filters=filters, epochs=epochs, seed=seed, threads=threads
+        arch, embeddings=embeddings, num_filters=filters, epochs=epochs or 8, seed=seed, threads=threads
     )
     student.distill(
         teacher, train.texts, train.labels, valid_data.texts if valid_data else None,
