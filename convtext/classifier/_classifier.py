@@ -397,8 +397,8 @@ class TextClassifier:
         unlabelled_source: str = "unlabelled texts",
         exclude: Sequence[str] = (),
     ) -> TextClassifier:
-        """Train this (new, usually much faster) model to reproduce ``teacher`` — a trained classifier or its
-        folder, e.g. a fine-tuned MiniLM — on the labelled ``texts``, on ``augmentation``'s variants of them
+        """Train this (new, usually much faster) model to reproduce ``teacher`` — a trained classifier, its
+        folder or a zoo name, e.g. a fine-tuned MiniLM — on the labelled ``texts``, on ``augmentation``'s variants of them
         and on ``unlabelled`` texts, all labelled by the teacher's logits (computed once, cached on disk).
         ``soft`` sets the loss (MSE on logits or tempered KL) and how much the true labels weigh. The epoch
         is picked on the true labels of the validation set (default: a seeded 10 % of ``texts``); no extra

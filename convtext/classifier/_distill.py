@@ -19,13 +19,12 @@ __all__ = ["fit_distilled"]
 log = logging.getLogger(__name__)
 
 
-def _teacher(teacher):
-    """A trained single-label classifier, given as one or as the folder it was saved to; and what to call it."""
+def _teacher(teacher, student):
+    """A trained single-label classifier — given as one, or as a folder or zoo name that ``from_pretrained`` reads,
+    as a transfer body is — and what to call it."""
     name = str(teacher) if isinstance(teacher, str | Path) else None
     if name is not None:
-        from ._classifier import TextClassifier
-
-        teacher = TextClassifier.load(teacher)
+        teacher = type(student).from_pretrained(teacher)
     if not hasattr(teacher, "decision_function") or not hasattr(teacher, "classes_"):
         raise ConvtextError(f"the teacher must be a trained TextClassifier or its folder, not {type(teacher).__name__}")
     teacher._check_fitted()
@@ -69,7 +68,7 @@ def fit_distilled(
     hidden: set[str],
 ):
     """See ``TextClassifier.distill``."""
-    teacher, teacher_name = _teacher(teacher)
+    teacher, teacher_name = _teacher(teacher, student)
     if student.multi_label:
         raise ConvtextError("task distillation trains single-label students — leave multi_label off")
     if student.pretrained is not None:

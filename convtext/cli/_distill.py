@@ -72,7 +72,7 @@ def distill(
             corpus, output, teacher, sentences, arch, filters, epochs or 10, seed, threads, reader, as_json
         )
         return
-    if teacher in TEACHERS or not Path(teacher).is_dir():
+    if teacher in TEACHERS:
         raise ConvtextError(
             f"--teacher {teacher!r} is not a model folder — with --data the teacher is a trained classifier: "
             "train one first (e.g. `convtext train DATA --from minilm --mode fine-tune -o TEACHER`)"
