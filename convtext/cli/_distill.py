@@ -81,7 +81,8 @@ def distill(
     train, extra, skipped = read_labeled(data, **labelled), [], 0
     for path in unlabelled or []:
         rows, dropped = read_texts(path, **reader)
-        extra, skipped = extra + rows, skipped + len(dropped)
+        extra.extend(rows)
+        skipped += len(dropped)
     valid_data = read_labeled(valid, **labelled) if valid is not None else None
     test_data = read_labeled(test, **labelled) if test is not None else None
     student = TextClassifier(
