@@ -48,3 +48,36 @@ def test_cuda_training_matches_cpu_quality_and_saves_cpu_weights(toy, tmp_path):
     for architecture in ("inception_small", "char_cnn", "mean_bigram"):
         model = TextClassifier(architecture, **{**settings, "num_filters": None, "embed_dim": None}, device="cuda")
         assert model.fit(texts, labels).score(texts, labels) > 0.8, architecture
+
+
+@pytest.mark.skipif(not GPU, reason="needs a CUDA GPU (run on the lent GPU machine)")
+def test_cuda_multitask_adaptation_and_distillation(toy, tmp_path, monkeypatch):
+    """The training paths built after the CUDA one (multi-task, DANN, distillation) run on the GPU too."""
+    from convtext import MultiTaskClassifier
+    from convtext.adapt import DannConfig
+    from convtext.distill import Augmentation
+
+    monkeypatch.setenv("CONVTEXT_CACHE", str(tmp_path / "cache"))
+    texts, labels = toy
+    settings = {"epochs": 4, "lr": 0.01, "num_filters": 16, "embed_dim": 16, "seed": 0, "embeddings": "random",
+                "members": 1, "device": "cuda"}  # fmt: skip
+    negated = ["neg" if label == "pos" else "pos" for label in labels]
+
+    def accuracy(predicted, truth):
+        return np.mean(np.array(predicted) == np.array(truth))
+
+    multi = MultiTaskClassifier(**settings).fit({"same": (texts, labels), "flipped": (texts, negated)})
+    assert accuracy(multi.predict(texts, task="same"), labels) > 0.9
+    assert accuracy(multi.predict(texts, task="flipped"), negated) > 0.9
+    assert accuracy(multi.predict_all(texts)["flipped"], multi.predict(texts, task="flipped")) > 0.98
+    again = MultiTaskClassifier.load(multi.save(tmp_path / "multi"))  # CPU weights on disk
+    assert accuracy(again.predict(texts, task="flipped"), multi.predict(texts, task="flipped")) > 0.98
+
+    adapted = TextClassifier(**settings).adapt(texts, labels, texts[::-1], dann=DannConfig(scale=0.1))
+    assert adapted.score(texts, labels) > 0.9 and next(adapted.model_.parameters()).is_cuda
+    assert all(0.0 <= value <= 1.0 for value in adapted.training_["adaptation"]["domain_accuracy"])
+
+    teacher = TextClassifier(**settings).fit(texts, labels)
+    student = TextClassifier(**settings).distill(teacher, texts, labels, augmentation=Augmentation(copies=2))
+    assert next(student.model_.parameters()).is_cuda
+    assert accuracy(student.predict(texts), teacher.predict(texts)) > 0.9

@@ -34,6 +34,7 @@ from ..train import (
     TrainConfig,
     TrainResult,
     ensemble_result,
+    model_device,
     plot_training_curve,
     predict_logits,
     score_logits,
@@ -229,10 +230,10 @@ class MultiTaskClassifier:
         """Every task's labels for ``texts``, the body run once: ``{task: labels}``."""
         self._check_fitted()
         first = next(iter(self.tasks_.values()))
-        features = torch.from_numpy(first.features(texts, batch_size))  # (N, F)
+        features = torch.from_numpy(first.features(texts, batch_size)).to(model_device(first.model_))  # (N, F)
         with torch.inference_mode():
             return {
-                name: clf.label_set_.decode(clf.model_.eval().forward_head(features).argmax(1).numpy())
+                name: clf.label_set_.decode(clf.model_.eval().forward_head(features).argmax(1).cpu().numpy())
                 for name, clf in self.tasks_.items()
             }
 
