@@ -53,6 +53,7 @@ VARIANTS = {  # name: TextClassifier settings changed from the single model's
     "members=3 + dropout=0.3": {"members": 3, "dropout": 0.3},
     "probe:markers": {"_markers": True},
     "probe:markers + members=3": {"_markers": True, "members": 3},
+    "probe:markers + members=3 + lowercase=False": {"_markers": True, "members": 3, "lowercase": False},
     "probe:ensemble=3": {"_ensemble": 3},
     "probe:markers + ensemble=3": {"_markers": True, "_ensemble": 3},
 }
