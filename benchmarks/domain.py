@@ -12,6 +12,7 @@ target-supervised (trained on the labelled rest of the target: an upper bound). 
 λ scale (a screen on two pairs), so the reported folds start at 1.
 
 Run: python benchmarks/domain.py [--data ../shared/data] [--folds 2] [--bodies scratch,minilm] [--threads 2]
+     [--members N]   (every system an ensemble of N separately trained members; default: each body's own)
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--members", type=int, default=None, help="Members per model, for every system and body.")
     parser.add_argument("--name", default="domain")
     args = parser.parse_args()
     data = {domain: read_domain(args.data, domain) for domain in DOMAINS}
@@ -59,6 +61,8 @@ def main() -> None:
     seconds: dict[str, list[float]] = {}
     for body in args.bodies.split(","):
         options = {**BODIES[body], "epochs": args.epochs, "max_length": args.max_length, "threads": args.threads}
+        if args.members is not None:
+            options["members"] = args.members
         names = {kind: f"{kind} ({body})" for kind in ("source-only", "DANN", "target-supervised")}
         for kind in names.values():
             scores[kind], seconds[kind] = {pair: [] for pair in pairs}, []
@@ -99,7 +103,8 @@ def main() -> None:
         "are the unlabelled target text DANN sees and the target-supervised training set). Fold 0 was used only "
         "to choose DANN's λ scale. Seeds = fold index.",
         "DANN and source-only select their epoch on a 10% holdout of the source data: no target label is used. "
-        f"Bodies: {', '.join(f'{k} = {v}' for k, v in BODIES.items())}; epochs {args.epochs}, max length "
+        f"Bodies: {', '.join(f'{k} = {v}' for k, v in BODIES.items())}"
+        f"{f', members {args.members} for every system' if args.members else ''}; epochs {args.epochs}, max length "
         f"{args.max_length} tokens, {args.threads} threads; DANN: {DannConfig()}.",
         "wins: pairs where DANN beats source-only with the same body (mean over folds).",
     ]
