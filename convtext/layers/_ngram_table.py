@@ -91,7 +91,7 @@ class NgramTableCache:
             vocab_size = weights[0].shape[0]
             table_bytes = vocab_size * sum(c.kernel_size[0] * c.out_channels for c in convs) * weights[0].element_size()
             if 2 * self._tokens_seen > vocab_size and table_bytes <= self.max_bytes:
-                # plain float32: usable outside inference mode, and by explain outside autocast
+                # plain float32 (autocast off): usable outside inference mode, and by explain outside autocast
                 with torch.inference_mode(False), torch.no_grad(), torch.autocast(ids.device.type, enabled=False):
-                    self._table = NgramTable(vectors().float(), convs, pad_id)
+                    self._table = NgramTable(vectors(), convs, pad_id)
         return self._table
