@@ -7,9 +7,11 @@ SST-2 test) is removed from every other task's training and dev data — for bot
 
 Same budget: each single-task model trains up to E epochs over its own data; the multi-task model up to E
 epochs of as many steps as all five data sets together (the single runs' steps summed); both with the
-same defaults, early stopping (patience 3; multi-task on the mean dev accuracy) and threads.
+same defaults, early stopping (patience 3; multi-task on the mean dev accuracy) and threads. Multi-task
+variants: shared-private (the default; each task has its own filters beside the shared ones) or a shared body
+with only the heads apart; temperature or proportional sampling.
 
-Run: python benchmarks/multitask.py [--data ../shared/data] [--runs 3] [--scratch-runs 3] [--threads 2]  (≈ 35 min)
+Run: python benchmarks/multitask.py [--data ../shared/data] [--runs 3] [--scratch-runs 3] [--threads 2]  (≈ 50 min)
 """
 
 from __future__ import annotations
@@ -25,13 +27,17 @@ from _report import add_data_option, write_results
 from convtext import LabeledTexts, MultiTaskClassifier, TextClassifier
 
 TASKS = {"SST-2": "sentiment", "TREC": "question", "Subj": "subjectivity", "CR": "product_sentiment", "MPQA": "opinion"}
-SYSTEMS = {  # label: (classifier options, multi-task sampling variants run beside single-task)
-    "defaults (MiniLM input vectors, static)": ({}, ("proportional", "temperature")),
-    "from scratch (random input vectors, 3 members)": ({"embeddings": "random"}, ("temperature",)),
+VARIANTS = {  # label: MultiTaskClassifier options
+    "multi-task, shared-private, temperature 2 (1 model)": {"sampling": "temperature", "private_filters": True},
+    "multi-task, shared body only, temperature 2 (1 model)": {"sampling": "temperature", "private_filters": False},
+    "multi-task, shared-private, proportional sampling (1 model)": {
+        "sampling": "proportional",
+        "private_filters": True,
+    },
 }
-VARIANT = {
-    "proportional": "multi-task, proportional sampling (1 model)",
-    "temperature": "multi-task, temperature 2 (1 model)",
+SYSTEMS = {  # label: (classifier options, the multi-task variants run beside single-task)
+    "defaults (MiniLM input vectors, static)": ({}, list(VARIANTS)),
+    "from scratch (random input vectors, 3 members)": ({"embeddings": "random"}, list(VARIANTS)[:2]),
 }
 
 
@@ -80,9 +86,9 @@ def single_task(splits, options: dict, seed: int, threads: int) -> tuple[dict, f
     return scores, seconds, parameters(models)
 
 
-def multi_task(splits, options: dict, seed: int, threads: int, sampling: str) -> tuple[dict, float, int, dict]:
+def multi_task(splits, options: dict, seed: int, threads: int, variant: dict) -> tuple[dict, float, int, dict]:
     started = time.perf_counter()
-    model = MultiTaskClassifier(sampling=sampling, **options, seed=seed, threads=threads).fit_data(
+    model = MultiTaskClassifier(**variant, **options, seed=seed, threads=threads).fit_data(
         {TASKS[name]: train for name, (train, _, _) in splits.items()},
         {TASKS[name]: dev for name, (_, dev, _) in splits.items()},
     )
@@ -104,13 +110,13 @@ def main() -> None:
     args = parser.parse_args()
     names = list(TASKS)
     rows, raw = [], {}
-    for (label, (options, samplings)), runs in zip(SYSTEMS.items(), (args.runs, args.scratch_runs)):
-        variants = {"single-task (5 models)": [], **{VARIANT[sampling]: [] for sampling in samplings}}
+    for (label, (options, multi_variants)), runs in zip(SYSTEMS.items(), (args.runs, args.scratch_runs)):
+        variants = {"single-task (5 models)": [], **{variant: [] for variant in multi_variants}}
         for run in range(runs):
             splits = run_splits(args.data, run)
             variants["single-task (5 models)"].append(single_task(splits, options, run, args.threads))
-            for sampling in samplings:
-                variants[VARIANT[sampling]].append(multi_task(splits, options, run, args.threads, sampling))
+            for variant in multi_variants:
+                variants[variant].append(multi_task(splits, options, run, args.threads, VARIANTS[variant]))
             for variant, results in variants.items():
                 print(f"{label} | {variant} run {run}: " + ", ".join(
                     f"{n} {100 * results[-1][0][n]:.1f}" for n in names) + f" | {results[-1][1]:.0f}s", flush=True)  # fmt: skip
@@ -141,6 +147,8 @@ def main() -> None:
         "'parameters' counts each distinct tensor once (the static MiniLM table is included; one shared body "
         "stores it once instead of five times).",
         "temperature 2: a task's share of steps ∝ rows^(1/2) (small tasks such as CR get more turns).",
+        "shared-private (the default): each task also has its own filters, as many per kernel size as the shared "
+        "body, beside the shared ones; 'shared body only' shares every layer but the heads.",
     ]
     write_results(args.name, columns, rows, notes, extra={"runs": raw})
 

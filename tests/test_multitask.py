@@ -46,6 +46,41 @@ def test_task_models_share_every_layer_but_the_head():
     assert body.embedding.weight.grad is not None and body.head.weight.grad is None
 
 
+def test_private_filters_are_each_tasks_own_beside_the_shared_ones():
+    body = create_model("textcnn", vocab_size=50, num_classes=2, embed_dim=8, num_filters=4)
+    a, b = share_body(body, 2, private=True), share_body(body, 5, private=True)
+    assert a.kernel_sizes == b.kernel_sizes == [1, 2, 3, 1, 2, 3] and a.num_features == 2 * body.num_features
+    assert all(x is y for x, y in zip(a.convs[:3], body.convs)) and all(x is y for x, y in zip(b.convs[:3], body.convs))
+    assert all(x is not y and x.weight.shape == y.weight.shape for x, y in zip(b.convs[3:], a.convs[3:]))
+    network = MultiTaskNetwork({"a": a, "b": b}, body)
+    private = sum(p.numel() for m in (a, b) for c in m.convs[3:] for p in c.parameters())
+    heads = sum(p.numel() for m in (a, b) for p in m.head.parameters())
+    shared = sum(p.numel() for p in body.parameters()) - sum(p.numel() for p in body.head.parameters())
+    assert sum(p.numel() for p in network.parameters()) == shared + heads + private  # the body's head is not trained
+    assert {k for k in network.weights() if k.startswith("private.")} == {
+        f"private.{task}.{i}.{part}" for task in "ab" for i in range(3) for part in ("weight", "bias")
+    }
+    b(torch.randint(1, 50, (3, 7))).sum().backward()  # task b's loss: the shared filters and its own, not a's
+    assert body.convs[0].weight.grad is not None and b.convs[3].weight.grad is not None
+    assert a.convs[3].weight.grad is None
+    with pytest.raises(ConvtextError, match="private filters need a TextCNN.*private_filters=False"):
+        share_body(create_model("mean_embedding", vocab_size=50, num_classes=2), 3, private=True)
+
+
+def test_plain_sharing_saves_loads_and_predicts_all_tasks(two_tasks, tmp_path):
+    small = {name: data.subset(range(400)) for name, data in two_tasks.items()}
+    plain = MultiTaskClassifier(private_filters=False, epochs=1, **FAST).fit(small)
+    assert plain.task("sentiment").model_ is plain.body_ and len(plain.task("question").model_.convs) == 3
+    loaded = MultiTaskClassifier.load(plain.save(tmp_path / "plain"))
+    assert loaded.private_filters is False and loaded.task("question").model_.convs[0] is loaded.body_.convs[0]
+    texts = two_tasks["question"].texts[-30:]
+    every = loaded.predict_all(texts)
+    for name in small:
+        assert every[name] == plain.predict(texts, task=name) == loaded.predict(texts, task=name)
+    with pytest.raises(ConvtextError, match="private_filters is True or False"):
+        MultiTaskClassifier(private_filters="yes")
+
+
 def test_sampling_probabilities_are_proportional_or_tempered():
     rows = {"big": 900, "small": 100}
     assert task_probabilities(rows, MultiTaskConfig("proportional")) == pytest.approx({"big": 0.9, "small": 0.1})
@@ -91,8 +126,8 @@ def test_a_zero_loss_weight_leaves_that_head_untrained(two_tasks):
     start = {}
     original = MultiTaskNetwork.__init__
 
-    def remember(network, models):  # the heads as training starts
-        original(network, models)
+    def remember(network, models, body=None):  # the heads as training starts
+        original(network, models, body)
         start.update({name: m.head.weight.detach().clone() for name, m in models.items()})
 
     MultiTaskNetwork.__init__ = remember
@@ -111,6 +146,9 @@ def test_an_ensemble_trains_each_member_with_its_own_heads(two_tasks):
     assert [m["seed"] for m in members] == [0, 1] and set(members[0]["valid_accuracy"]) == {"sentiment", "question"}
     question = model.task("question")
     assert question.model_.members == 2 and question.model_.embedding is model.task("sentiment").model_.embedding
+    assert question.model_.convs[0] is model.body_.convs[0] and question.model_.convs[3].out_channels == 2 * 100
+    texts = small["question"].texts[:40]
+    assert model.predict_all(texts)["question"] == model.predict(texts, task="question")
 
 
 def test_save_and_load_keep_every_head_and_label_set(trained, two_tasks, tmp_path):
@@ -123,6 +161,8 @@ def test_save_and_load_keep_every_head_and_label_set(trained, two_tasks, tmp_pat
         assert loaded.task(name).classes_ == trained.task(name).classes_
         assert np.array_equal(loaded.predict_proba(texts, task=name), trained.predict_proba(texts, task=name))
     assert loaded.task("question").model_.embedding is loaded.task("sentiment").model_.embedding  # one body in memory
+    shared, own = loaded.task("question").model_.convs, loaded.task("sentiment").model_.convs  # private filters
+    assert shared[0] is own[0] and shared[3] is not own[3] and len(shared) == 2 * len(loaded.body_.convs)
     again = MultiTaskClassifier.load(loaded.save(tmp_path / "again"))  # a loaded model saves and loads again
     assert again.task("question").training_["train_rows"] == trained.task("question").training_["train_rows"]
     assert np.array_equal(again.predict_proba(texts, task="question"), trained.predict_proba(texts, task="question"))
@@ -137,9 +177,17 @@ def test_save_and_load_keep_every_head_and_label_set(trained, two_tasks, tmp_pat
     from safetensors.torch import load_file, save_file
 
     state = load_file(str(weights))
+    assert {"private.question.0.weight", "private.sentiment.2.bias"} <= set(state)
     state["heads.question.weight"] = state["heads.question.weight"][:3]
     save_file(state, str(weights))
     with pytest.raises(ArtifactError, match="tensors do not match"):
+        MultiTaskClassifier.load(folder)
+    del state["private.question.1.weight"]
+    state["heads.question.weight"] = load_file(str(folder.parent / "again" / "model.safetensors"))[
+        "heads.question.weight"
+    ]
+    save_file(state, str(weights))
+    with pytest.raises(ArtifactError, match="private.question.1.weight"):
         MultiTaskClassifier.load(folder)
 
 
@@ -174,12 +222,21 @@ def test_cli_trains_predicts_and_serves_each_task(capsys, tmp_path, kim):
     summary = json.loads(stdout)
     assert set(summary["tasks"]) == {"sentiment", "question"} and summary["tasks"]["question"]["test"]["n"] == 100
     assert summary["sampling"]["question"] == pytest.approx(0.5)  # same rows, tempered: equal turns
+    assert summary["private_filters"] is True and len(convtext.load(out, task="question").model_.convs) == 6
     code, stdout, _ = run_cli(capsys, "predict", out, "--task", "question", "--json", "who wrote hamlet ?")
     assert code == 0 and json.loads(stdout)[0]["label"] in summary["tasks"]["question"]["labels"]
     code, _, stderr = run_cli(capsys, "predict", out, "who wrote hamlet ?")
     assert code != 0 and "--task NAME" in stderr and "sentiment, question" in stderr
     code, _, stderr = run_cli(capsys, "train", sst, "--task", f"a={trec}", "-o", tmp_path / "x")
     assert code != 0 and "DATA cannot be combined with --task" in stderr
+    code, _, stderr = run_cli(capsys, "train", sst, "--no-private-filters", "-o", tmp_path / "x")
+    assert code != 0 and "use them with --task" in stderr
+    code, stdout, stderr = run_cli(
+        capsys, "train", "--task", f"a={sst}", "--task", f"b={trec}", "--no-private-filters", "--epochs", "1",
+        "--embeddings", "random", "--members", "1", "--threads", "2", "-o", tmp_path / "plain", "--json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(stdout)["private_filters"] is False, stderr
+    assert len(convtext.load(tmp_path / "plain", task="b").model_.convs) == 3
     code, _, stderr = run_cli(capsys, "train", "--task", f"a={trec}", "--task-valid", f"b={sst}", "-o", tmp_path / "x")
     assert code != 0 and "no --task defines" in stderr
     from convtext.serve import load_models

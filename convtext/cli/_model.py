@@ -129,6 +129,14 @@ def train(
     temperature: Annotated[
         float, typer.Option(help="Multi-task, --sampling temperature: turns ∝ rows ** (1/T); larger = flatter.")
     ] = 2.0,
+    private_filters: Annotated[
+        bool | None,
+        typer.Option(
+            "--private-filters/--no-private-filters",
+            help="Multi-task (TextCNN): each task also gets its own filters beside the shared ones (default on).",
+            show_default=False,
+        ),
+    ] = None,
     valid: Annotated[Path | None, typer.Option(help="Validation data; default: a seeded 10% holdout.")] = None,
     test: Annotated[Path | None, typer.Option(help="Test data, scored once after training.")] = None,
     format: FormatOption = "auto",
@@ -248,8 +256,11 @@ def train(
                 f"{', '.join(given)} cannot be combined with --task: give each task's data as --task NAME=FILE "
                 "(--task-valid / --task-test NAME=FILE); multi-task training is single-label, from scratch, in memory"
             )
-        train_tasks(task, task_valid, task_test, task_weight, sampling, temperature, reader, options, output, as_json)
+        sharing = {"sampling": sampling, "temperature": temperature, "private_filters": private_filters is not False}
+        train_tasks(task, task_valid, task_test, task_weight, sharing, reader, options, output, as_json)
         return
+    if private_filters is not None:
+        raise ConvtextError("--private-filters / --no-private-filters shape a multi-task model: use them with --task")
     if data is None:
         raise ConvtextError("give the training DATA file, or several tasks with --task NAME=FILE")
     checkpoints = checkpoints or output.with_name(output.name + ".checkpoints")

@@ -35,9 +35,10 @@ def _weights(values: dict[str, str]) -> dict[str, float]:
 
 def train_tasks(
     tasks: list[str], task_valid: list[str] | None, task_test: list[str] | None, task_weight: list[str] | None,
-    sampling: str, temperature: float, reader: dict, classifier_options: dict, output: Path, as_json: bool,
+    sharing: dict, reader: dict, classifier_options: dict, output: Path, as_json: bool,
 ) -> None:  # fmt: skip
-    """Read every task's files, train one ``MultiTaskClassifier``, score each task's test file, save, report."""
+    """Read every task's files, train one ``MultiTaskClassifier`` (``sharing``: its sampling, temperature and
+    private_filters), score each task's test file, save, report."""
     files = named_values("--task", tasks)
     others = {
         "--task-valid": named_values("--task-valid", task_valid),
@@ -53,7 +54,7 @@ def train_tasks(
         name: load_splits(path, valid=others["--task-valid"].get(name), test=others["--task-test"].get(name), seed=seed, **reader)
         for name, path in files.items()
     }  # fmt: skip
-    model = MultiTaskClassifier(sampling, temperature, _weights(weights), **classifier_options)
+    model = MultiTaskClassifier(task_weights=_weights(weights), **sharing, **classifier_options)
     model.fit_data({name: s.train for name, s in splits.items()}, {name: s.valid for name, s in splits.items()})
     for name, split in splits.items():
         if split.test is not None:
@@ -66,7 +67,8 @@ def train_tasks(
             for name, clf in model.tasks_.items()
         },
         "seconds": model.history_.seconds, "best_epoch": model.history_.best_epoch,
-        "sampling": model.history_.config["multitask"]["probabilities"], "output": str(folder),
+        "sampling": model.history_.config["multitask"]["probabilities"], "private_filters": model.private_filters,
+        "output": str(folder),
     }  # fmt: skip
     if as_json:
         print_json(summary)

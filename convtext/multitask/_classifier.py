@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn as nn
 from safetensors.torch import save_file
 
 from .._errors import ConvtextError, DataError
@@ -42,7 +43,7 @@ from ..train import (
 )
 from ._card import multitask_card
 from ._loop import MultiTaskConfig, TaskData, fit_multitask
-from ._network import MultiTaskNetwork, check_task_name, share_body
+from ._network import MultiTaskNetwork, check_task_name, private_convs, share_body
 
 __all__ = ["MultiTaskClassifier"]
 
@@ -69,9 +70,11 @@ class MultiTaskClassifier:
     (``sampling="temperature"``, the default with T = 2: small tasks get more turns; on SST-2, TREC, Subj, CR
     and MPQA it cost TREC 1.1 points where proportional sampling cost 2.1) or in proportion to its rows
     (``"proportional"``); ``task_weights`` scale
-    each task's loss. Every epoch validates every task; the epoch with the best mean accuracy is kept. Any
-    other keyword is a ``TextClassifier`` hyperparameter, shared by all tasks. ``task(name)`` is an ordinary
-    ``TextClassifier`` (predict, explain, evaluate, export, serve) over the shared body.
+    each task's loss. Every epoch validates every task; the epoch with the best mean accuracy is kept.
+    ``private_filters`` (default, TextCNN architectures): each task also has its own filters, as many per
+    kernel size as the shared body, beside the shared ones (shared-private); ``False`` shares every layer but
+    the head. Any other keyword is a ``TextClassifier`` hyperparameter, shared by all tasks. ``task(name)`` is
+    an ordinary ``TextClassifier`` (predict, explain, evaluate, export, serve) over the shared body.
     """
 
     def __init__(
@@ -79,10 +82,14 @@ class MultiTaskClassifier:
         sampling: str = "temperature",
         temperature: float = 2.0,
         task_weights: Mapping[str, float] | None = None,
+        private_filters: bool = True,
         **classifier_options,
     ):
         self.sampling, self.temperature = sampling, temperature
         self.task_weights = dict(task_weights or {})
+        if not isinstance(private_filters, bool):
+            raise ConvtextError(f"private_filters is True or False, got {private_filters!r}")
+        self.private_filters = private_filters
         self.classifier_options = classifier_options
 
     # -- training --------------------------------------------------------------------------
@@ -127,9 +134,12 @@ class MultiTaskClassifier:
         torch.manual_seed(template.seed)
         template.label_set_ = train[names[0]].label_set()
         template._build_model([text for name in names for text in train[name].texts])
+        body = template.model_  # the shared layers; with private filters no task's model is the body itself
         seen = list(dict.fromkeys(source for name in names for source in (train[name].source, valid[name].source)))
         classifiers = {
-            name: self._task_classifier(template, train[name], template.model_ if i == 0 else None, seen)
+            name: self._task_classifier(
+                template, train[name], body if i == 0 and not self.private_filters else None, seen
+            )
             for i, name in enumerate(names)
         }
         data = {
@@ -139,7 +149,9 @@ class MultiTaskClassifier:
             )
             for name, clf in classifiers.items()
         }  # fmt: skip
-        result = self._train({name: clf.model_ for name, clf in classifiers.items()}, data, template._train_config())
+        result = self._train(
+            body, {name: clf.model_ for name, clf in classifiers.items()}, data, template._train_config()
+        )
         for name, classifier in classifiers.items():
             classifier.history_, classifier.thresholds_ = result, np.full(len(classifier.label_set_), 0.5)
             classifier.metrics_ = {"valid": result.best_valid[name]}
@@ -150,6 +162,7 @@ class MultiTaskClassifier:
                 "multitask": {"tasks": names, "train_rows": {n: len(train[n]) for n in names}},
             }  # fmt: skip
         self.tasks_: dict[str, TextClassifier] = classifiers
+        self.body_: TextModel = body
         self.history_: TrainResult = result
         return self
 
@@ -157,34 +170,36 @@ class MultiTaskClassifier:
         self, template: TextClassifier, train: LabeledTexts, model: TextModel | None, seen: list[str]
     ) -> TextClassifier:
         """A task's classifier: the template's tokenizer and embeddings, its own labels, and ``model`` — or, when
-        that is None, a model sharing the template's body with a fresh head for the task's labels."""
+        that is None, a model sharing the template's body with a fresh head (and private filters) for the task."""
         classifier = TextClassifier(**self.classifier_options)
         classifier.label_set_ = train.label_set()
         classifier.tokenizer_, classifier.embeddings_ = template.tokenizer_, template.embeddings_
         classifier.embedding_mode_, classifier.transfer_, classifier.data_seen_ = template.embedding_mode_, None, seen
         if hasattr(template, "vectors_"):
             classifier.vectors_ = template.vectors_
-        classifier.model_ = model if model is not None else share_body(template.model_, len(classifier.label_set_))
+        if model is None:
+            model = share_body(template.model_, len(classifier.label_set_), self.private_filters)
+        classifier.model_ = model
         return classifier
 
     def _task_config(self) -> MultiTaskConfig:
         return MultiTaskConfig(self.sampling, self.temperature, self.task_weights)
 
-    def _train(self, models: dict, data: dict[str, TaskData], config: TrainConfig) -> TrainResult:
+    def _train(self, body: TextModel, models: dict, data: dict[str, TaskData], config: TrainConfig) -> TrainResult:
         """Train the shared body and every head — an ensemble (``members > 1``) one member at a time, as
         ``TextClassifier`` does, each member with its own heads; the members are then joined per task."""
-        tasks, first = self._task_config(), next(iter(models.values()))
-        if first.members == 1:
-            return fit_multitask(MultiTaskNetwork(models), data, config, tasks)
+        tasks = self._task_config()
+        if body.members == 1:
+            return fit_multitask(MultiTaskNetwork(models, body), data, config, tasks)
         trained, results = [], []
-        for index, body in enumerate(first.split_members()):
-            torch.manual_seed(config.seed + index)  # the heads' initialisation
+        for index, single_body in enumerate(body.split_members()):
+            torch.manual_seed(config.seed + index)  # the heads' (and private filters') initialisation
             singles = {
-                name: body if model is first else share_body(body, model.num_classes) for name, model in models.items()
+                name: single_body if model is body else share_body(single_body, model.num_classes, self.private_filters)
+                for name, model in models.items()
             }
-            results.append(
-                fit_multitask(MultiTaskNetwork(singles), data, replace(config, seed=config.seed + index), tasks)
-            )
+            network = MultiTaskNetwork(singles, single_body)
+            results.append(fit_multitask(network, data, replace(config, seed=config.seed + index), tasks))
             trained.append(singles)
         for name, model in models.items():
             model.join_members([singles[name] for singles in trained])
@@ -227,9 +242,16 @@ class MultiTaskClassifier:
         return self.task(task).explain(text, top)
 
     def predict_all(self, texts: Sequence[str], batch_size: int = 256) -> dict[str, list[str]]:
-        """Every task's labels for ``texts``, the body run once: ``{task: labels}``."""
+        """Every task's labels for ``texts``, tokenized once and the body run once (with private filters: each
+        task's model in turn, as each has its own filters): ``{task: labels}``."""
         self._check_fitted()
         first = next(iter(self.tasks_.values()))
+        if self.private_filters:
+            ids = first._encode(text_list(texts, "texts"))
+            return {
+                name: clf.label_set_.decode(predict_logits(clf.model_, ids, batch_size).argmax(1))
+                for name, clf in self.tasks_.items()
+            }
         features = torch.from_numpy(first.features(texts, batch_size)).to(model_device(first.model_))  # (N, F)
         with torch.inference_mode():
             return {
@@ -239,24 +261,25 @@ class MultiTaskClassifier:
 
     # -- persistence -----------------------------------------------------------------------
     def _network(self) -> MultiTaskNetwork:
-        return MultiTaskNetwork({name: clf.model_ for name, clf in self.tasks_.items()})
+        return MultiTaskNetwork({name: clf.model_ for name, clf in self.tasks_.items()}, self.body_)
 
     def _config(self) -> dict:
         first = next(iter(self.tasks_.values()))
         meta = {
             "task": MULTITASK, "labels": first.classes_, "max_length": first.max_length,
-            "embeddings": str(first.embeddings_), "data_seen": first.data_seen_,
+            "embeddings": str(first.embeddings_), "data_seen": first.data_seen_, "private_filters": self.private_filters,
             "training": {k: v for k, v in first.training_.items() if k not in TASK_RECORD},
             "tasks": {name: {"labels": clf.classes_, "metrics": clf.metrics_,
                              **{k: clf.training_.get(k) for k in TASK_RECORD}} for name, clf in self.tasks_.items()},
         }  # fmt: skip
         if hasattr(first, "vectors_"):
             meta["vectors"] = first.vectors_.summary()
-        return config_for(first.model_, first.tokenizer_, meta)
+        return config_for(self.body_, first.tokenizer_, meta)
 
     def save(self, folder: str | Path) -> Path:
-        """One folder: ``config.json`` (every task's labels and scores), ``model.safetensors`` (the body once,
-        ``heads.NAME.*`` per task), ``tokenizer.json``, ``README.md``, ``training_curve.png``; written atomically."""
+        """One folder: ``config.json`` (the body's settings, every task's labels and scores), ``model.safetensors``
+        (the body once, ``heads.NAME.*`` and ``private.NAME.*`` per task), ``tokenizer.json``, ``README.md``,
+        ``training_curve.png``; written atomically."""
         self._check_fitted()
         config = self._config()
         first = next(iter(self.tasks_.values()))
@@ -282,31 +305,42 @@ class MultiTaskClassifier:
         if meta.get("task") != MULTITASK:
             raise ArtifactError(f"{folder} holds a single-task model — load it with convtext.load(folder), no task")
         tokenizer = read_tokenizer(folder)
-        tasks = meta["tasks"]
+        tasks, private = meta["tasks"], meta.get("private_filters", False)
+        if not isinstance(private, bool):
+            raise ArtifactError(f"{folder}: config.json's private_filters is {private!r}, not true or false")
         names = [check_task_name(name) for name in tasks]
         body = build_model({**config, "num_classes": len(tasks[names[0]]["labels"])})
         check_tokenizer_fits(folder, body, tokenizer)
-        expected = {name: tuple(t.shape) for name, t in body.state_dict().items() if not name.startswith("head.")}
+        shared = {name: tuple(t.shape) for name, t in body.state_dict().items() if not name.startswith("head.")}
+        expected, width = dict(shared), body.num_features * (2 if private else 1)  # a task head's input features
         for name in names:
             classes = len(tasks[name]["labels"])
-            expected[f"heads.{name}.weight"], expected[f"heads.{name}.bias"] = (classes, body.num_features), (classes,)
+            expected[f"heads.{name}.weight"], expected[f"heads.{name}.bias"] = (classes, width), (classes,)
+            for index, conv in enumerate(body.convs if private else []):
+                expected[f"private.{name}.{index}.weight"] = tuple(conv.weight.shape)
+                expected[f"private.{name}.{index}.bias"] = tuple(conv.bias.shape)
         state = read_weights(folder, expected)
         body = body.to_empty(device="cpu")
-        body.load_state_dict({
-            **{k: v for k, v in state.items() if not k.startswith("heads.")},
-            "head.weight": state[f"heads.{names[0]}.weight"], "head.bias": state[f"heads.{names[0]}.bias"],
-        })  # fmt: skip
-        loaded = cls()
-        loaded.tasks_ = {}
+        body.load_state_dict({key: state[key] for key in shared}, strict=False)
+        if private:  # the body's own head is never used: every task has its own
+            nn.init.zeros_(body.head.weight), nn.init.zeros_(body.head.bias)
+        else:
+            body.head.load_state_dict(
+                {"weight": state[f"heads.{names[0]}.weight"], "bias": state[f"heads.{names[0]}.bias"]}
+            )
+        loaded = cls(private_filters=private)
+        loaded.tasks_, loaded.body_ = {}, body
         for name in names:
-            model = body if name == names[0] else share_body(body, len(tasks[name]["labels"]))
+            model = body if name == names[0] and not private else share_body(body, len(tasks[name]["labels"]), private)
             model.head.load_state_dict({"weight": state[f"heads.{name}.weight"], "bias": state[f"heads.{name}.bias"]})
+            for index, conv in enumerate(private_convs(model, body)):
+                conv.load_state_dict({part: state[f"private.{name}.{index}.{part}"] for part in ("weight", "bias")})
             task = tasks[name]
             own = {key: task[key] for key in TASK_RECORD if key in task}  # this task's rows, back in its record
             task_meta = {**meta, "labels": task["labels"], "metrics": task.get("metrics", {})}
             task_meta["training"] = {**meta.get("training", {}), **own}
             task_meta.pop("task")
-            task_config = {**config, "num_classes": len(tasks[name]["labels"]), "convtext": task_meta}
+            task_config = {**config, **model.config(), "convtext": task_meta}
             loaded.tasks_[name] = TextClassifier._from_parts(model.eval(), tokenizer, task_config, folder)
         return loaded
 

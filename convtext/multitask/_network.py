@@ -1,9 +1,12 @@
-"""One body, several heads: task models that share every layer but their head.
+"""One body, several heads: task models that share the body's layers and differ in their head.
 
 Each task is an ordinary ``TextModel`` (so prediction, ``explain``, export and the service work on it
-unchanged) whose embedding and encoder modules are the *same objects* as the first task's: a gradient
-from any task moves the one shared body. ``MultiTaskNetwork`` holds them for the optimiser, early
-stopping and saving: the first task's model plus every head, each parameter once.
+unchanged) whose embedding and encoder modules are the *same objects* as the body's: a gradient from any
+task moves the one shared body. Shared-private (``share_body(..., private=True)``, TextCNN only): each
+task also has its own convolutions beside the shared ones — the task model is a TextCNN whose kernel
+sizes are the body's twice over, the first half shared, the second its own — so a task keeps n-gram
+detectors the others would overwrite. ``MultiTaskNetwork`` holds them for the optimiser, early stopping
+and saving: the body's shared layers, every head and every task's private convolutions, each parameter once.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
-from ..models import TextModel, create_model
+from ..models import TextCNN, TextModel, create_model
 
-__all__ = ["MultiTaskNetwork", "check_task_name", "fresh_head", "share_body"]
+__all__ = ["MultiTaskNetwork", "check_task_name", "fresh_head", "private_convs", "share_body"]
 
 TASK_NAME = re.compile(r"^[^\W_][\w-]*$")  # letters (any script), digits, _ and -; no dots (they separate weight names)
 
@@ -31,49 +34,80 @@ def check_task_name(name: str) -> str:
     return name
 
 
-def fresh_head(model: TextModel, num_classes: int) -> nn.Linear:
+def fresh_head(model: TextModel, num_classes: int, device: torch.device) -> nn.Linear:
     """A new ``(num_features -> num_classes)`` head initialised as the architecture's own: for an ensemble of
     ``members`` each block starts as a single member's head would (fan-in of its own features)."""
-    head = nn.Linear(model.num_features, num_classes)
+    head = nn.Linear(model.num_features, num_classes, device=device)
     bound = (model.num_features // model.members) ** -0.5
     nn.init.uniform_(head.weight, -bound, bound)
     nn.init.uniform_(head.bias, -bound, bound)
-    return head.to(model.get_classifier().weight.device)
+    return head
 
 
-def share_body(base: TextModel, num_classes: int) -> TextModel:
+def share_body(base: TextModel, num_classes: int, private: bool = False) -> TextModel:
     """A model of ``base``'s architecture whose every layer but the head *is* ``base``'s, with a fresh head for
-    ``num_classes`` classes. Built on the meta device first, so the shared layers are never allocated twice."""
+    ``num_classes`` classes. Built on the meta device first, so the shared layers are never allocated twice.
+
+    ``private``: the model also gets its own convolutions, one per kernel size of ``base`` with as many filters,
+    freshly initialised; its head reads the shared features and its own side by side."""
+    config = {**base.config(), "num_classes": num_classes}
+    if private:
+        if not isinstance(base, TextCNN):
+            raise ConvtextError(
+                f"private filters need a TextCNN (textcnn, textcnn_kim), not {base.architecture!r} — "
+                "use private_filters=False (--no-private-filters) for this architecture"
+            )
+        config["kernel_sizes"] = list(base.kernel_sizes) * 2
     with torch.device("meta"):
-        model = create_model(base.architecture, **{**base.config(), "num_classes": num_classes})
+        model = create_model(base.architecture, **config)
     for name, child in base.named_children():
         if name != "head":
             setattr(model, name, child)
-    model.head = fresh_head(base, num_classes)
+    device = base.get_classifier().weight.device
+    if private:  # TextCNN's own layout: conv k of (members·E -> members·F), grouped by member
+        own = [
+            nn.Conv1d(conv.in_channels, conv.out_channels, conv.kernel_size[0], groups=conv.groups, device=device)
+            for conv in base.convs
+        ]
+        model.convs = nn.ModuleList([*base.convs, *own])
+    model.head = fresh_head(model, num_classes, device)
     return model
 
 
+def private_convs(model: TextModel, body: TextModel) -> list[nn.Module]:
+    """The convolutions of task ``model`` that ``body`` does not share (none unless it was built ``private``)."""
+    return list(getattr(model, "convs", []))[len(getattr(body, "convs", [])) :]
+
+
 class MultiTaskNetwork(nn.Module):
-    """Every task's model as one module: ``body`` (the first task's model) and ``heads`` (one per task).
+    """Every task's model as one module: ``shared`` (the body's layers but its head), ``heads`` (one per task)
+    and ``private`` (each task's own convolutions, for shared-private models).
 
-    Its parameters are each shared parameter once plus every head, so one AdamW and one early-stopping
-    snapshot cover the lot; ``models[name]`` is a task's own ``TextModel`` (not registered: it would list the
-    shared layers again)."""
+    Its parameters are each shared parameter once plus every head and private layer, so one AdamW and one
+    early-stopping snapshot cover the lot. ``body`` (default: the first task's model) and ``models[name]`` (a
+    task's own ``TextModel``) are not registered: they would list the shared layers again."""
 
-    def __init__(self, models: dict[str, TextModel]):
+    def __init__(self, models: dict[str, TextModel], body: TextModel | None = None):
         super().__init__()
         if not models:
             raise ConvtextError("a multi-task network needs at least one task")
-        self.body = next(iter(models.values()))
-        self.heads = nn.ModuleDict({name: model.head for name, model in models.items()})
+        object.__setattr__(self, "body", body if body is not None else next(iter(models.values())))
         object.__setattr__(self, "models", dict(models))
+        self.shared = nn.ModuleDict({name: child for name, child in self.body.named_children() if name != "head"})
+        self.heads = nn.ModuleDict({name: model.head for name, model in models.items()})
+        self.private = nn.ModuleDict({
+            name: nn.ModuleList(private_convs(model, self.body)) for name, model in models.items()
+            if private_convs(model, self.body)
+        })  # fmt: skip
 
     def task_logits(self, task: str, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` -> ``(B, members, C_task)``: the task's logits, each member on its own (see ``member_logits``)."""
         return self.models[task].member_logits(ids, mask)
 
     def weights(self) -> dict[str, torch.Tensor]:
-        """The shared layers under their own names and each head as ``heads.NAME.weight|bias`` — the saved form."""
+        """The saved form: the shared layers under the body's own names, each head as ``heads.NAME.weight|bias``
+        and each private convolution as ``private.NAME.INDEX.weight|bias`` (index: the body's kernel order)."""
         body = {name: tensor for name, tensor in self.body.state_dict().items() if not name.startswith("head.")}
         heads = {f"heads.{name}": tensor for name, tensor in self.heads.state_dict().items()}
-        return {**body, **heads}
+        private = {f"private.{name}": tensor for name, tensor in self.private.state_dict().items()}
+        return {**body, **heads, **private}
