@@ -72,13 +72,22 @@ def test_plain_sharing_saves_loads_and_predicts_all_tasks(two_tasks, tmp_path):
     plain = MultiTaskClassifier(private_filters=False, epochs=1, **FAST).fit(small)
     assert plain.task("sentiment").model_ is plain.body_ and len(plain.task("question").model_.convs) == 3
     loaded = MultiTaskClassifier.load(plain.save(tmp_path / "plain"))
-    assert loaded.private_filters is False and loaded.task("question").model_.convs[0] is loaded.body_.convs[0]
+    assert loaded.private_ is False and loaded.task("question").model_.convs[0] is loaded.body_.convs[0]
     texts = two_tasks["question"].texts[-30:]
     every = loaded.predict_all(texts)
     for name in small:
         assert every[name] == plain.predict(texts, task=name) == loaded.predict(texts, task=name)
-    with pytest.raises(ConvtextError, match="private_filters is True or False"):
+    with pytest.raises(ConvtextError, match="private_filters is True, False or None"):
         MultiTaskClassifier(private_filters="yes")
+    texts, labels = toy_texts(120)
+    other = MultiTaskClassifier(architecture="mean_embedding", epochs=1, **{**FAST, "members": None}).fit(
+        {"a": (texts, labels), "b": (texts, labels[::-1])}
+    )
+    assert other.private_ is False  # the default turns private filters on only where the architecture has them
+    with pytest.raises(ConvtextError, match="private filters need a TextCNN"):
+        MultiTaskClassifier(
+            architecture="mean_embedding", private_filters=True, epochs=1, **{**FAST, "members": None}
+        ).fit({"a": (texts, labels)})
 
 
 def test_sampling_probabilities_are_proportional_or_tempered():
@@ -154,7 +163,8 @@ def test_an_ensemble_trains_each_member_with_its_own_heads(two_tasks):
 def test_save_and_load_keep_every_head_and_label_set(trained, two_tasks, tmp_path):
     folder = trained.save(tmp_path / "multi")
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    assert set(config["convtext"]["tasks"]) == {"sentiment", "question"}
+    assert set(config["convtext"]["tasks"]) == {"sentiment", "question"} and config["convtext"]["private_filters"]
+    assert "each task its own as many again (shared-private)" in (folder / "README.md").read_text(encoding="utf-8")
     loaded = MultiTaskClassifier.load(folder)
     texts = two_tasks["question"].texts[:50] + two_tasks["sentiment"].texts[:50]
     for name in ("sentiment", "question"):

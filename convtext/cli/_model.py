@@ -133,7 +133,7 @@ def train(
         bool | None,
         typer.Option(
             "--private-filters/--no-private-filters",
-            help="Multi-task (TextCNN): each task also gets its own filters beside the shared ones (default on).",
+            help="Multi-task: each task also gets its own filters beside the shared ones (default: on for TextCNN).",
             show_default=False,
         ),
     ] = None,
@@ -256,7 +256,7 @@ def train(
                 f"{', '.join(given)} cannot be combined with --task: give each task's data as --task NAME=FILE "
                 "(--task-valid / --task-test NAME=FILE); multi-task training is single-label, from scratch, in memory"
             )
-        sharing = {"sampling": sampling, "temperature": temperature, "private_filters": private_filters is not False}
+        sharing = {"sampling": sampling, "temperature": temperature, "private_filters": private_filters}
         train_tasks(task, task_valid, task_test, task_weight, sharing, reader, options, output, as_json)
         return
     if private_filters is not None:

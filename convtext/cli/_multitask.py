@@ -67,7 +67,7 @@ def train_tasks(
             for name, clf in model.tasks_.items()
         },
         "seconds": model.history_.seconds, "best_epoch": model.history_.best_epoch,
-        "sampling": model.history_.config["multitask"]["probabilities"], "private_filters": model.private_filters,
+        "sampling": model.history_.config["multitask"]["probabilities"], "private_filters": model.private_,
         "output": str(folder),
     }  # fmt: skip
     if as_json:

@@ -20,6 +20,12 @@ def multitask_card(config: dict) -> str:
         f"- Model: {', '.join(f'{k}={v}' for k, v in config.items() if k not in ('architecture', 'convtext', 'num_classes'))}",
         f"- Trained together, kept epoch {training.get('best_epoch')} (best mean validation accuracy), "
         f"{training.get('seconds', 0):.1f} s",
+        "- Sharing: "
+        + (
+            "the body's filters, and each task its own as many again (shared-private)"
+            if meta.get("private_filters")
+            else "every layer but the heads"
+        ),
     ]
     if meta.get("data_seen"):
         lines.append(f"- Data seen (never score it on these): {', '.join(f'`{s}`' for s in meta['data_seen'])}")
@@ -44,14 +50,15 @@ def multitask_card(config: dict) -> str:
         "import convtext",
         "model = convtext.MultiTaskClassifier.load('THIS_FOLDER')",
         f"model.predict(['a text to classify'], task='{first}')",
-        "model.predict_all(['a text to classify'])  # every task, the body run once",
+        "model.predict_all(['a text to classify'])  # every task, the text tokenized once",
         f"convtext.load('THIS_FOLDER', task='{first}').explain('a text to classify').top()",
         "```",
         "",
         f'CLI: `convtext predict THIS_FOLDER --task {first} "a text"` (also `evaluate`, `explain`, `export`).',
         "",
         "Files: `config.json` (architecture, hyperparameters, each task's labels in order), `model.safetensors`",
-        "(the body once, `heads.TASK.weight|bias` per task), `tokenizer.json`, `training_curve.png`.",
+        "(the body once, `heads.TASK.weight|bias` and, shared-private, `private.TASK.INDEX.weight|bias` per task),",
+        "`tokenizer.json`, `training_curve.png`.",
         "",
     ]
     return "\n".join(lines)
