@@ -254,3 +254,16 @@ def test_cli_trains_predicts_and_serves_each_task(capsys, tmp_path, kim):
     served = load_models({"m": out})
     assert set(served) == {"m.sentiment", "m.question"}
     assert served["m.question"].classes_ == summary["tasks"]["question"]["labels"]
+
+
+def test_a_shared_private_task_exports_to_onnx_and_matches(tmp_path):
+    texts, labels = toy_texts(200)
+    model = MultiTaskClassifier(epochs=1, **{**FAST, "members": 2}).fit(
+        {"a": (texts, labels), "b": (texts, labels[::-1])}
+    )
+    task = convtext.load(model.save(tmp_path / "multi"), task="b")  # 2 members, the shared and its own filters
+    assert len(task.model_.convs) == 6
+    inputs = texts[:30] + ["", "отличный фильм 👍", "the plot " * 300]
+    expected = task.decision_function(inputs)
+    task.use_onnx(task.export_onnx(tmp_path / "b.onnx"))
+    np.testing.assert_allclose(task.decision_function(inputs), expected, atol=1e-4)
