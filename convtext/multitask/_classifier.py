@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 from safetensors.torch import save_file
 
 from .._errors import ConvtextError, DataError
@@ -73,8 +72,9 @@ class MultiTaskClassifier:
     epoch with the best mean accuracy is kept. ``private_filters``: each task also has its own filters, as
     many per kernel size as the shared body, beside the shared ones (shared-private; there +0.24 points over
     five single-task models, where a body shared whole is −0.45); ``None`` (default) turns them on for the
-    TextCNN architectures, the only ones that have them; ``False`` shares every layer but the heads. Any other keyword is a ``TextClassifier`` hyperparameter, shared by all tasks. ``task(name)`` is
-    an ordinary ``TextClassifier`` (predict, explain, evaluate, export, serve) over the shared body.
+    TextCNN architectures, the only ones that have them; ``False`` shares every layer but the heads. Any
+    other keyword is a ``TextClassifier`` hyperparameter, shared by all tasks. ``task(name)`` is an ordinary
+    ``TextClassifier`` (predict, explain, evaluate, export, serve) over the shared body.
     """
 
     def __init__(
@@ -320,13 +320,10 @@ class MultiTaskClassifier:
                 expected[f"private.{name}.{index}.bias"] = tuple(conv.bias.shape)
         state = read_weights(folder, expected)
         body = body.to_empty(device="cpu")
-        body.load_state_dict({key: state[key] for key in shared}, strict=False)
-        if private:  # the body's own head is never used: every task has its own
-            nn.init.zeros_(body.head.weight), nn.init.zeros_(body.head.bias)
-        else:
-            body.head.load_state_dict(
-                {"weight": state[f"heads.{names[0]}.weight"], "bias": state[f"heads.{names[0]}.bias"]}
-            )
+        first_head = {part: state[f"heads.{names[0]}.{part}"] for part in ("weight", "bias")}
+        if private:  # the body's own head is never used (every task has its own): zeros
+            first_head = {part: torch.zeros(tensor.shape) for part, tensor in body.head.state_dict().items()}
+        body.load_state_dict({**{key: state[key] for key in shared}, **{f"head.{k}": v for k, v in first_head.items()}})
         loaded = cls(private_filters=private)
         loaded.private_ = private
         loaded.tasks_, loaded.body_ = {}, body
