@@ -11,7 +11,7 @@ same defaults, early stopping (patience 3; multi-task on the mean dev accuracy) 
 variants: shared-private (the default; each task has its own filters beside the shared ones) or a shared body
 with only the heads apart; temperature or proportional sampling.
 
-Run: python benchmarks/multitask.py [--data ../shared/data] [--runs 3] [--scratch-runs 3] [--threads 2]  (≈ 50 min)
+Run: python benchmarks/multitask.py [--data ../shared/data] [--runs 3] [--scratch-runs 3] [--threads 2]  (≈ 70 min)
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ from ..train import (
 )
 from ._card import multitask_card
 from ._loop import MultiTaskConfig, TaskData, fit_multitask
-from ._network import MultiTaskNetwork, check_task_name, private_convs, share_body
+from ._network import MultiTaskNetwork, check_task_name, share_body
 
 __all__ = ["MultiTaskClassifier"]
 
@@ -308,30 +308,24 @@ class MultiTaskClassifier:
         if not isinstance(private, bool):
             raise ArtifactError(f"{folder}: config.json's private_filters is {private!r}, not true or false")
         names = [check_task_name(name) for name in tasks]
-        body = build_model({**config, "num_classes": len(tasks[names[0]]["labels"])})
+        body = build_model({**config, "num_classes": len(tasks[names[0]]["labels"])})  # on the meta device
         check_tokenizer_fits(folder, body, tokenizer)
-        shared = {name: tuple(t.shape) for name, t in body.state_dict().items() if not name.startswith("head.")}
-        expected, width = dict(shared), body.num_features * (2 if private else 1)  # a task head's input features
-        for name in names:
-            classes = len(tasks[name]["labels"])
-            expected[f"heads.{name}.weight"], expected[f"heads.{name}.bias"] = (classes, width), (classes,)
-            for index, conv in enumerate(body.convs if private else []):
-                expected[f"private.{name}.{index}.weight"] = tuple(conv.weight.shape)
-                expected[f"private.{name}.{index}.bias"] = tuple(conv.bias.shape)
-        state = read_weights(folder, expected)
-        body = body.to_empty(device="cpu")
-        first_head = {part: state[f"heads.{names[0]}.{part}"] for part in ("weight", "bias")}
-        if private:  # the body's own head is never used (every task has its own): zeros
-            first_head = {part: torch.zeros(tensor.shape) for part, tensor in body.head.state_dict().items()}
-        body.load_state_dict({**{key: state[key] for key in shared}, **{f"head.{k}": v for k, v in first_head.items()}})
+        models = {
+            name: body if i == 0 and not private else share_body(body, len(tasks[name]["labels"]), private)
+            for i, name in enumerate(names)
+        }
+        network = MultiTaskNetwork(models, body)
+        state = read_weights(folder, {name: tuple(t.shape) for name, t in network.weights().items()})
+        network.to_empty(device="cpu")
+        network.load_weights(state)
+        if private:  # the body's own head belongs to no task (each has its own) and is never read: zeros
+            body.head.to_empty(device="cpu")
+            for tensor in body.head.parameters():
+                torch.nn.init.zeros_(tensor)
         loaded = cls(private_filters=private)
         loaded.private_ = private
         loaded.tasks_, loaded.body_ = {}, body
-        for name in names:
-            model = body if name == names[0] and not private else share_body(body, len(tasks[name]["labels"]), private)
-            model.head.load_state_dict({"weight": state[f"heads.{name}.weight"], "bias": state[f"heads.{name}.bias"]})
-            for index, conv in enumerate(private_convs(model, body)):
-                conv.load_state_dict({part: state[f"private.{name}.{index}.{part}"] for part in ("weight", "bias")})
+        for name, model in models.items():
             task = tasks[name]
             own = {key: task[key] for key in TASK_RECORD if key in task}  # this task's rows, back in its record
             task_meta = {**meta, "labels": task["labels"], "metrics": task.get("metrics", {})}

@@ -96,8 +96,7 @@ class MultiTaskNetwork(nn.Module):
         self.shared = nn.ModuleDict({name: child for name, child in self.body.named_children() if name != "head"})
         self.heads = nn.ModuleDict({name: model.head for name, model in models.items()})
         self.private = nn.ModuleDict({
-            name: nn.ModuleList(private_convs(model, self.body)) for name, model in models.items()
-            if private_convs(model, self.body)
+            name: nn.ModuleList(own) for name, model in models.items() if (own := private_convs(model, self.body))
         })  # fmt: skip
 
     def task_logits(self, task: str, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -107,7 +106,13 @@ class MultiTaskNetwork(nn.Module):
     def weights(self) -> dict[str, torch.Tensor]:
         """The saved form: the shared layers under the body's own names, each head as ``heads.NAME.weight|bias``
         and each private convolution as ``private.NAME.INDEX.weight|bias`` (index: the body's kernel order)."""
-        body = {name: tensor for name, tensor in self.body.state_dict().items() if not name.startswith("head.")}
         heads = {f"heads.{name}": tensor for name, tensor in self.heads.state_dict().items()}
         private = {f"private.{name}": tensor for name, tensor in self.private.state_dict().items()}
-        return {**body, **heads, **private}
+        return {**self.shared.state_dict(), **heads, **private}
+
+    def load_weights(self, state: dict[str, torch.Tensor]) -> None:
+        """``weights()``' inverse: every tensor of the saved form back in its layer (names and shapes must match)."""
+        parts = {"heads.": self.heads, "private.": self.private}
+        for prefix, module in parts.items():
+            module.load_state_dict({name[len(prefix) :]: t for name, t in state.items() if name.startswith(prefix)})
+        self.shared.load_state_dict({name: t for name, t in state.items() if not name.startswith(tuple(parts))})
