@@ -5,13 +5,14 @@ import random
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from conftest import NEGATIVE, POSITIVE, run_cli
 
 import convtext
 from convtext import DataError, LabeledTexts, TextClassifier, read_labeled
-from convtext.adapt import DannConfig, dann_lambda, reverse_gradient
+from convtext.adapt import DannConfig, confident_rows, dann_lambda, reverse_gradient
 
 AMAZON = Path(__file__).resolve().parents[1] / "data" / "amazon-multidomain"
 
@@ -55,12 +56,45 @@ SMALL = {"embeddings": "random", "members": 1, "num_filters": 8, "embed_dim": 16
 def test_dann_trains_on_unlabelled_target_text_and_logs_domain_accuracy(tmp_path):
     source, labels = _domain(BOOKS, 300, 0)
     target, target_labels = _domain(KITCHEN, 200, 1)
-    model = TextClassifier(**SMALL).adapt(source, labels, target, dann=DannConfig(scale=0.1))
+    model = TextClassifier(**SMALL).adapt(source, labels, target, dann=DannConfig(scale=0.1, self_training=0))
     adaptation = model.training_["adaptation"]
+    assert (
+        adaptation["method"] == "dann" and adaptation["self_training"] == 0 and "self_training_round" not in adaptation
+    )
     assert adaptation["target_rows"] == 200 and adaptation["selected_on"] == "source holdout"
     assert len(adaptation["domain_accuracy"]) == len(model.history_.history)
     assert all(0.0 <= value <= 1.0 for value in adaptation["domain_accuracy"])
     assert "кухня" not in model.tokenizer_.vocab  # from random vectors a target-only word would be noise
+    assert model.evaluate(target, target_labels)["accuracy"] > 0.8
+    loaded = convtext.load(model.save(tmp_path / "adapted"))
+    assert loaded.predict(target[:20]) == model.predict(target[:20])
+
+
+def test_confident_rows_are_the_surest_of_each_predicted_class():
+    probabilities = np.array([[0.9, 0.1], [0.6, 0.4], [0.99, 0.01], [0.3, 0.7], [0.45, 0.55], [0.8, 0.2]])
+    rows, classes = confident_rows(probabilities, share=0.5)  # 0.5 · 6 / 2 = 1 row per class
+    assert rows.tolist() == [2, 3] and classes.tolist() == [0, 1]
+    rows, classes = confident_rows(probabilities, share=1.0)  # 3 per class; class 1 has only 2 predicted
+    assert rows.tolist() == [0, 2, 3, 4, 5] and classes.tolist() == [0, 0, 1, 1, 0]
+    for share in (0.0, 1.5):
+        with pytest.raises(convtext.ConvtextError, match="self-training share"):
+            confident_rows(probabilities, share)
+    with pytest.raises(convtext.ConvtextError, match="self_training"):
+        DannConfig(self_training=2)
+
+
+def test_self_training_learns_from_the_adapted_models_surest_target_texts(tmp_path):
+    source, labels = _domain(BOOKS, 300, 0)
+    target, target_labels = _domain(KITCHEN, 200, 1)
+    model = TextClassifier(**SMALL).adapt(source, labels, target, dann=DannConfig(scale=0.1, self_training=0.5))
+    adaptation = model.training_["adaptation"]
+    assert adaptation["method"] == "dann + self-training" and adaptation["self_training_round"]["pseudo_labelled"] == {
+        "neg": 50,
+        "pos": 50,
+    }  # half the target texts, balanced
+    assert 0.5 <= adaptation["self_training_round"]["first_round_valid_accuracy"] <= 1.0
+    assert model.training_["train_rows"] == 270 + 100  # the source split and the pseudo-labelled rows
+    assert "кухня" in model.tokenizer_.vocab  # now a word of labelled (pseudo-labelled) text
     assert model.evaluate(target, target_labels)["accuracy"] > 0.8
     loaded = convtext.load(model.save(tmp_path / "adapted"))
     assert loaded.predict(target[:20]) == model.predict(target[:20])
@@ -84,7 +118,12 @@ def test_a_labelled_target_is_refused(tmp_path, capsys):
         tmp_path / "model", "--embeddings", "random", "--members", "1", "--epochs", "2", "--threads", "1", "--lambda-scale", "0.1", "--json",
     )  # fmt: skip
     assert code == 0, err
-    assert json.loads(out)["adaptation"]["target_rows"] == 50 and (tmp_path / "model" / "config.json").is_file()
+    adaptation = json.loads(out)["adaptation"]
+    assert adaptation["target_rows"] == 50 and (tmp_path / "model" / "config.json").is_file()
+    assert adaptation["method"] == "dann + self-training" and sum(adaptation["self_training_round"]["pseudo_labelled"].values()) == 24
+    code, _, err = run_cli(capsys, "adapt", "--source", tmp_path / "source.txt", "--target", tmp_path / "target.lines",
+                           "-o", tmp_path / "model2", "--self-training", "1.5")  # fmt: skip
+    assert code == 2 and "self_training" in err
 
 
 @pytest.mark.parametrize("domain", ["books", "dvd", "electronics", "kitchen"])

@@ -6,7 +6,7 @@ import logging
 from dataclasses import asdict
 
 from .._errors import ConvtextError, DataError
-from ..adapt import DannConfig, fit_dann
+from ..adapt import DannConfig, confident_rows, fit_dann
 from ..data import LabeledTexts, stratified_holdout
 
 __all__ = ["fit_adapted"]
@@ -50,24 +50,57 @@ def fit_adapted(classifier, source: LabeledTexts, target, target_valid: LabeledT
     unknown = sorted(set(valid.label_set()) - set(classifier.label_set_))
     if unknown:
         raise DataError(f"{valid.source}: labels {unknown[:10]} do not occur in the source data")
-    classifier._forget_derived()
-    if classifier.pretrained is not None:
-        classifier._start_from_pretrained(train.texts + target_texts)  # new words start as in any transfer
-    else:
-        classifier._build_model(train.texts, unlabelled=target_texts)
-    train_y, valid_y = classifier._targets(train), classifier._targets(valid)
-    source_ids, target_ids = classifier._encode(train.texts), classifier._encode(target_texts)
-    valid_data = (classifier._encode(valid.texts), valid_y)
-    labels, config = classifier.label_set_.labels, classifier._train_config()
-
-    def fit_member(model, member_config, index):
-        return fit_dann(model, (source_ids, train_y), target_ids, valid_data, labels, member_config, dann)
-
-    result = classifier._train_members(fit_member, valid_data, labels, config)
-    classifier.data_seen_ = list(dict.fromkeys([*classifier.data_seen_, train.source, valid.source]))
-    classifier._record_fit(result, valid, valid_y, len(train), train.source)
-    classifier.training_["adaptation"] = {
+    valid_y = classifier._targets(valid)
+    result = _adversarial_round(classifier, train, train.texts, target_texts, valid, dann)
+    adaptation = {
         "method": "dann", "target_rows": len(target_texts), "selected_on": selected_on, **asdict(dann),
         "domain_accuracy": [round(entry.domain_accuracy, 4) for entry in result.history],
     }  # fmt: skip
+    if dann.self_training:
+        first_valid = result.best_valid["accuracy"]
+        pseudo = pseudo_labelled(classifier, target_texts, dann.self_training)
+        source_texts = train.texts
+        train = LabeledTexts(train.texts + pseudo.texts, train.label_sets + pseudo.label_sets, source=train.source)
+        result = _adversarial_round(classifier, train, source_texts, target_texts, valid, dann)
+        adaptation["method"] = "dann + self-training"
+        adaptation["self_training_round"] = {
+            "pseudo_labelled": pseudo.label_counts(), "first_round_valid_accuracy": round(first_valid, 4),
+            "domain_accuracy": [round(entry.domain_accuracy, 4) for entry in result.history],
+        }  # fmt: skip
+    classifier.data_seen_ = list(dict.fromkeys([*classifier.data_seen_, train.source, valid.source]))
+    classifier._record_fit(result, valid, valid_y, len(train), train.source)
+    classifier.training_["adaptation"] = adaptation
     return classifier
+
+
+def pseudo_labelled(classifier, target_texts: list[str], share: float) -> LabeledTexts:
+    """The target texts the adapted ``classifier`` is surest of, class-balanced, labelled by its predictions."""
+    rows, classes = confident_rows(classifier.predict_proba(target_texts), share)
+    labels = [(classifier.classes_[label],) for label in classes]
+    pseudo = LabeledTexts([target_texts[row] for row in rows], labels, source="pseudo-labelled target texts")
+    log.info("self-training: %d pseudo-labelled target texts %s", len(pseudo), pseudo.label_counts())
+    return pseudo
+
+
+def _adversarial_round(
+    classifier, train: LabeledTexts, source_texts: list[str], target_texts: list[str], valid: LabeledTexts,
+    dann: DannConfig,
+):  # fmt: skip
+    """A fresh model trained by DANN on ``train`` (source rows, then any pseudo-labelled target rows) and the
+    unlabelled ``target_texts``. Its vocabulary: ``train``'s words, plus the target's when the input vectors are
+    pretrained; ``source_texts`` alone is what ``embeddings="auto"`` judges, so both rounds choose alike."""
+    classifier._forget_derived()
+    if classifier.pretrained is not None:
+        classifier._start_from_pretrained(source_texts + target_texts)  # new words start as in any transfer
+    else:
+        classifier._build_model(train.texts, sample=source_texts, unlabelled=target_texts)
+    train_ids, target_ids = classifier._encode(train.texts), classifier._encode(target_texts)
+    valid_data = (classifier._encode(valid.texts), classifier._targets(valid))
+    labels, config = classifier.label_set_.labels, classifier._train_config()
+
+    def fit_member(model, member_config, index):
+        return fit_dann(
+            model, (train_ids, classifier._targets(train)), target_ids, valid_data, labels, member_config, dann
+        )
+
+    return classifier._train_members(fit_member, valid_data, labels, config)

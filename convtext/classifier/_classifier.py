@@ -370,8 +370,11 @@ class TextClassifier:
         """Learn from labelled source ``texts`` a model that also works on the domain of ``target_texts``, which
         come **without labels** (DANN: a domain classifier behind a gradient-reversal layer; anything carrying
         target labels is refused). The vocabulary covers both domains. The epoch is picked on a small labelled
-        target set when given, else on a seeded 10 % source holdout. ``dann`` sets the domain classifier's size
-        and the λ schedule; ``training_["adaptation"]`` records the domain accuracy of every epoch."""
+        target set when given, else on a seeded 10 % source holdout. Then, unless ``dann.self_training`` is 0,
+        a second round: the adapted model labels that share of the target texts (those it is surest of, as
+        many per class) and a fresh model is trained the same way on the source plus them. ``dann`` sets the
+        domain classifier's size, the λ schedule and that share; ``training_["adaptation"]`` records the
+        domain accuracy of every epoch and the pseudo-labels' counts."""
         from ._adapt import fit_adapted
 
         set_threads(self.threads)

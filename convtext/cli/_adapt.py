@@ -57,6 +57,13 @@ def adapt(
     domain_hidden: Annotated[int, typer.Option(help="Hidden units of the domain classifier.")] = 100,
     lambda_gamma: Annotated[float, typer.Option(help="λ schedule 2/(1+exp(-γp))-1: its γ.")] = 10.0,
     lambda_scale: Annotated[float, typer.Option(help="λ's final value (the schedule is scaled by it).")] = 0.03,
+    self_training: Annotated[
+        float,
+        typer.Option(
+            help="Share of the target texts the adapted model pseudo-labels (class-balanced, surest first) "
+            "for a second round; 0 = DANN alone."
+        ),
+    ] = 0.5,
     from_model: Annotated[
         Path | None, typer.Option("--from", help="Start from this trained model's tokenizer and body.")
     ] = None,
@@ -65,8 +72,9 @@ def adapt(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")] = False,
 ) -> None:
     """Train on labelled SOURCE data so that the model also works on the TARGET domain, whose texts come
-    without labels (DANN: a domain classifier behind a gradient-reversal layer). Each epoch logs how well
-    the domain classifier still tells the domains apart (0.5 = not at all)."""
+    without labels (DANN: a domain classifier behind a gradient-reversal layer), then self-train: the adapted
+    model labels the target texts it is surest of and a second DANN round learns from them too. Each epoch
+    logs how well the domain classifier still tells the domains apart (0.5 = not at all)."""
     reader = {"format": format, "text_col": text_col, "label_col": label_col, "encoding": encoding}
     source_data = read_labeled(source, **reader)
     target_texts = _target_texts(target, ignore_target_labels, **reader)
@@ -77,7 +85,7 @@ def adapt(
     ).adapt(
         source_data.texts, source_data.labels, target_texts,
         valid.texts if valid else None, valid.labels if valid else None,
-        dann=DannConfig(domain_hidden=domain_hidden, gamma=lambda_gamma, scale=lambda_scale),
+        dann=DannConfig(domain_hidden=domain_hidden, gamma=lambda_gamma, scale=lambda_scale, self_training=self_training),
     )  # fmt: skip
     if test is not None:
         test_data = read_labeled(test, **reader)
@@ -95,6 +103,9 @@ def adapt(
         if isinstance(report, dict) and "accuracy" in report:
             console.print(f"[bold]{split}[/]: accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f}")
     domain = ", ".join(f"{value:.2f}" for value in adaptation["domain_accuracy"])
+    pseudo = adaptation.get("self_training_round", {}).get("pseudo_labelled")
+    if pseudo:
+        console.print(f"self-training: pseudo-labelled target texts {pseudo}")
     console.print(
         f"adapted to {adaptation['target_rows']:,} target texts; domain accuracy by epoch: {domain}; "
         f"kept epoch {summary['best_epoch']} (selected on {adaptation['selected_on']}) → {folder}"
