@@ -100,6 +100,14 @@ def test_self_training_learns_from_the_adapted_models_surest_target_texts(tmp_pa
     assert loaded.predict(target[:20]) == model.predict(target[:20])
 
 
+def test_self_training_is_skipped_and_said_so_when_the_target_is_too_small():
+    source, labels = _domain(BOOKS, 100, 0)
+    model = TextClassifier(**{**SMALL, "epochs": 2}).adapt(source, labels, ["the lid"], dann=DannConfig())
+    adaptation = model.training_["adaptation"]
+    assert adaptation["method"] == "dann" and "too few" in adaptation["self_training_round"]["skipped"]
+    assert model.training_["train_rows"] == 90  # the source split alone
+
+
 def test_a_labelled_target_is_refused(tmp_path, capsys):
     source, labels = _domain(BOOKS, 100, 0)
     target, target_labels = _domain(KITCHEN, 50, 1)
@@ -127,6 +135,14 @@ def test_a_labelled_target_is_refused(tmp_path, capsys):
     code, _, err = run_cli(capsys, "adapt", "--source", tmp_path / "source.txt", "--target", tmp_path / "target.lines",
                            "-o", tmp_path / "model2", "--self-training", "1.5")  # fmt: skip
     assert code == 2 and "self_training" in err
+    (tmp_path / "one.lines").write_text(
+        "крышка хорошая, всё отлично 😀\n", encoding="utf-8"
+    )  # one line: not "LABEL TEXT"
+    code, out, err = run_cli(capsys, "adapt", "--source", tmp_path / "source.txt", "--target", tmp_path / "one.lines",
+                             "-o", tmp_path / "model3", "--embeddings", "random", "--members", "1", "--epochs", "1",
+                             "--threads", "1")  # fmt: skip
+    assert code == 0, err
+    assert "self-training skipped: 1 target texts are too few" in out
 
 
 @pytest.mark.parametrize("domain", ["books", "dvd", "electronics", "kitchen"])

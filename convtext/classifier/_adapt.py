@@ -56,9 +56,12 @@ def fit_adapted(classifier, source: LabeledTexts, target, target_valid: LabeledT
         "method": "dann", "target_rows": len(target_texts), "selected_on": selected_on, **asdict(dann),
         "domain_accuracy": [round(entry.domain_accuracy, 4) for entry in result.history],
     }  # fmt: skip
-    if dann.self_training:
+    pseudo = pseudo_labelled(classifier, target_texts, dann.self_training) if dann.self_training else None
+    if pseudo is not None and not pseudo.texts:
+        log.warning("self-training skipped: %d target texts are too few to pseudo-label", len(target_texts))
+        adaptation["self_training_round"] = {"skipped": f"{len(target_texts)} target texts are too few"}
+    elif pseudo is not None:
         first_valid = result.best_valid["accuracy"]
-        pseudo = pseudo_labelled(classifier, target_texts, dann.self_training)
         source_texts = train.texts
         train = LabeledTexts(train.texts + pseudo.texts, train.label_sets + pseudo.label_sets, source=train.source)
         result = _adversarial_round(classifier, train, source_texts, target_texts, valid, dann)
@@ -98,9 +101,9 @@ def _adversarial_round(
     valid_data = (classifier._encode(valid.texts), classifier._targets(valid))
     labels, config = classifier.label_set_.labels, classifier._train_config()
 
+    train_data = (train_ids, classifier._targets(train))
+
     def fit_member(model, member_config, index):
-        return fit_dann(
-            model, (train_ids, classifier._targets(train)), target_ids, valid_data, labels, member_config, dann
-        )
+        return fit_dann(model, train_data, target_ids, valid_data, labels, member_config, dann)
 
     return classifier._train_members(fit_member, valid_data, labels, config)

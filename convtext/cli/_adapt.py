@@ -103,9 +103,11 @@ def adapt(
         if isinstance(report, dict) and "accuracy" in report:
             console.print(f"[bold]{split}[/]: accuracy {report['accuracy']:.4f}  macro-F1 {report['macro_f1']:.4f}")
     domain = ", ".join(f"{value:.2f}" for value in adaptation["domain_accuracy"])
-    pseudo = adaptation.get("self_training_round", {}).get("pseudo_labelled")
-    if pseudo:
-        console.print(f"self-training: pseudo-labelled target texts {pseudo}")
+    second_round = adaptation.get("self_training_round")
+    if second_round:
+        pseudo = second_round.get("pseudo_labelled")
+        console.print(f"self-training: pseudo-labelled target texts {pseudo}" if pseudo else
+                      f"self-training skipped: {second_round['skipped']}")  # fmt: skip
     console.print(
         f"adapted to {adaptation['target_rows']:,} target texts; domain accuracy by epoch: {domain}; "
         f"kept epoch {summary['best_epoch']} (selected on {adaptation['selected_on']}) → {folder}"

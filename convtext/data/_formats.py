@@ -38,13 +38,14 @@ def _label_string(value: object) -> str:
 
 def _looks_like_label_text(lines: list[str]) -> bool:
     """``LABEL TEXT`` lines: almost every line has two fields, and the first field is a number
-    or takes few distinct values (at most one per five lines)."""
+    or takes few distinct values (at most one per five lines; a single line's first word proves nothing)."""
     split = [line.split(maxsplit=1) for line in lines if line.strip()]
     if not split:
         return False
     with_text = sum(len(parts) == 2 for parts in split)
     firsts = {parts[0] for parts in split}
-    few = len(firsts) <= max(1, len(split) // 5) or all(first.lstrip("-").isdigit() for first in firsts)
+    few = len(split) > 1 and len(firsts) <= max(1, len(split) // 5)
+    few = few or all(first.lstrip("-").isdigit() for first in firsts)
     return with_text >= 0.9 * len(split) and few
 
 
