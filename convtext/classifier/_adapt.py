@@ -54,7 +54,7 @@ def fit_adapted(classifier, source: LabeledTexts, target, target_valid: LabeledT
     result = _adversarial_round(classifier, train, train.texts, target_texts, valid, dann)
     adaptation = {
         "method": "dann", "target_rows": len(target_texts), "selected_on": selected_on, **asdict(dann),
-        "domain_accuracy": [round(entry.domain_accuracy, 4) for entry in result.history],
+        "domain_accuracy": _domain_accuracy(result),
     }  # fmt: skip
     pseudo = pseudo_labelled(classifier, target_texts, dann.self_training) if dann.self_training else None
     if pseudo is not None and not pseudo.texts:
@@ -68,12 +68,17 @@ def fit_adapted(classifier, source: LabeledTexts, target, target_valid: LabeledT
         adaptation["method"] = "dann + self-training"
         adaptation["self_training_round"] = {
             "pseudo_labelled": pseudo.label_counts(), "first_round_valid_accuracy": round(first_valid, 4),
-            "domain_accuracy": [round(entry.domain_accuracy, 4) for entry in result.history],
+            "domain_accuracy": _domain_accuracy(result),
         }  # fmt: skip
     classifier.data_seen_ = list(dict.fromkeys([*classifier.data_seen_, train.source, valid.source]))
     classifier._record_fit(result, valid, valid_y, len(train), train.source)
     classifier.training_["adaptation"] = adaptation
     return classifier
+
+
+def _domain_accuracy(result) -> list[float]:
+    """How well the domain classifier told the domains apart, epoch by epoch (0.5 = not at all)."""
+    return [round(entry.domain_accuracy, 4) for entry in result.history]
 
 
 def pseudo_labelled(classifier, target_texts: list[str], share: float) -> LabeledTexts:
