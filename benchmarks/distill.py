@@ -17,7 +17,8 @@ Runs: SST-2 and TREC: one teacher (seed 0), students with seeds 0..runs-1; CR: a
 per fold. Teachers are saved in --work and reused by a rerun with the same settings (their training
 time is the one recorded when they were trained); the teacher's logits are cached by convtext itself.
 
-Run: python benchmarks/distill.py [--data ../shared/data] [--runs 2] [--threads 2] [--work DIR]  (≈ 80 min)
+Run: python benchmarks/distill.py [--data ../shared/data] [--runs 2] [--threads 2] [--work DIR] [--students N ...]
+(every row: ≈ 2 h; rows 0-3 ≈ 80 min)
 """
 
 from __future__ import annotations
@@ -63,26 +64,40 @@ def amazon_sentences(folder: Path, domains: tuple[str, ...], cap: int) -> list[s
     return list(sentences)[:cap]
 
 
-def students(train, dev, test, teacher, unlabelled: list[str], seed: int, threads: int) -> dict[str, TextClassifier]:
-    """The student variants, all with convtext's defaults."""
+CONTEXT_STUDENTS = {  # Inception students: stacked convolutions that see how words combine (13-token view)
+    "inception, 3 blocks × 64": {"architecture": "inception", "channels": 64, "depth": 3, "bottleneck": 16},
+    "inception, 3 blocks × 128": {"architecture": "inception", "channels": 128, "depth": 3, "bottleneck": 32},
+}
+STUDENTS = ["student alone (labels only)", "distilled: training texts", f"distilled: + augmentation ({COPIES} per text)",
+            "distilled: + augmentation + unlabelled Amazon sentences",
+            *(f"distilled {name}: + augmentation" for name in CONTEXT_STUDENTS)]  # fmt: skip
 
-    def new() -> TextClassifier:
-        return TextClassifier(seed=seed, threads=threads)
+
+def students(train, dev, test, teacher, unlabelled: list[str], seed: int, threads: int, chosen: list[str]):
+    """The chosen student variants (``STUDENTS``), each trained when its turn comes: convtext's defaults,
+    or one of the ``CONTEXT_STUDENTS``."""
+
+    def new(**options) -> TextClassifier:
+        return TextClassifier(seed=seed, threads=threads, **options)
 
     hidden = {"valid_texts": dev.texts, "valid_labels": dev.labels, "exclude": test.texts}
+    augmented = {"augmentation": Augmentation(copies=COPIES), **hidden}
     variants = {
-        "student alone (labels only)": new().fit_data(train, dev),
-        "distilled: training texts": new().distill(teacher, train.texts, train.labels, augmentation=None, **hidden),
-        f"distilled: + augmentation ({COPIES} per text)": new().distill(
-            teacher, train.texts, train.labels, augmentation=Augmentation(copies=COPIES), **hidden
-        ),
+        STUDENTS[0]: lambda: new().fit_data(train, dev),
+        STUDENTS[1]: lambda: new().distill(teacher, train.texts, train.labels, augmentation=None, **hidden),
+        STUDENTS[2]: lambda: new().distill(teacher, train.texts, train.labels, **augmented),
     }
     if unlabelled:
-        variants["distilled: + augmentation + unlabelled Amazon sentences"] = new().distill(
-            teacher, train.texts, train.labels, augmentation=Augmentation(copies=COPIES),
-            unlabelled=unlabelled, unlabelled_source="amazon-multidomain sentences", **hidden,
+        variants[STUDENTS[3]] = lambda: new().distill(
+            teacher, train.texts, train.labels, unlabelled=unlabelled,
+            unlabelled_source="amazon-multidomain sentences", **augmented,
         )  # fmt: skip
-    return variants
+    for name, options in CONTEXT_STUDENTS.items():
+        variants[f"distilled {name}: + augmentation"] = lambda options=options: new(**options).distill(
+            teacher, train.texts, train.labels, **augmented
+        )
+    for label in (label for label in chosen if label in variants):
+        yield label, variants[label]()
 
 
 def main() -> None:
@@ -94,6 +109,13 @@ def main() -> None:
     parser.add_argument("--unlabelled-cap", type=int, default=20000, help="Most unlabelled sentences per set.")
     parser.add_argument("--work", type=Path, default=cache_dir() / "benchmarks" / "distill")
     parser.add_argument("--name", default="distill")
+    parser.add_argument(
+        "--students",
+        type=int,
+        nargs="+",
+        default=list(range(len(STUDENTS))),
+        help="Which student rows, by number: " + "; ".join(f"{i} {s}" for i, s in enumerate(STUDENTS)),
+    )
     args = parser.parse_args()
     rows, raw, sections = [], {}, []
     for kim_set in (s for s in SETS if s.name in args.sets):
@@ -110,7 +132,8 @@ def main() -> None:
                     "accuracy": teacher.score(test.texts, test.labels), "train_s": teacher.training_["seconds"],
                     "label_s": 0.0, "texts_per_s": throughput(teacher.predict, test.texts), "rows": len(train),
                 })  # fmt: skip
-            for label, student in students(train, dev, test, teacher, unlabelled, run, args.threads).items():
+            chosen = [STUDENTS[i] for i in args.students]
+            for label, student in students(train, dev, test, teacher, unlabelled, run, args.threads, chosen):
                 record = student.training_.get("distillation", {})
                 results.setdefault(label, []).append({
                     "accuracy": student.score(test.texts, test.labels), "train_s": student.training_["seconds"],
@@ -142,6 +165,9 @@ def main() -> None:
         "Students: `TextClassifier()` defaults (TextCNN over MiniLM's input vectors, static, 100 filters of "
         "widths 1-3); distilled with `.distill(teacher, ...)` = `convtext distill --teacher DIR --data ...`: "
         "MSE between logits, alpha 0 (teacher only), the epoch picked on the dev set's true labels.",
+        "Context students: the same distillation (20 augmented copies) into Inception CNNs — three residual blocks "
+        "of parallel 1-, 3-, 5-wide convolutions and a 3-wide max-pool, so each position reads 13 tokens — "
+        "`TextClassifier(architecture='inception', channels=C, depth=3, bottleneck=C // 4)`, C = 64 or 128.",
         "training texts: labelled + teacher-labelled rows; train s: the student's (or teacher's) training; "
         "teacher labelling s: the teacher's forward pass over those texts (0 when convtext's cache had them).",
         "predict texts/s: the test set, tokenization included, median of 3 passes after a warm-up pass.",

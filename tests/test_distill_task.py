@@ -144,6 +144,25 @@ def test_real_minilm_teacher_fine_tuned_then_distilled(trec, cache):
     assert student.training_["distillation"]["extra_rows"] > 150
 
 
+def test_a_context_reading_inception_student_learns_the_teacher(trec, teacher, cache, tmp_path):
+    """Any architecture can be the student: three stacked Inception blocks learn the teacher and reload alike."""
+    small, _, test = trec
+    options = {"channels": 32, "depth": 3, "bottleneck": 8, "embeddings": "random", "epochs": 8, "threads": 1}
+    alone = TextClassifier("inception", **options, device="cpu").fit(small.texts, small.labels)
+    student = TextClassifier("inception", **options, device="cpu").distill(
+        teacher, small.texts, small.labels, augmentation=Augmentation(copies=4)
+    )
+    assert len(student.model_.blocks) == 3 and student.training_["distillation"]["extra_rows"] > 1000
+    teacher_says = np.array(teacher.predict(test.texts))
+
+    def agreement(model):
+        return np.mean(np.array(model.predict(test.texts)) == teacher_says)
+
+    assert agreement(student) > agreement(alone) + 0.2  # measured: 0.78 vs 0.34
+    again = load(student.save(tmp_path / "student"))
+    assert np.allclose(again.predict_proba(test.texts), student.predict_proba(test.texts), atol=1e-6)
+
+
 def test_cli_distils_a_saved_teacher(trec, teacher, cache, tmp_path, capsys):
     small, _, test = trec
     teacher_folder = teacher.save(tmp_path / "teacher")

@@ -133,3 +133,37 @@ def test_mean_models_predict_through_logit_tables_exactly(name, toy):
     with torch.no_grad():
         model.head.bias.add_(1.0)  # a changed weight rebuilds the tables
         assert torch.allclose(model(ids, mask), slow + 1.0, atol=1e-5)
+
+
+def _conv1d_inception_features(model, ids, mask):
+    """The Inception body written with ``Conv1d`` modules in their own channels-first layout: the reference
+    the channels-last matrix products must equal."""
+    keep = mask.unsqueeze(1).float()  # (B, 1, T)
+    x = model.project(model.embed(ids).transpose(1, 2)) * keep  # (B, C, T)
+    for block in model.blocks:
+        act = block.activation
+        h = block.norm.norm(x.transpose(1, 2)).transpose(1, 2) * keep
+        three = block.three(act(block.three_reduce(h)) * keep)
+        five = block.five_b(act(block.five_a(act(block.five_reduce(h)) * keep)) * keep)
+        pooled = torch.nn.functional.max_pool1d(h.masked_fill(keep == 0, float("-inf")), 3, stride=1, padding=1)
+        pool = block.pool_project(pooled.masked_fill(keep == 0, 0.0))
+        x = (x + act(torch.cat([block.one(h), three, five, pool], dim=1))) * keep
+    return x.masked_fill(keep == 0, float("-inf")).amax(dim=-1)  # (B, C)
+
+
+def test_inception_matches_its_conv1d_reference_and_predicts_through_a_projection_table():
+    torch.manual_seed(0)
+    model = create_model("inception", vocab_size=60, num_classes=2, embed_dim=12, channels=16, depth=3,
+                         bottleneck=4).eval()  # fmt: skip
+    ids, mask = pad_batch([[5, 6, 7, 8, 9, 10, 11], [3, 4], [20], list(range(1, 60))], 0, 1)
+    reference = _conv1d_inception_features(model, ids, mask)
+    assert torch.allclose(model.forward_features(ids, mask), reference, atol=1e-5)  # gradients on: no table
+    with torch.no_grad():
+        model.forward_features(ids, mask)  # enough tokens seen: the next call builds the table
+        fast = model.forward_features(ids, mask)
+        assert model._projections._table is not None
+        assert torch.allclose(fast, reference, atol=1e-5)
+        model.project.bias.add_(1.0)  # a changed weight rebuilds the table
+        changed = _conv1d_inception_features(model, ids, mask)
+        assert not torch.allclose(changed, reference, atol=1e-3)
+        assert torch.allclose(model.forward_features(ids, mask), changed, atol=1e-5)

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
-from ..layers import masked_max_over_time
+from ..layers import NgramTableCache, masked_max_over_time
 from ._contract import TextModel
 from ._registry import register_model
 
@@ -24,18 +25,43 @@ __all__ = ["InceptionBlock", "InceptionCNN", "inception", "inception_base", "inc
 
 
 class ChannelNorm(nn.Module):
-    """LayerNorm over the channels of a ``(B, C, T)`` sequence (each position on its own: padding cannot leak)."""
+    """LayerNorm over the channels of a ``(B, T, C)`` sequence, each position on its own (padding cannot leak).
+    A module of its own so that saved weights keep their names (``blocks.i.norm.norm.*``)."""
 
     def __init__(self, channels: int):
         super().__init__()
         self.norm = nn.LayerNorm(channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norm(x.transpose(1, 2)).transpose(1, 2)
+        return self.norm(x)
+
+
+def pointwise(conv: nn.Conv1d, x: torch.Tensor) -> torch.Tensor:
+    """A 1-wide ``Conv1d`` on a channels-last ``(B, T, C_in)`` sequence -> ``(B, T, C_out)``: one matrix product."""
+    return F.linear(x, conv.weight.squeeze(-1), conv.bias)
+
+
+def three_wide(conv: nn.Conv1d, x: torch.Tensor) -> torch.Tensor:
+    """A 3-wide, zero-padded ``Conv1d`` on ``(B, T, C_in)`` -> ``(B, T, C_out)``: each position's window of
+    three side by side, times the filters flattened in the same order (offset, then channel)."""
+    padded = F.pad(x, (0, 0, 1, 1))  # (B, T + 2, C_in)
+    windows = torch.cat([padded[:, :-2], padded[:, 1:-1], padded[:, 2:]], dim=-1)  # (B, T, 3·C_in)
+    return F.linear(windows, conv.weight.permute(0, 2, 1).flatten(1), conv.bias)
+
+
+def neighbour_max(h: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
+    """``(B, T, C)`` -> each position's max over itself and its two neighbours, padding never winning;
+    padded positions give 0. ``padding`` ``(B, T, 1)`` is True at padding."""
+    padded = F.pad(h.masked_fill(padding, float("-inf")), (0, 0, 1, 1), value=float("-inf"))  # (B, T + 2, C)
+    pooled = torch.maximum(torch.maximum(padded[:, :-2], padded[:, 1:-1]), padded[:, 2:])  # (B, T, C)
+    return pooled.masked_fill_(padding, 0.0)
 
 
 class InceptionBlock(nn.Module):
-    """``(B, C, T)`` -> ``(B, C, T)``: four branches of ``C // 4`` channels each, plus the input."""
+    """``(B, T, C)`` -> ``(B, T, C)``: four branches of ``C // 4`` channels each, plus the input.
+
+    Channels-last throughout, every convolution a matrix product (``pointwise``, ``three_wide``), with the
+    same weights as ``Conv1d``'s channels-first layout and less copying between layouts on CPU."""
 
     def __init__(self, channels: int, bottleneck: int, dropout: float = 0.1):
         super().__init__()
@@ -54,15 +80,17 @@ class InceptionBlock(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """``x`` ``(B, C, T)`` with padding zeroed, ``keep`` ``(B, 1, T)`` float (1 = real token)."""
+        """``x`` ``(B, T, C)`` with padding zeroed, ``keep`` ``(B, T, 1)`` float (1 = real token)."""
         act = self.activation
-        h = self.norm(x) * keep  # (B, C, T)
-        one = self.one(h)
-        three = self.three(act(self.three_reduce(h)) * keep)
-        five = self.five_b(act(self.five_a(act(self.five_reduce(h)) * keep)) * keep)
-        pooled = nn.functional.max_pool1d(h.masked_fill(keep == 0, float("-inf")), 3, stride=1, padding=1)
-        pool = self.pool_project(pooled.masked_fill(keep == 0, 0.0))
-        branches = torch.cat([one, three, five, pool], dim=1)  # (B, C, T)
+        h = self.norm(x) * keep  # (B, T, C)
+        readers = (self.one, self.three_reduce, self.five_reduce)  # the three 1-wide convolutions of h, as one
+        weight = torch.cat([conv.weight.squeeze(-1) for conv in readers])  # (branch + 2·bottleneck, C)
+        bias = torch.cat([conv.bias for conv in readers])
+        one, three, five = F.linear(h, weight, bias).split([conv.out_channels for conv in readers], dim=-1)
+        three = three_wide(self.three, act(three) * keep)  # (B, T, branch)
+        five = three_wide(self.five_b, act(three_wide(self.five_a, act(five) * keep)) * keep)  # (B, T, branch)
+        pool = pointwise(self.pool_project, neighbour_max(h, keep == 0))  # (B, T, branch)
+        branches = torch.cat([one, three, five, pool], dim=-1)  # (B, T, C)
         return (x + self.dropout(act(branches))) * keep
 
 
@@ -99,13 +127,26 @@ class InceptionCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tag
         self.dropout = nn.Dropout(self.dropout_rate)
         self.num_features = self.channels
         self.head = nn.Linear(self.num_features, int(num_classes))
+        self._projections = NgramTableCache()  # inference fast path; not part of the weights
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        keep = mask.unsqueeze(1).to(self.embedding.weight.dtype)  # (B, 1, T)
-        x = self.project(self.embed(ids).transpose(1, 2)) * keep  # (B, C, T)
+        keep = mask.unsqueeze(-1).to(self.embedding.weight.dtype)  # (B, T, 1)
+        x = self.projected(ids, mask) * keep  # (B, T, C)
         for block in self.blocks:
             x = block(x, keep)
-        return masked_max_over_time(x, mask)[0]  # (B, C)
+        return masked_max_over_time(x.transpose(1, 2), mask)[0]  # (B, C)
+
+    def projected(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``(B, T)`` -> ``(B, T, C)``: the tokens' vectors projected to the blocks' width. Inference without
+        gradients reads each token's projection from a table (``NgramTable`` of the 1-wide projection) once
+        it pays for itself: the projection is the model's largest product. ONNX export keeps the product."""
+        if not self.training and not torch.is_grad_enabled() and not torch.onnx.is_in_onnx_export():
+            weights = [table.weight for table in self.embedding_tables()] + [self.project.weight]
+            vocabulary = lambda: self.embed(torch.arange(self.vocab_size, device=ids.device))  # noqa: E731
+            table = self._projections.lookup(ids, vocabulary, weights, [self.project], self.pad_id)
+            if table is not None:
+                return next(table.window_scores(ids, mask)).transpose(1, 2)  # (B, T, C)
+        return pointwise(self.project, self.embed(ids))
 
     def group_matcher(self) -> dict[str, list[str]]:
         groups = {"embedding": ["embedding.", "static_embedding.", "project."]}
