@@ -114,10 +114,12 @@ def main() -> None:
         type=int,
         nargs="+",
         default=list(range(len(STUDENTS))),
+        choices=range(len(STUDENTS)),
         help="Which student rows, by number: " + "; ".join(f"{i} {s}" for i, s in enumerate(STUDENTS)),
     )
     args = parser.parse_args()
     rows, raw, sections = [], {}, []
+    chosen = [STUDENTS[i] for i in args.students]
     for kim_set in (s for s in SETS if s.name in args.sets):
         name = kim_set.name
         unlabelled = amazon_sentences(args.data, UNLABELLED[name], args.unlabelled_cap) if UNLABELLED[name] else []
@@ -132,7 +134,6 @@ def main() -> None:
                     "accuracy": teacher.score(test.texts, test.labels), "train_s": teacher.training_["seconds"],
                     "label_s": 0.0, "texts_per_s": throughput(teacher.predict, test.texts), "rows": len(train),
                 })  # fmt: skip
-            chosen = [STUDENTS[i] for i in args.students]
             for label, student in students(train, dev, test, teacher, unlabelled, run, args.threads, chosen):
                 record = student.training_.get("distillation", {})
                 results.setdefault(label, []).append({
