@@ -102,11 +102,10 @@ def _adversarial_round(
         classifier._start_from_pretrained(source_texts + target_texts)  # new words start as in any transfer
     else:
         classifier._build_model(train.texts, sample=source_texts, unlabelled=target_texts)
-    train_ids, target_ids = classifier._encode(train.texts), classifier._encode(target_texts)
+    train_data = (classifier._encode(train.texts), classifier._targets(train))
+    target_ids = classifier._encode(target_texts)
     valid_data = (classifier._encode(valid.texts), classifier._targets(valid))
     labels, config = classifier.label_set_.labels, classifier._train_config()
-
-    train_data = (train_ids, classifier._targets(train))
 
     def fit_member(model, member_config, index):
         return fit_dann(model, train_data, target_ids, valid_data, labels, member_config, dann)

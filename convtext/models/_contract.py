@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
+from ..layers import NgramTable, NgramTableCache
 from ..tokenize import auto_embed_dim
 
 __all__ = ["EMBEDDING_MODES", "TextModel"]
@@ -110,6 +111,17 @@ class TextModel(nn.Module):
     def embedding_tables(self) -> list[nn.Embedding]:
         """Every token-embedding table, each ``(vocab_size, members·embed_dim)``: the trained one first."""
         return [self.embedding] + ([self.static_embedding] if self.static_embedding is not None else [])
+
+    def inference_table(
+        self, cache: NgramTableCache, ids: torch.Tensor, convs: Sequence[nn.Conv1d]
+    ) -> NgramTable | None:
+        """The ``NgramTable`` of ``convs`` applied straight to the token vectors, from ``cache``: only for inference
+        without gradients (not under ONNX export) and once it pays for itself; else None (convolve as usual)."""
+        if self.training or torch.is_grad_enabled() or torch.onnx.is_in_onnx_export():
+            return None
+        weights = [table.weight for table in self.embedding_tables()] + [conv.weight for conv in convs]
+        vocabulary = lambda: self.embed(torch.arange(self.vocab_size, device=ids.device))  # noqa: E731
+        return cache.lookup(ids, vocabulary, weights, convs, self.pad_id)
 
     def set_embedding_rows(self, ids: Sequence[int] | torch.Tensor, vectors: torch.Tensor) -> None:
         """Start rows ``ids`` of every embedding table from ``vectors`` ``(len(ids), embed_dim)`` (pretrained);

@@ -140,12 +140,9 @@ class InceptionCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tag
         """``(B, T)`` -> ``(B, T, C)``: the tokens' vectors projected to the blocks' width. Inference without
         gradients reads each token's projection from a table (``NgramTable`` of the 1-wide projection) once
         it pays for itself: the projection is the model's largest product. ONNX export keeps the product."""
-        if not self.training and not torch.is_grad_enabled() and not torch.onnx.is_in_onnx_export():
-            weights = [table.weight for table in self.embedding_tables()] + [self.project.weight]
-            vocabulary = lambda: self.embed(torch.arange(self.vocab_size, device=ids.device))  # noqa: E731
-            table = self._projections.lookup(ids, vocabulary, weights, [self.project], self.pad_id)
-            if table is not None:
-                return next(table.window_scores(ids, mask)).transpose(1, 2)  # (B, T, C)
+        table = self.inference_table(self._projections, ids, [self.project])
+        if table is not None:
+            return next(table.window_scores(ids, mask)).transpose(1, 2)  # (B, T, C)
         return pointwise(self.project, self.embed(ids))
 
     def group_matcher(self) -> dict[str, list[str]]:

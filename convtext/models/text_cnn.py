@@ -105,13 +105,10 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
 
         Inference without gradients reads them from an ``NgramTable`` once it pays for itself.
         """
-        if not self.training and not torch.is_grad_enabled():
-            weights = [table.weight for table in self.embedding_tables()] + [conv.weight for conv in self.convs]
-            vocabulary = lambda: self.embed(torch.arange(self.vocab_size, device=ids.device))  # noqa: E731
-            table = self._ngram_tables.lookup(ids, vocabulary, weights, self.convs, self.pad_id)
-            if table is not None:
-                yield from table.window_scores(ids, mask)
-                return
+        table = self.inference_table(self._ngram_tables, ids, self.convs)
+        if table is not None:
+            yield from table.window_scores(ids, mask)
+            return
         keep = mask
         if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
             keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
