@@ -7,7 +7,9 @@ its run's training split: no zoo body, so nothing that touched MR text is scored
 
 - ``convtext``: ``TextClassifier`` from scratch — its defaults with random input vectors (what the
   issue's "no pretrained vectors" target measures);
-- ``convtext_single``: the same with one model instead of the default ensemble of three members;
+- ``convtext_lowercased``: the same with lower-cased words (the default before it kept case);
+- ``convtext_single``: the same with one model instead of the default ensemble of three members, and
+  lower-cased (the default before the ablations);
 - ``convtext_minilm``: its defaults as shipped (MiniLM's input vectors: pretrained knowledge);
 - ``fasttext1``, ``fasttext2``: fastText supervised, ``wordNgrams`` 1 and 2, its defaults otherwise
   (lr 0.1, dim 100), epoch count chosen on dev from 5–25;
@@ -30,8 +32,11 @@ from _report import RESULTS, add_data_option, write_results
 SYSTEMS = {  # name: (label in the table, make(threads, seed) -> a peer of _peers.py)
     "convtext": ("convtext from scratch (defaults, random input vectors)",
                  lambda threads, seed: ConvtextPeer({"embeddings": "random"}, threads, seed)),
-    "convtext_single": ("convtext from scratch, one model (members=1, the default before the ablations)",
-                        lambda threads, seed: ConvtextPeer({"embeddings": "random", "members": 1}, threads, seed)),
+    "convtext_lowercased": ("convtext from scratch, lower-cased words (the default before keeping case)",
+                            lambda threads, seed: ConvtextPeer({"embeddings": "random", "lowercase": True}, threads, seed)),
+    "convtext_single": ("convtext from scratch, one model (members=1, lower-cased: the default before the ablations)",
+                        lambda threads, seed: ConvtextPeer({"embeddings": "random", "members": 1, "lowercase": True},
+                                                           threads, seed)),
     "convtext_minilm": ("convtext defaults (MiniLM input vectors)", lambda threads, seed: ConvtextPeer({}, threads, seed)),
     "fasttext1": (FastTextPeer(word_ngrams=1).name, lambda threads, seed: FastTextPeer(1, threads=threads, seed=seed)),
     "fasttext2": (FastTextPeer(word_ngrams=2).name, lambda threads, seed: FastTextPeer(2, threads=threads, seed=seed)),

@@ -182,3 +182,19 @@ def test_members_default_three_from_random_vectors_and_are_kept_by_save_and_load
     assert np.allclose(loaded.predict_proba(texts[:20]), trained.predict_proba(texts[:20]), atol=1e-6)
     with pytest.raises(ConvtextError, match="members is for the textcnn architectures"):
         TextClassifier(architecture="inception_small", embed_dim=8, epochs=1, members=2).fit(texts, labels)
+
+
+def test_case_is_kept_from_random_vectors_and_folded_for_a_vectors_file(toy, tmp_path):
+    texts, labels = toy
+    texts = [*texts, "Фильм Good", "фильм good"]
+    labels = [*labels, "pos", "neg"]
+    settings = {"epochs": 1, "num_filters": 4, "threads": 1, "members": 1}
+    scratch = TextClassifier(embeddings="random", embed_dim=8, **settings).fit(texts, labels)
+    assert not scratch.tokenizer_.lowercase
+    assert {"Фильм", "фильм", "Good", "good"} <= set(scratch.tokenizer_.vocab.id2word)
+    folded = TextClassifier(embeddings="random", embed_dim=8, lowercase=True, **settings).fit(texts, labels)
+    assert folded.tokenizer_.lowercase and "Фильм" not in folded.tokenizer_.vocab.id2word
+    vectors = tmp_path / "toy.vec"
+    vectors.write_text("2 4\ngood 1 0 0 0\nфильм 0 1 0 0\n", encoding="utf-8")
+    read = TextClassifier(embeddings=vectors, **settings).fit(texts, labels)
+    assert read.tokenizer_.lowercase and "Good" not in read.tokenizer_.vocab.id2word

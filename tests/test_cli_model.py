@@ -99,6 +99,10 @@ def test_explain(capsys, model_dir):
         (["train", "{kim}/TREC.test.all", "-o", "m", "--kernel-sizes", "3,x"], "--kernel-sizes"),
         (["train", "{kim}/TREC.test.all", "-o", "m", "--embed-dim", "big"], "--embed-dim"),
         (["train", "{kim}/TREC.test.all", "-o", "m", "--tokenizer", "spm"], "unknown tokenizer"),
+        (
+            ["train", "{kim}/TREC.test.all", "-o", "m", "--embeddings", "minilm", "--keep-case"],
+            "lower-cases every text",
+        ),
         (["explain", "{model}", "hi", "--label", "nope"], "unknown label"),
     ],
 )
@@ -136,3 +140,13 @@ def test_train_with_minilm_embeddings(capsys, tmp_path, kim):
         capsys, "train", kim / "TREC.test.all", "--embeddings", "minilm", "--embed-dim", "64", "-o", tmp_path / "x"
     )
     assert code == 2 and "leave tokenizer and embed_dim unset" in err
+
+
+def test_train_keeps_case_from_random_vectors_unless_told(capsys, tmp_path, kim):
+    for flags, lowercased in (([], False), (["--lowercase"], True)):
+        folder = tmp_path / f"m{len(flags)}"
+        code, _, _ = run(
+            capsys, "train", kim / "TREC.test.all", "-o", folder, "--json", "--members", "1", *FAST, *flags
+        )
+        config = json.loads((folder / "config.json").read_text())
+        assert code == 0 and config["convtext"]["tokenizer"]["lowercase"] is lowercased

@@ -9,8 +9,10 @@ from conftest import KIM
 from convtext import TextClassifier
 from convtext.train._distributed import shard_batches
 
+# 6 epochs: two processes take half the optimizer steps of one; with case kept (the from-scratch default) the
+# larger vocabulary needed more than 4 for both to reach the same accuracy (0.826 against 0.882 after 4)
 TRAIN = ["train", str(KIM / "TREC.train.all"), "--test", str(KIM / "TREC.test.all"), "--embeddings", "random",
-         "--members", "1", "--epochs", "4", "--threads", "1", "--seed", "0", "--no-progress", "--json"]  # fmt: skip
+         "--members", "1", "--epochs", "6", "--threads", "1", "--seed", "0", "--no-progress", "--json"]  # fmt: skip
 
 
 def test_each_process_gets_an_equal_share_of_the_batches():

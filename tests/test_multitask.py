@@ -167,15 +167,21 @@ def test_save_and_load_keep_every_head_and_label_set(trained, two_tasks, tmp_pat
     assert "each task its own as many again (shared-private)" in (folder / "README.md").read_text(encoding="utf-8")
     loaded = MultiTaskClassifier.load(folder)
     texts = two_tasks["question"].texts[:50] + two_tasks["sentiment"].texts[:50]
+    # to 1e-6, not bit for bit: the shared fixture, used by earlier tests, may have built its n-gram table (after
+    # convolving V/2 tokens), which rounds differently from the convolution a freshly loaded model runs
     for name in ("sentiment", "question"):
         assert loaded.task(name).classes_ == trained.task(name).classes_
-        assert np.array_equal(loaded.predict_proba(texts, task=name), trained.predict_proba(texts, task=name))
+        assert np.allclose(loaded.predict_proba(texts, task=name), trained.predict_proba(texts, task=name), atol=1e-6)
+        assert loaded.predict(texts, task=name) == trained.predict(texts, task=name)
     assert loaded.task("question").model_.embedding is loaded.task("sentiment").model_.embedding  # one body in memory
     shared, own = loaded.task("question").model_.convs, loaded.task("sentiment").model_.convs  # private filters
     assert shared[0] is own[0] and shared[3] is not own[3] and len(shared) == 2 * len(loaded.body_.convs)
     again = MultiTaskClassifier.load(loaded.save(tmp_path / "again"))  # a loaded model saves and loads again
     assert again.task("question").training_["train_rows"] == trained.task("question").training_["train_rows"]
-    assert np.array_equal(again.predict_proba(texts, task="question"), trained.predict_proba(texts, task="question"))
+    assert np.allclose(
+        again.predict_proba(texts, task="question"), trained.predict_proba(texts, task="question"), atol=1e-6
+    )
+    assert again.predict(texts, task="question") == trained.predict(texts, task="question")
     single = convtext.load(folder, task="question")
     assert single.predict(texts) == trained.predict(texts, task="question")
     assert single.explain("who wrote hamlet ?").label in single.classes_

@@ -163,6 +163,14 @@ def train(
     ] = "uniform",
     vocab_size: Annotated[int | None, typer.Option(help="BPE: target size (8000); word/char: cap.")] = None,
     min_freq: Annotated[int, typer.Option(help="Keep tokens seen at least this often.")] = 1,
+    lowercase: Annotated[
+        bool | None,
+        typer.Option(
+            "--lowercase/--keep-case",
+            help="Lower-case the text before tokenizing. Default: keep case from random vectors (measured better), "
+            "lower-case for a vectors file; MiniLM's WordPiece always lower-cases.",
+        ),
+    ] = None,
     max_length: Annotated[int, typer.Option(help="Tokens kept per text.")] = 400,
     embed_dim: Annotated[str | None, typer.Option(help="Embedding size (128), or 'auto' (vocab_size ** 0.25).")] = None,
     arch: Annotated[str, typer.Option("--arch", help="Architecture (see `convtext models`).")] = "textcnn",
@@ -239,7 +247,7 @@ def train(
     With --task NAME=FILE (repeated) and no DATA it trains one body with a head per task (multi-task)."""
     options = dict(
         tokenizer=tokenizer, embeddings=embeddings, embedding_mode=embedding_mode, unknown_init=unknown_init,
-        vocab_size=vocab_size, min_freq=min_freq, max_length=max_length,
+        vocab_size=vocab_size, min_freq=min_freq, lowercase=lowercase, max_length=max_length,
         embed_dim=_embed_dim(embed_dim), kernel_sizes=_int_list(kernel_sizes) if kernel_sizes else None,
         num_filters=filters, architecture=arch, members=members,
         dropout=dropout, epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
