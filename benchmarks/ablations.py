@@ -2,8 +2,8 @@
 
 Each variant is ``TextClassifier(embeddings="random", members=1, lowercase=True, **settings)``: the
 single model trained from scratch (convtext's from-scratch default before this table chose
-``members=3`` and kept case) with the named settings changed. Every variant runs on the same folds, seeds and dev data (the protocol
-of ``_kim.py``), so the differences in the table are paired. This is how the defaults were chosen
+``members=3`` and kept case) with the named settings changed. Every variant runs on the same folds,
+seeds and dev data (the protocol of ``_kim.py``), so the differences in the table are paired. This is how the defaults were chosen
 (issue 4): the table records every variant tried, kept or not. ``probe:`` variants try an idea
 without a setting for it: ``markers`` wraps each text in a start and an end word (what wide
 convolution would give), ``ensemble=3`` averages three separately trained single models. The
@@ -60,7 +60,7 @@ VARIANTS = {  # name: TextClassifier settings changed from the single model's
     "probe:ensemble=3": {"_ensemble": 3},
     "probe:markers + ensemble=3": {"_markers": True, "_ensemble": 3},
 }
-KEEP_CASE_ENSEMBLE = {"members": 3, "lowercase": False}  # the candidate default the screens below build on
+KEEP_CASE_ENSEMBLE = {"members": 3, "lowercase": False}  # today's from-scratch default, what the screens build on
 VARIANTS.update(
     {
         f"members=3 + lowercase=False + {name}": {**KEEP_CASE_ENSEMBLE, **change}
