@@ -128,10 +128,9 @@ def test_a_labelled_target_is_refused(tmp_path, capsys):
     assert code == 0, err
     adaptation = json.loads(out)["adaptation"]
     assert adaptation["target_rows"] == 50 and (tmp_path / "model" / "config.json").is_file()
-    assert (
-        adaptation["method"] == "dann + self-training"
-        and sum(adaptation["self_training_round"]["pseudo_labelled"].values()) == 24
-    )
+    pseudo_labelled = adaptation["self_training_round"]["pseudo_labelled"]  # at most half of 50, 12 per class
+    assert adaptation["method"] == "dann + self-training" and 0 < sum(pseudo_labelled.values()) <= 24
+    assert max(pseudo_labelled.values()) <= 12
     code, _, err = run_cli(capsys, "adapt", "--source", tmp_path / "source.txt", "--target", tmp_path / "target.lines",
                            "-o", tmp_path / "model2", "--self-training", "1.5")  # fmt: skip
     assert code == 2 and "self_training" in err

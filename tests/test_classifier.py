@@ -54,8 +54,25 @@ def test_explain_contributions_add_up_to_the_logit(trained):
 
 
 def test_explain_empty_text(trained):
-    explanation = trained.explain("")
-    assert explanation.ngrams["pos"] == [] and set(explanation.probabilities) == {"neg", "pos"}
+    explanation = trained.explain("")  # the model reads only the start and end tokens: the one n-gram it has
+    assert set(explanation.probabilities) == {"neg", "pos"}
+    assert {item.tokens for item in explanation.ngrams["pos"]} <= {("<s>",), ("</s>",), ("<s>", "</s>")}
+    assert all(item.text == "" and item.shown.startswith(("<s>", "</s>")) for item in explanation.ngrams["pos"])
+
+
+def test_boundaries_wrap_texts_from_random_vectors_and_explain_names_them(trained, toy):
+    texts, labels = toy
+    assert trained.tokenizer_.config()["boundaries"]
+    ids = trained.tokenizer_.encode("отлично superb")
+    assert trained.tokenizer_.vocab.id2word[ids[0]] == "<s>" and trained.tokenizer_.vocab.id2word[ids[-1]] == "</s>"
+    explanation = trained.explain("отлично superb")
+    spans = {item.tokens: item for label in explanation.ngrams for item in explanation.ngrams[label]}
+    opening = [item for tokens, item in spans.items() if tokens[0] == "<s>" and len(tokens) > 1]
+    assert opening and all(item.shown.startswith("<s> ") and item.start == 0 for item in opening)
+    plain = TextClassifier(embeddings="random", boundaries=False, epochs=1, members=1).fit(texts, labels)
+    assert not plain.tokenizer_.config()["boundaries"] and "<s>" not in plain.tokenizer_.vocab
+    with pytest.raises(ConvtextError, match="leave boundaries unset"):
+        TextClassifier(embeddings="minilm", boundaries=True).fit(texts, labels)
 
 
 def test_evaluate_reports_and_counts_unknown_labels(trained, toy, caplog):

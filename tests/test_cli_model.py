@@ -142,11 +142,14 @@ def test_train_with_minilm_embeddings(capsys, tmp_path, kim):
     assert code == 2 and "leave tokenizer and embed_dim unset" in err
 
 
-def test_train_keeps_case_from_random_vectors_unless_told(capsys, tmp_path, kim):
-    for flags, lowercased in (([], False), (["--lowercase"], True)):
+def test_train_keeps_case_and_wraps_texts_from_random_vectors_unless_told(capsys, tmp_path, kim):
+    for flags, lowercased, wrapped in (([], False, True), (["--lowercase", "--no-boundaries"], True, False)):
         folder = tmp_path / f"m{len(flags)}"
         code, _, _ = run(
             capsys, "train", kim / "TREC.test.all", "-o", folder, "--json", "--members", "1", *FAST, *flags
         )
         config = json.loads((folder / "config.json").read_text())
         assert code == 0 and config["convtext"]["tokenizer"]["lowercase"] is lowercased
+        assert config["convtext"]["tokenizer"]["boundaries"] is wrapped
+        added = json.loads((folder / "tokenizer.json").read_text())["added_tokens"]
+        assert any(token["content"] == "<s>" for token in added) is wrapped

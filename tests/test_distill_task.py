@@ -78,8 +78,11 @@ def test_augment_is_seeded_new_and_works_in_any_script():
 
 def test_teacher_to_student_on_real_questions(trec, teacher, cache, tmp_path):
     small, _, test = trec
-    alone = TextClassifier(**SMALL).fit(small.texts, small.labels)
-    student = TextClassifier(**SMALL).distill(teacher, small.texts, small.labels, augmentation=Augmentation(copies=4))
+    settings = {**SMALL, "epochs": 8}  # 4 left seed 0's student still learning (validation rising), at 0.48 agreement
+    alone = TextClassifier(**settings).fit(small.texts, small.labels)
+    student = TextClassifier(**settings).distill(
+        teacher, small.texts, small.labels, augmentation=Augmentation(copies=4)
+    )
     record = student.training_["distillation"]
     assert student.classes_ == teacher.classes_
     assert (
@@ -92,8 +95,8 @@ def test_teacher_to_student_on_real_questions(trec, teacher, cache, tmp_path):
     def agreement(model):
         return np.mean(np.array(model.predict(test.texts)) == teacher_says)
 
-    assert agreement(student) > agreement(alone) + 0.2  # measured: 0.75 vs 0.41
-    assert student.score(test.texts, test.labels) > alone.score(test.texts, test.labels) + 0.15  # 0.71 vs 0.43
+    assert agreement(student) > agreement(alone) + 0.2  # measured: 0.84 vs 0.43
+    assert student.score(test.texts, test.labels) > alone.score(test.texts, test.labels) + 0.15  # 0.75 vs 0.40
     again = load(student.save(tmp_path / "student"))
     assert np.array_equal(again.predict_proba(test.texts), student.predict_proba(test.texts))
     assert again.training_["distillation"]["extra_rows"] == record["extra_rows"]

@@ -44,6 +44,26 @@ def test_save_load_round_trip(tokenizer, tmp_path):
     assert load_tokenizer(tmp_path).vocab_size == tokenizer.vocab_size  # a folder holding tokenizer.json
 
 
+def test_boundaries_wrap_every_text_and_survive_save_and_load(tokenizer, tmp_path):
+    wrapped = tokenizer.with_boundaries()
+    start, end = wrapped.vocab.word2id["<s>"], wrapped.vocab.word2id["</s>"]
+    assert {start, end} == {tokenizer.vocab_size, tokenizer.vocab_size + 1}  # after the vocabulary: ids kept
+    texts = [*CORPUS, SAMPLE, ""]
+    assert wrapped.encode_batch(texts) == [[start, *ids, end] for ids in tokenizer.encode_batch(texts)]
+    packed = wrapped.encode_packed(texts, max_length=3)  # the whitespace kind's Python path agrees
+    assert [packed[i].tolist() for i in range(len(packed))] == [
+        [start, *ids, end][:3] for ids in tokenizer.encode_batch(texts)
+    ]
+    loaded = load_tokenizer(wrapped.save(tmp_path))
+    assert loaded.encode_batch(texts) == wrapped.encode_batch(texts) and loaded.config()["boundaries"]
+    spans = wrapped.tokens(SAMPLE, boundaries=True)
+    assert (spans[0].token, spans[0].start, spans[-1].token, spans[-1].start) == ("<s>", 0, "</s>", len(SAMPLE))
+    assert [s.id for s in spans[1:-1]] == [s.id for s in wrapped.tokens(SAMPLE)] == tokenizer.encode(SAMPLE)
+    assert not tokenizer.add_special_tokens and tokenizer.encode(SAMPLE) == [
+        s.id for s in tokenizer.tokens(SAMPLE, True)
+    ]
+
+
 def test_batch_equals_one_by_one(tokenizer):
     assert tokenizer.encode_batch(CORPUS) == [tokenizer.encode(text) for text in CORPUS]
 

@@ -31,7 +31,9 @@ def model_card(config: dict) -> str:
         "",
         f"- Labels ({len(labels)}): {', '.join(f'`{label}`' for label in labels)}",
         f"- Embeddings: {meta.get('embeddings', 'random')}; tokenizer: {meta['tokenizer']['kind']}, "
-        f"{meta['tokenizer']['vocab_size']:,} tokens; "
+        f"{meta['tokenizer']['vocab_size']:,} tokens"
+        f"{' (lower-cased)' if meta['tokenizer'].get('lowercase') else ''}"
+        f"{', each text wrapped in <s> … </s>' if meta['tokenizer'].get('boundaries') else ''}; "
         f"texts cut to {meta['max_length']} tokens",
         *_vectors_line(meta.get("vectors")),
         f"- Model: {', '.join(f'{k}={v}' for k, v in config.items() if k not in ('architecture', 'convtext'))}",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .._errors import ConvtextError
-from ..tokenize import TextTokenizer
+from ..tokenize import BOS, EOS, TextTokenizer
 from ..train import model_device
 
 __all__ = ["NgramContribution", "Explanation", "explain_text"]
@@ -29,6 +29,13 @@ class NgramContribution:
     end: int
     tokens: tuple[str, ...]
     contribution: float
+
+    @property
+    def shown(self) -> str:
+        """The n-gram as the model read it: its text, with ``<s>`` / ``</s>`` where it takes in the text's start or end."""
+        opening = f"{BOS} " if self.tokens[:1] == (BOS,) else ""
+        closing = f" {EOS}" if self.tokens[-1:] == (EOS,) else ""
+        return f"{opening}{self.text}{closing}".strip()
 
 
 @dataclass
@@ -58,7 +65,7 @@ def explain_text(
             f"{model.architecture} has no exact n-gram explanation (its layers mix positions) — "
             "explain needs a textcnn model (--arch textcnn or textcnn_kim)"
         )
-    spans = tokenizer.tokens(text)[:max_length]
+    spans = tokenizer.tokens(text, boundaries=True)[:max_length]  # the ids the model reads
     ids = torch.tensor([[span.id for span in spans]], dtype=torch.long, device=model_device(model))  # (1, T)
     mask = torch.ones_like(ids, dtype=torch.bool)  # (1, T)
     model.eval()

@@ -61,7 +61,7 @@ def _cached(path: Path, compute: Callable[[], np.ndarray], cache: bool) -> np.nd
 def model_fingerprint(classifier) -> str:
     """A digest of a trained classifier's weights, tokenizer, text length and labels: what its predictions depend on."""
     tokenizer = classifier.tokenizer_
-    described = [classifier.classes_, classifier.max_length, tokenizer.kind, tokenizer.vocab_size]
+    described = [classifier.classes_, classifier.max_length, tokenizer.config()]  # kind, size, case, start/end
     digest = hashlib.sha256(json.dumps(described).encode())
     for name, tensor in sorted(classifier.model_.state_dict().items()):
         digest.update(name.encode())

@@ -150,7 +150,7 @@ def _answer(classifier: TextClassifier, row: np.ndarray, text: str, request: Pre
     if request.explain:
         explanation = classifier.explain(text, top=request.explain_top)
         answer["explanation"] = [
-            {"ngram": item.text, "start": item.start, "end": item.end, "contribution": item.contribution}
+            {"ngram": item.shown, "start": item.start, "end": item.end, "contribution": item.contribution}
             for item in explanation.top(n=request.explain_top)
         ]
     return answer

@@ -5,11 +5,14 @@ from ._bpe import BpeTokenizer
 from ._bpe_reference import BpeTrace, MergeStep, count_words, learn_bpe, parse_word_counts
 from ._factory import TOKENIZER_KINDS, load_tokenizer, train_tokenizer
 from ._packed import PackedSequences, PackedWriter
-from ._vocab import PAD, SPECIAL_TOKENS, UNK, Vocabulary, auto_embed_dim
+from ._vocab import BOS, BOUNDARY_TOKENS, EOS, PAD, SPECIAL_TOKENS, UNK, Vocabulary, auto_embed_dim
 from ._vocab_tokenizer import WORD_PATTERN, CharTokenizer, WhitespaceTokenizer, WordTokenizer
 from ._wordpiece import MiniLMTokenizer, WordPieceTokenizer
 
 __all__ = [
+    "BOS",
+    "BOUNDARY_TOKENS",
+    "EOS",
     "PAD",
     "SPECIAL_TOKENS",
     "TOKENIZER_KINDS",

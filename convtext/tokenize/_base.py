@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from tokenizers import Tokenizer
+from tokenizers import Tokenizer, processors
 
 from .._errors import ConvtextError
 from ._packed import PackedSequences
-from ._vocab import PAD, UNK, Vocabulary
+from ._vocab import BOS, EOS, PAD, UNK, Vocabulary
 
 __all__ = ["TextTokenizer", "TokenSpan", "read_backend", "valid_unicode"]
 
@@ -47,7 +47,7 @@ class TextTokenizer:
     """Text -> ids and back. Ids 0 and 1 are ``<pad>`` and ``<unk>`` in every kind."""
 
     kind: ClassVar[str] = ""
-    add_special_tokens: ClassVar[bool] = False  # MiniLM's own tokenizer wraps texts in [CLS] … [SEP]
+    add_special_tokens: bool = False  # wrap each text in start/end tokens: with_boundaries; MiniLM's [CLS] … [SEP]
 
     def __init__(self, backend: Tokenizer):
         self.backend = backend
@@ -57,6 +57,17 @@ class TextTokenizer:
         self.pad_id, self.unk_id = 0, 1
         normalizer = json.loads(backend.to_str()).get("normalizer") or {}
         self.lowercase = '"Lowercase"' in json.dumps(normalizer)
+        self.add_special_tokens = backend.post_processor is not None  # saved with the tokenizer: with_boundaries
+
+    def with_boundaries(self) -> TextTokenizer:
+        """The same tokenizer with every text wrapped in ``<s> … </s>``: two learned tokens that let a
+        convolution see which words open and close a text (what a wide convolution's padding gives). The
+        tokens take the ids after the vocabulary; the wrapping is saved in ``tokenizer.json``."""
+        backend = Tokenizer.from_str(self.backend.to_str())
+        backend.add_special_tokens([BOS, EOS])
+        ids = [(token, backend.token_to_id(token)) for token in (BOS, EOS)]
+        backend.post_processor = processors.TemplateProcessing(single=f"{BOS} $A {EOS}", special_tokens=ids)
+        return type(self)(backend)
 
     # -- encoding ---------------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
@@ -77,18 +88,25 @@ class TextTokenizer:
         """Ids of many texts, each cut to its first ``max_length``, packed back to back (no list per text)."""
         return PackedSequences.pack(self.encode_batch(texts), max_length)
 
-    def tokens(self, text: str) -> list[TokenSpan]:
-        """Readable pieces with character offsets into ``text`` (offsets point at the original text)."""
+    def tokens(self, text: str, boundaries: bool = False) -> list[TokenSpan]:
+        """Readable pieces with character offsets into ``text`` (offsets point at the original text).
+        ``boundaries``: also the start/end tokens the model reads, if the tokenizer adds them (empty spans
+        at the start and at the end of the text)."""
         text = _check_text(text)
+        special = boundaries and self.add_special_tokens
         try:
-            encoding = self.backend.encode(text, add_special_tokens=False)
+            encoding = self.backend.encode(text, add_special_tokens=special)
         except (TypeError, ValueError, UnicodeEncodeError):
             text = valid_unicode(text)
-            encoding = self.backend.encode(text, add_special_tokens=False)
-        return [
-            TokenSpan(i, token, start, end, text[start:end])
-            for i, token, (start, end) in zip(encoding.ids, encoding.tokens, encoding.offsets)
-        ]
+            encoding = self.backend.encode(text, add_special_tokens=special)
+        spans = []
+        for position, (i, token, (start, end), added) in enumerate(
+            zip(encoding.ids, encoding.tokens, encoding.offsets, encoding.special_tokens_mask)
+        ):
+            if added and position > 0:  # an end token: tokenizers gives it (0, 0)
+                start = end = len(text)
+            spans.append(TokenSpan(i, token, start, end, text[start:end]))
+        return spans
 
     def decode(self, ids: Sequence[int]) -> str:
         """Ids back to text; ``<pad>`` is dropped, ``<unk>`` is shown."""
@@ -110,7 +128,10 @@ class TextTokenizer:
 
     def config(self) -> dict:
         """Settings worth recording next to a model (kind, size, normalisation)."""
-        return {"kind": self.kind, "vocab_size": self.vocab_size, "lowercase": self.lowercase}
+        return {
+            "kind": self.kind, "vocab_size": self.vocab_size, "lowercase": self.lowercase,
+            "boundaries": self.add_special_tokens,
+        }  # fmt: skip
 
     # -- persistence ------------------------------------------------------------------------
     def to_str(self) -> str:

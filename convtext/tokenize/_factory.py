@@ -18,11 +18,13 @@ TOKENIZER_KINDS: dict[str, type[TextTokenizer]] = {
 }  # fmt: skip
 
 
-def train_tokenizer(kind: str, texts: Sequence[str], **options) -> TextTokenizer:
-    """``train_tokenizer("bpe", texts, vocab_size=8000)``; options go to the kind's ``train``."""
+def train_tokenizer(kind: str, texts: Sequence[str], boundaries: bool = False, **options) -> TextTokenizer:
+    """``train_tokenizer("bpe", texts, vocab_size=8000)``; options go to the kind's ``train``;
+    ``boundaries``: wrap every text in ``<s> … </s>`` (``TextTokenizer.with_boundaries``)."""
     if kind not in TOKENIZER_KINDS:
         raise ConvtextError(f"unknown tokenizer {kind!r} — use one of: {', '.join(TOKENIZER_KINDS)}")
-    return TOKENIZER_KINDS[kind].train(texts, **options)
+    tokenizer = TOKENIZER_KINDS[kind].train(texts, **options)
+    return tokenizer.with_boundaries() if boundaries else tokenizer
 
 
 def load_tokenizer(path: str | Path) -> TextTokenizer:

@@ -8,10 +8,12 @@ from collections.abc import Iterable, Sequence
 
 from .._errors import ConvtextError
 
-__all__ = ["PAD", "UNK", "SPECIAL_TOKENS", "Vocabulary", "auto_embed_dim"]
+__all__ = ["PAD", "UNK", "SPECIAL_TOKENS", "BOS", "EOS", "BOUNDARY_TOKENS", "Vocabulary", "auto_embed_dim"]
 
 PAD, UNK = "<pad>", "<unk>"
 SPECIAL_TOKENS = (PAD, UNK)
+BOS, EOS = "<s>", "</s>"  # the start and end of a text, for a tokenizer ``with_boundaries`` (ids after the vocabulary)
+BOUNDARY_TOKENS = (BOS, EOS)
 
 
 class Vocabulary:

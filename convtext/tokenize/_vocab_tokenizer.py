@@ -14,7 +14,7 @@ from .._errors import ConvtextError
 from ._base import TextTokenizer
 from ._normalize import make_normalizer
 from ._packed import PackedSequences
-from ._vocab import SPECIAL_TOKENS, UNK, Vocabulary
+from ._vocab import BOS, BOUNDARY_TOKENS, EOS, SPECIAL_TOKENS, UNK, Vocabulary
 
 __all__ = ["WordTokenizer", "CharTokenizer", "WhitespaceTokenizer", "WORD_PATTERN"]
 
@@ -132,9 +132,12 @@ class WhitespaceTokenizer(_VocabTokenizer):
         except TypeError:  # not all strings: the general path names the culprit
             return super().encode_packed(texts, max_length)
         differs = _ASCII_DIFFERS if joined.isascii() else _PYTHON_DIFFERS
-        if any(pattern.search(joined) for pattern in differs) or any(token in joined for token in SPECIAL_TOKENS):
+        specials = (*SPECIAL_TOKENS, *BOUNDARY_TOKENS)
+        if any(pattern.search(joined) for pattern in differs) or any(token in joined for token in specials):
             return super().encode_packed(texts, max_length)
         words = [text.lower().split() for text in texts] if self.lowercase else [text.split() for text in texts]
+        if self.add_special_tokens:  # with_boundaries: <s> … </s>, as the post-processor adds them
+            words = [[BOS, *row, EOS] for row in words]
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))  # (N,)
         if max_length is not None and lengths.max(initial=0) > max_length:
             words = [row[:max_length] for row in words]
