@@ -7,7 +7,8 @@ seeds and dev data (the protocol of ``_kim.py``), so the differences in the tabl
 (issue 4): the table records every variant tried, kept or not. ``probe:`` variants try an idea
 without a setting for it: ``markers`` wraps each text in a start and an end word (what wide
 convolution would give), ``ensemble=3`` averages three separately trained single models. The
-``members=3 + lowercase=False + ...`` family screens changes on top of the ensemble that keeps case.
+``members=3 + lowercase=False + ...`` family screens changes on top of the ensemble that keeps case, and
+the ``... + boundaries=True + ...`` family on top of today's default (start/end tokens too).
 
 Run: python benchmarks/ablations.py [--data ../shared/data] [--variants a,b] [--sets MR,TREC]
      [--folds 3] [--seeds 2] [--workers 2] [--threads 1] [--device cpu] [--records FILE] [--name ablations]
@@ -91,6 +92,18 @@ VARIANTS.update(
                 "batch_size": 32,
                 "embed_dim": 300,
             },
+        }.items()
+    }
+)
+WRAPPED_ENSEMBLE = {**KEEP_CASE_ENSEMBLE, "boundaries": True}  # today's default: + start/end tokens
+VARIANTS.update(
+    {
+        f"members=3 + lowercase=False + boundaries=True + {name}": {**WRAPPED_ENSEMBLE, **change}
+        for name, change in {
+            "embed_dim=300": {"embed_dim": 300},
+            "kernels=2/3/4": {"kernel_sizes": (2, 3, 4)},
+            "kernels=1/2/3/4/5": {"kernel_sizes": (1, 2, 3, 4, 5)},
+            "batch_size=32": {"batch_size": 32},
         }.items()
     }
 )
