@@ -168,7 +168,7 @@ def write_table(records: list[dict], name: str, folder: Path, notes: list[str]) 
     notes = [
         "Test accuracy %, mean over the runs each cell holds (cross-validation folds of MR, Subj, CR, MPQA; seeds of "
         f"SST-1, SST-2, TREC); in brackets the paired gain over `{BASELINE}` on the same folds, seeds and dev data.",
-        "Every variant is TextClassifier(embeddings='random', members=1, lowercase=True, ...) with the settings its "
+        "Every variant is TextClassifier(embeddings='random', members=1, lowercase=True, boundaries=False, ...) with the settings its "
         "name gives. "
         "`mean gain` averages the per-set gains; train s is the median over runs (of the process that ran it).",
         *notes,
