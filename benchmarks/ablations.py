@@ -61,11 +61,20 @@ VARIANTS = {  # name: TextClassifier settings changed from the single model's
     "probe:ensemble=3": {"_ensemble": 3},
     "probe:markers + ensemble=3": {"_markers": True, "_ensemble": 3},
 }
-KEEP_CASE_ENSEMBLE = {"members": 3, "lowercase": False}  # today's from-scratch default, what the screens build on
+
+
+def on_top_of(base: dict, changes: dict[str, dict]) -> dict[str, dict]:
+    """A family of variants: ``base``'s settings with each named change, named ``BASE-NAME + CHANGE``."""
+    prefix = " + ".join(f"{key}={value}" for key, value in base.items())
+    return {f"{prefix} + {name}": {**base, **change} for name, change in changes.items()}
+
+
+KEEP_CASE_ENSEMBLE = {"members": 3, "lowercase": False}  # the from-scratch default the screens first built on
+WRAPPED_ENSEMBLE = {**KEEP_CASE_ENSEMBLE, "boundaries": True}  # today's default: + start/end tokens
 VARIANTS.update(
-    {
-        f"members=3 + lowercase=False + {name}": {**KEEP_CASE_ENSEMBLE, **change}
-        for name, change in {
+    on_top_of(
+        KEEP_CASE_ENSEMBLE,
+        {
             "kernels=2/3/4": {"kernel_sizes": (2, 3, 4)},
             "kernels=1/2/3/4": {"kernel_sizes": (1, 2, 3, 4)},
             "kernels=1/2/3/4/5": {"kernel_sizes": (1, 2, 3, 4, 5)},
@@ -92,20 +101,19 @@ VARIANTS.update(
                 "batch_size": 32,
                 "embed_dim": 300,
             },
-        }.items()
-    }
+        },
+    )
 )
-WRAPPED_ENSEMBLE = {**KEEP_CASE_ENSEMBLE, "boundaries": True}  # today's default: + start/end tokens
 VARIANTS.update(
-    {
-        f"members=3 + lowercase=False + boundaries=True + {name}": {**WRAPPED_ENSEMBLE, **change}
-        for name, change in {
+    on_top_of(
+        WRAPPED_ENSEMBLE,
+        {
             "embed_dim=300": {"embed_dim": 300},
             "kernels=2/3/4": {"kernel_sizes": (2, 3, 4)},
             "kernels=1/2/3/4/5": {"kernel_sizes": (1, 2, 3, 4, 5)},
             "batch_size=32": {"batch_size": 32},
-        }.items()
-    }
+        },
+    )
 )
 PROBES = {"_markers", "_ensemble"}  # tried through the texts or several models, not (yet) settings: see probe_note
 

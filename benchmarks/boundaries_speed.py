@@ -56,8 +56,7 @@ def main() -> None:
     rows, raw = [], {}
     for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
         result = timed_pair(name, args.data / "kim2014", args.passes, args.threads)
-        raw[name] = {key: {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
-                     for key, value in result.items()}  # fmt: skip
+        raw[name] = result  # JSON writes the False/True keys as "false"/"true"
         rate, accuracy = result["rate"], result["accuracy"]
         rows.append([name, f"{result['texts']:,}", f"{rate[False]:,.0f}", f"{rate[True]:,.0f}",
                      f"{rate[True] / rate[False]:.2f}", f"{100 * accuracy[False]:.1f}", f"{100 * accuracy[True]:.1f}"])  # fmt: skip

@@ -108,6 +108,7 @@ _PYTHON_DIFFERS = (  # character classes scan at C speed; split in two, as one c
     re.compile("[\U00010d50-\U00010d65\U00016ea0-\U00016eb8]"),
 )
 _ASCII_DIFFERS = (re.compile("[\x1c-\x1f]"),)  # all that can differ in ASCII text
+_RESERVED = (*SPECIAL_TOKENS, *BOUNDARY_TOKENS)  # in a text, tokenizers matches them whole: its path handles them
 
 
 class WhitespaceTokenizer(_VocabTokenizer):
@@ -132,8 +133,7 @@ class WhitespaceTokenizer(_VocabTokenizer):
         except TypeError:  # not all strings: the general path names the culprit
             return super().encode_packed(texts, max_length)
         differs = _ASCII_DIFFERS if joined.isascii() else _PYTHON_DIFFERS
-        specials = (*SPECIAL_TOKENS, *BOUNDARY_TOKENS)
-        if any(pattern.search(joined) for pattern in differs) or any(token in joined for token in specials):
+        if any(pattern.search(joined) for pattern in differs) or any(token in joined for token in _RESERVED):
             return super().encode_packed(texts, max_length)
         words = [text.lower().split() for text in texts] if self.lowercase else [text.split() for text in texts]
         if self.add_special_tokens:  # with_boundaries: <s> … </s>, as the post-processor adds them
