@@ -112,6 +112,8 @@ VARIANTS.update(
             "kernels=2/3/4": {"kernel_sizes": (2, 3, 4)},
             "kernels=1/2/3/4/5": {"kernel_sizes": (1, 2, 3, 4, 5)},
             "batch_size=32": {"batch_size": 32},
+            "epochs=15": {"epochs": 15},
+            "lr=1e-3 + epochs=15": {"lr": 1e-3, "epochs": 15},
         },
     )
 )
