@@ -255,5 +255,7 @@ def test_minilm_body_is_the_sentence_transformer_and_transfers(tmp_path):
     assert clf.score(train_texts, labels) > 0.8
     again = load(clf.save(tmp_path / "minilm-clf"))
     assert np.allclose(again.predict_proba(texts), clf.predict_proba(texts), atol=1e-5)
+    assert body.tokenizer_.add_special_tokens and not body.tokenizer_.config()["boundaries"]  # [CLS] … [SEP]
+    assert "<s>" not in (tmp_path / "minilm-clf" / "README.md").read_text()  # the card names convtext's own only
     with pytest.raises(ConvtextError, match=r"pretrained='minilm'"):
         TextClassifier("minilm").fit(train_texts, labels)

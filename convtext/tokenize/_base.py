@@ -47,7 +47,7 @@ class TextTokenizer:
     """Text -> ids and back. Ids 0 and 1 are ``<pad>`` and ``<unk>`` in every kind."""
 
     kind: ClassVar[str] = ""
-    add_special_tokens: bool = False  # wrap each text in start/end tokens: with_boundaries; MiniLM's [CLS] … [SEP]
+    boundaries: bool = False  # each text wrapped in <s> … </s> (with_boundaries); saved in tokenizer.json
 
     def __init__(self, backend: Tokenizer):
         self.backend = backend
@@ -57,7 +57,7 @@ class TextTokenizer:
         self.pad_id, self.unk_id = 0, 1
         normalizer = json.loads(backend.to_str()).get("normalizer") or {}
         self.lowercase = '"Lowercase"' in json.dumps(normalizer)
-        self.add_special_tokens = backend.post_processor is not None  # saved with the tokenizer: with_boundaries
+        self.boundaries = backend.post_processor is not None  # only with_boundaries sets one
 
     def with_boundaries(self) -> TextTokenizer:
         """The same tokenizer with every text wrapped in ``<s> … </s>``: two learned tokens that let a
@@ -68,6 +68,11 @@ class TextTokenizer:
         ids = [(token, backend.token_to_id(token)) for token in (BOS, EOS)]
         backend.post_processor = processors.TemplateProcessing(single=f"{BOS} $A {EOS}", special_tokens=ids)
         return type(self)(backend)
+
+    @property
+    def add_special_tokens(self) -> bool:
+        """Let the backend's post-processor wrap each text: ``<s> … </s>`` here (MiniLM: ``[CLS] … [SEP]``)."""
+        return self.boundaries
 
     # -- encoding ---------------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
@@ -130,7 +135,7 @@ class TextTokenizer:
         """Settings worth recording next to a model (kind, size, normalisation)."""
         return {
             "kind": self.kind, "vocab_size": self.vocab_size, "lowercase": self.lowercase,
-            "boundaries": self.add_special_tokens,
+            "boundaries": self.boundaries,
         }  # fmt: skip
 
     # -- persistence ------------------------------------------------------------------------

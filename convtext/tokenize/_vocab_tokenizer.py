@@ -136,7 +136,7 @@ class WhitespaceTokenizer(_VocabTokenizer):
         if any(pattern.search(joined) for pattern in differs) or any(token in joined for token in _RESERVED):
             return super().encode_packed(texts, max_length)
         words = [text.lower().split() for text in texts] if self.lowercase else [text.split() for text in texts]
-        if self.add_special_tokens:  # with_boundaries: <s> … </s>, as the post-processor adds them
+        if self.boundaries:  # <s> … </s>, as the post-processor adds them
             words = [[BOS, *row, EOS] for row in words]
         lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))  # (N,)
         if max_length is not None and lengths.max(initial=0) > max_length:

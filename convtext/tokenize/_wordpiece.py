@@ -68,7 +68,7 @@ class MiniLMTokenizer(TextTokenizer):
     """
 
     kind = "minilm"
-    add_special_tokens = True
+    add_special_tokens = True  # [CLS] … [SEP], as the model was trained; not convtext's <s> … </s>
 
     def __init__(self, backend: Tokenizer):  # noqa: D107 — BERT's special ids, not convtext's
         vocab = backend.get_vocab()
