@@ -65,8 +65,8 @@ def amazon_sentences(folder: Path, domains: tuple[str, ...], cap: int) -> list[s
 
 
 CONTEXT_STUDENTS = {  # Inception students: stacked convolutions that see how words combine (13-token view)
-    "inception, 3 blocks × 64": {"architecture": "inception", "channels": 64, "depth": 3, "bottleneck": 16},
-    "inception, 3 blocks × 128": {"architecture": "inception", "channels": 128, "depth": 3, "bottleneck": 32},
+    "inception, 3 blocks × 64": {"architecture": "inception", "model_options": {"channels": 64, "depth": 3, "bottleneck": 16}},
+    "inception, 3 blocks × 128": {"architecture": "inception", "model_options": {"channels": 128, "depth": 3, "bottleneck": 32}},
 }
 STUDENTS = ["student alone (labels only)", "distilled: training texts", f"distilled: + augmentation ({COPIES} per text)",
             "distilled: + augmentation + unlabelled Amazon sentences",
@@ -168,7 +168,7 @@ def main() -> None:
         "MSE between logits, alpha 0 (teacher only), the epoch picked on the dev set's true labels.",
         "Context students: the same distillation (20 augmented copies) into Inception CNNs — three residual blocks "
         "of parallel 1-, 3-, 5-wide convolutions and a 3-wide max-pool, so each position reads 13 tokens — "
-        "`TextClassifier(architecture='inception', channels=C, depth=3, bottleneck=C // 4)`, C = 64 or 128.",
+        "`TextClassifier(architecture='inception', model_options={'channels': C, 'depth': 3, 'bottleneck': C // 4})`, C = 64 or 128.",
         "training texts: labelled + teacher-labelled rows; train s: the student's (or teacher's) training; "
         "teacher labelling s: the teacher's forward pass over those texts (0 when convtext's cache had them).",
         "predict texts/s: the test set, tokenization included, median of 3 passes after a warm-up pass.",

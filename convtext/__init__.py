@@ -2,10 +2,11 @@
 
 from ._errors import ConvtextError, DataError
 from ._version import __version__
-from .classifier import ArtifactError, Explanation, TextClassifier, load
+from .artifact import ArtifactError
+from .classifier import Explanation, TextClassifier
 from .data import LabeledTexts, LabelSet, kfold, load_splits, read_labeled, read_texts, stratified_holdout
 from .models import create_model, list_models
-from .multitask import MultiTaskClassifier
+from .multitask import MultiTaskClassifier, load
 from .tokenize import (
     BpeTokenizer,
     CharTokenizer,

@@ -15,6 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ._errors import ConvtextError
+from .classifier import load_pretrained
+from .distill import SentenceEncoder
+from .minilm import minilm_sentence_model
 
 __all__ = ["ZeroShotClassifier", "parse_label_descriptions"]
 
@@ -45,13 +48,8 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 def _encoder(name: str | Path) -> tuple[Callable[[list[str]], np.ndarray], str]:
     """``(encode, name)``: ``encode(texts) -> (n, d)`` sentence vectors."""
     if str(name) == "minilm":
-        from .distill import minilm_sentence_model
-
         model = minilm_sentence_model()
         return lambda texts: model.encode(texts, batch_size=64, convert_to_numpy=True), "minilm"
-    from .distill import SentenceEncoder
-    from .zoo import load_pretrained
-
     encoder = load_pretrained(name)
     if not isinstance(encoder, SentenceEncoder):
         raise ConvtextError(

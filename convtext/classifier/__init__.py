@@ -1,9 +1,11 @@
-"""The trained-classifier front door: ``TextClassifier``, ``load``, explanations, the model folder format."""
+"""The trained-classifier front door: ``TextClassifier``, ``load``, explanations, prediction over files."""
 
-from ._artifact import ArtifactError
-from ._classifier import TextClassifier, load
+from ..artifact import ArtifactError
+from ._classifier import TextClassifier, load_pretrained
 from ._explain import Explanation, NgramContribution
 from ._stream import StreamReport, predict_file
+
+load = TextClassifier.load  # a single-task folder; convtext.load also takes task=
 
 __all__ = [
     "ArtifactError",
@@ -12,5 +14,6 @@ __all__ = [
     "StreamReport",
     "TextClassifier",
     "load",
+    "load_pretrained",
     "predict_file",
 ]

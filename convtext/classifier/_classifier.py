@@ -5,20 +5,34 @@ from __future__ import annotations
 import copy
 import itertools
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.exceptions import NotFittedError
 
 from .._errors import ConvtextError, DataError
 from ..adapt import DannConfig
-from ..data import LabeledTexts, LabelSet, stratified_holdout
-from ..distill._augment import Augmentation
-from ..distill._soft import DistillConfig
+from ..artifact import ArtifactError, config_for, model_card, read_config, read_model, write_atomically, write_model
+from ..data import LabeledTexts, LabelSet, as_labeled, as_text_list, label_tuple, stratified_holdout
+from ..distill import TASK, Augmentation, DistillConfig, SentenceEncoder
 from ..embed import VectorTable, detect_vector_format, load_vectors
-from ..models import EMBEDDING_MODES, TextModel, create_model, default_tokenizer, is_pretrained_only
+from ..export import OnnxLogits, export_onnx, quantize_int8
+from ..hub import RECIPES
+from ..infer import model_device, predict_features, predict_logits, resolve_device, set_threads
+from ..minilm import MINILM_DIM, PretrainedBody, init_embedding, minilm_available, minilm_coverage, minilm_tokenizer
+from ..models import (
+    EMBEDDING_MODES,
+    TextModel,
+    create_model,
+    default_tokenizer,
+    is_pretrained_only,
+    register_pretrained_loader,
+)
 from ..tokenize import PackedSequences, TextTokenizer, train_tokenizer
 from ..train import (
     TrainConfig,
@@ -26,23 +40,19 @@ from ..train import (
     classification_report,
     ensemble_result,
     fit,
-    model_device,
     multilabel_report,
     plot_confusion_matrix,
     plot_training_curve,
-    predict_features,
-    predict_logits,
-    resolve_device,
     score_logits,
-    set_threads,
 )
 from ..transfer import extend_vocabulary, fit_head, prepare_transfer
-from ..zoo import MINILM_DIM, init_embedding, minilm_available, minilm_coverage, minilm_tokenizer
-from ._artifact import ArtifactError, config_for, read_model, write_atomically, write_model
-from ._card import model_card
+from ._adapt import fit_adapted
+from ._distill import fit_distilled
 from ._explain import Explanation, explain_text
+from ._pretrained import pretrained_source
+from ._stream_train import fit_stream
 
-__all__ = ["TextClassifier", "load"]
+__all__ = ["TextClassifier", "load_pretrained"]
 
 log = logging.getLogger(__name__)
 
@@ -50,34 +60,19 @@ AUTO_MINILM_COVERAGE = 0.8  # share of training words MiniLM must know whole for
 DEFAULT_MEMBERS = 3  # TextCNN ensemble size from random vectors (see TextClassifier._members)
 
 
-def _texts(texts: Sequence[str] | str, name: str = "texts") -> list[str]:
-    if isinstance(texts, str):
-        raise ConvtextError(f"{name} must be a list of strings, not one string — wrap it: [text]")
-    texts = list(texts)
-    bad = [i for i, text in enumerate(texts) if not isinstance(text, str)]
-    if bad:
-        raise ConvtextError(f"{name}[{bad[0]}] is {type(texts[bad[0]]).__name__}, not a string ({len(bad)} such rows)")
-    return texts
+class NotTrainedError(ConvtextError, NotFittedError):
+    """A classifier was asked to predict before ``fit`` or ``load`` (scikit-learn's ``NotFittedError`` too)."""
 
 
-def _label_tuple(value) -> tuple[str, ...]:
-    """One text's labels as a tuple of strings: ``"a"`` -> ``("a",)``, ``["a", 2]`` -> ``("a", "2")``, ``[]`` -> ``()``."""
-    if isinstance(value, list | tuple | set | frozenset):
-        return tuple(dict.fromkeys(str(label) for label in value))
-    return (str(value),)
-
-
-def _labeled(texts: list[str], labels: Sequence, source: str) -> LabeledTexts:
-    return LabeledTexts(texts, [_label_tuple(y) for y in labels], source=source)
-
-
-class TextClassifier:
+class TextClassifier(ClassifierMixin, BaseEstimator):
     """Train a CNN text classifier in one call, then predict, explain, evaluate, save and load it.
 
     >>> clf = TextClassifier(epochs=5).fit(texts, labels)      # doctest: +SKIP
     >>> clf.predict(["a gripping film"]), clf.classes_          # doctest: +SKIP
 
-    Hyperparameters are plain attributes (as in scikit-learn); learned state ends in ``_``.
+    A scikit-learn estimator: the constructor's parameters are stored unchanged as attributes
+    (``get_params`` / ``set_params``, so ``clone``, ``Pipeline``, ``GridSearchCV`` and ``cross_val_score``
+    work); learned state ends in ``_``.
     """
 
     def __init__(
@@ -115,7 +110,8 @@ class TextClassifier:
         unfreeze_schedule: str | None = None,  # fine-tune: "gradual" = head first, one more group each epoch
         vocabulary: str = "extend",  # with pretrained: "extend" by the new data's tokens, or "keep" as it was
         device: str = "auto",  # training: auto (CUDA when there is a GPU), cpu or cuda; bfloat16 autocast on CUDA
-        **model_options,
+        model_options: dict | None = None,  # more settings for the architecture, e.g. {"widths": (64, 64)}
+        **extra_model_options,
     ):
         self.architecture, self.tokenizer, self.embeddings = architecture, tokenizer, embeddings
         self.embedding_mode, self.unknown_init = embedding_mode, unknown_init
@@ -130,6 +126,17 @@ class TextClassifier:
         self.members = members
         self.epochs, self.batch_size, self.lr, self.lr_schedule = epochs, batch_size, lr, lr_schedule
         self.patience, self.class_weights, self.seed, self.threads = patience, class_weights, seed, threads
+        if extra_model_options:  # the keyword form of model_options, kept from before it was a parameter
+            warnings.warn(
+                f"pass architecture settings as model_options={extra_model_options!r}, not as keywords",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            model_options = (
+                {**model_options, **extra_model_options}
+                if isinstance(model_options, dict)
+                else (extra_model_options if model_options is None else model_options)
+            )
         self.progress, self.model_options = progress, model_options
         self.multi_label, self.threshold = multi_label, threshold
         self.pretrained, self.transfer, self.body_lr_mult = pretrained, transfer, body_lr_mult
@@ -276,7 +283,7 @@ class TextClassifier:
         """Settings passed to the architecture: the ones given (None leaves the architecture's default)."""
         options = {"kernel_sizes": self.kernel_sizes, "num_filters": self.num_filters, "dropout": self.dropout}
         options["members"] = self._members()
-        options.update(self.model_options)
+        options.update(self.model_options or {})
         return {
             key: tuple(value) if key == "kernel_sizes" else value for key, value in options.items() if value is not None
         }
@@ -338,12 +345,12 @@ class TextClassifier:
         state after every epoch; ``resume=True`` goes on from it after a crash or kill (same data and
         settings, else an error). The folder is left in place: delete it once the model is saved.
         """
-        train = _labeled(_texts(texts), labels, "training data").require_classes(2)
+        train = as_labeled(as_text_list(texts), labels, "training data").require_classes(2)
         if valid_texts is None:
             keep, held = stratified_holdout(train.label_sets, 0.1, self.seed)
             train, valid = train.subset(keep), train.subset(held)
         else:
-            valid = _labeled(_texts(valid_texts, "valid_texts"), valid_labels or [], "validation data")
+            valid = as_labeled(as_text_list(valid_texts, "valid_texts"), valid_labels or [], "validation data")
         return self.fit_data(train, valid, checkpoints, resume)
 
     def fit_data(
@@ -391,8 +398,6 @@ class TextClassifier:
         afterwards) that training reads through a memory map. Peak memory: the model, the
         validation rows and about 16 bytes per training row; the ids stay on disk.
         """
-        from ._stream_train import fit_stream
-
         return fit_stream(self, path, valid, format, text_col, label_col, work_dir, checkpoints, resume)
 
     def adapt(
@@ -412,15 +417,13 @@ class TextClassifier:
         many per class) and a fresh model is trained the same way on the source plus them. ``dann`` sets the
         domain classifier's size, the λ schedule and that share; ``training_["adaptation"]`` records the
         domain accuracy of every epoch and the pseudo-labels' counts."""
-        from ._adapt import fit_adapted
-
         set_threads(self.threads)
         torch.manual_seed(self.seed)
-        source = _labeled(_texts(texts), labels, "source data")
+        source = as_labeled(as_text_list(texts), labels, "source data")
         valid = None
         if target_valid_texts is not None:
-            valid = _labeled(
-                _texts(target_valid_texts, "target_valid_texts"), target_valid_labels or [], "target-valid"
+            valid = as_labeled(
+                as_text_list(target_valid_texts, "target_valid_texts"), target_valid_labels or [], "target-valid"
             )
         return fit_adapted(self, source, target_texts, valid, dann or DannConfig())
 
@@ -444,16 +447,14 @@ class TextClassifier:
         is picked on the true labels of the validation set (default: a seeded 10 % of ``texts``); no extra
         text may equal a validation text or one of ``exclude`` (give your test set), those are dropped and
         counted. ``training_["distillation"]`` records what was used."""
-        from ._distill import fit_distilled
-
         set_threads(self.threads)
         torch.manual_seed(self.seed)
-        train = _labeled(_texts(texts), labels, "training data")
+        train = as_labeled(as_text_list(texts), labels, "training data")
         valid = None
         if valid_texts is not None:
-            valid = _labeled(_texts(valid_texts, "valid_texts"), valid_labels or [], "validation data")
-        extra = _texts(unlabelled, "unlabelled")
-        hidden = set(_texts(exclude, "exclude"))
+            valid = as_labeled(as_text_list(valid_texts, "valid_texts"), valid_labels or [], "validation data")
+        extra = as_text_list(unlabelled, "unlabelled")
+        hidden = set(as_text_list(exclude, "exclude"))
         return fit_distilled(self, teacher, train, valid, extra, augmentation, soft, unlabelled_source, hidden)
 
     def _record_fit(
@@ -553,7 +554,8 @@ class TextClassifier:
             self.architecture,
             vocab_size=self.tokenizer_.vocab_size,
             num_classes=len(self.label_set_),
-            **{"embed_dim": embed_dim, "embedding_mode": self.embedding_mode_},
+            embed_dim=embed_dim,
+            embedding_mode=self.embedding_mode_,
             **self._architecture_options(),
         )
         if fill_embedding is not None and self.embedding_mode_ != "rand":  # rand: MiniLM's tokenizer only
@@ -570,7 +572,7 @@ class TextClassifier:
             "tokenizer": self.tokenizer, "embed_dim": self.embed_dim, "kernel_sizes": self.kernel_sizes,
             "num_filters": self.num_filters, "dropout": self.dropout, "embedding_mode": self.embedding_mode,
             "members": self.members, "boundaries": self.boundaries,
-            "embeddings": self.embeddings if str(self.embeddings) != "auto" else None, **self.model_options,
+            "embeddings": self.embeddings if str(self.embeddings) != "auto" else None, **(self.model_options or {}),
         }  # fmt: skip
         conflicting = [name for name, value in given.items() if value is not None]
         if conflicting:
@@ -639,20 +641,28 @@ class TextClassifier:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
-            raise ConvtextError("this classifier is not trained yet — call fit(...) or convtext.load(folder)")
+            raise NotTrainedError("this classifier is not trained yet — call fit(...) or convtext.load(folder)")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array, tags.input_tags.string = False, True  # a list of texts, not a matrix
+        return tags
+
+    def __sklearn_clone__(self) -> TextClassifier:
+        """The same settings, untrained; a trained ``pretrained`` classifier is shared, not cloned untrained."""
+        params = self.get_params(deep=False)
+        return type(self)(**{k: v if k == "pretrained" else clone(v, safe=False) for k, v in params.items()})
 
     def decision_function(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """``(n, n_classes)`` logits, columns in ``classes_`` order (through onnxruntime after ``use_onnx``)."""
         self._check_fitted()
-        sequences = self._encode(_texts(texts))
+        sequences = self._encode(as_text_list(texts))
         onnx = getattr(self, "onnx_", None)
         return onnx(sequences, batch_size) if onnx is not None else predict_logits(self.model_, sequences, batch_size)
 
     def export_onnx(self, path: str | Path, int8: bool = False) -> Path:
         """Write the logits graph as ONNX (``int8``: then quantized, weights int8) for ``use_onnx`` or any runtime."""
         self._check_fitted()
-        from ..export import export_onnx, quantize_int8
-
         path = Path(path)
         if not int8:
             return export_onnx(self.model_, self.classes_, path)
@@ -666,15 +676,13 @@ class TextClassifier:
         """Predict through onnxruntime with the graph ``export_onnx`` wrote (it must come from this model);
         ``explain`` and ``features`` keep using PyTorch. ``use_onnx(None)`` goes back to PyTorch."""
         self._check_fitted()
-        from ..export import OnnxLogits
-
         self.onnx_ = None if path is None else OnnxLogits(path, self.model_, self.classes_, threads)
         return self
 
     def features(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """``(n, num_features)`` sentence vectors from the body (for scikit-learn or any other tool)."""
         self._check_fitted()
-        return predict_features(self.model_, self._encode(_texts(texts)), batch_size)
+        return predict_features(self.model_, self._encode(as_text_list(texts)), batch_size)
 
     transform = features
 
@@ -713,8 +721,8 @@ class TextClassifier:
         cannot predict them), never a crash.
         """
         if self.multi_label:
-            return self._evaluate_multilabel(_texts(texts), [_label_tuple(y) for y in labels])
-        texts, labels = _texts(texts), [str(label) for label in labels]
+            return self._evaluate_multilabel(as_text_list(texts), [label_tuple(y) for y in labels])
+        texts, labels = as_text_list(texts), [str(label) for label in labels]
         if len(texts) != len(labels):
             raise DataError(f"{len(texts)} texts but {len(labels)} labels — give one label per text")
         predicted = self.predict(texts)
@@ -831,11 +839,20 @@ class TextClassifier:
         return clf
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | Path) -> TextClassifier:
-        """A model folder, a zoo name (``textcnn.mr_sentiment``, built with ``convtext zoo build``) or a Hub id."""
-        from ..zoo import load_pretrained
-
-        return load_pretrained(name_or_path)
+    def from_pretrained(cls, name_or_path: str | Path) -> TextClassifier | SentenceEncoder | PretrainedBody:
+        """A model folder, a zoo name (``textcnn.mr_sentiment``, built with ``convtext zoo build``) or a Hub id
+        (a ``SentenceEncoder`` when the folder holds one; ``"minilm"``: MiniLM's whole body)."""
+        source = pretrained_source(name_or_path)
+        if isinstance(source, PretrainedBody):
+            return source
+        try:
+            if read_config(source)["convtext"].get("task") == TASK:
+                return SentenceEncoder.load(source)
+            return cls.load(source)
+        except ArtifactError as error:
+            if str(name_or_path) in RECIPES and not Path(name_or_path).is_dir():
+                raise ConvtextError(f"{error} — rebuild it with `convtext zoo build {name_or_path} --force`") from None
+            raise
 
     def push_to_hub(self, repo_id: str, token: str | None = None, private: bool = False) -> str:
         """Upload the saved model folder to the Hugging Face Hub (needs the network and a token); returns its URL."""
@@ -855,11 +872,5 @@ class TextClassifier:
         return f"TextClassifier({self.architecture}, {self.tokenizer}, {state})"
 
 
-def load(folder: str | Path, task: str | None = None) -> TextClassifier:
-    """``convtext.load(folder)``: a trained classifier from a saved model folder; ``task`` picks one task of a
-    multi-task model (``convtext train --task ...``)."""
-    if task is None:
-        return TextClassifier.load(folder)
-    from ..multitask import MultiTaskClassifier
-
-    return MultiTaskClassifier.load(folder).task(task)
+load_pretrained = TextClassifier.from_pretrained
+register_pretrained_loader(lambda name: load_pretrained(name).model_)

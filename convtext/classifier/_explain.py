@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import torch
 
 from .._errors import ConvtextError
+from ..infer import model_device
 from ..tokenize import BOS, EOS, TextTokenizer
-from ..train import model_device
 
-__all__ = ["NgramContribution", "Explanation", "explain_text"]
+__all__ = ["Explanation", "NgramContribution", "explain_text"]
 
 
 @dataclass(frozen=True)

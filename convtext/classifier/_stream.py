@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._atomic import replaced_atomically
 from .._errors import DataError
-from ..data._stream import LineReport, numbered_lines
+from ..artifact import replaced_atomically
+from ..data import LineReport, numbered_lines
 
 __all__ = ["StreamReport", "predict_file"]
 

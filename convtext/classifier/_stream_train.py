@@ -12,12 +12,11 @@ import numpy as np
 import torch
 
 from .._errors import ConvtextError, DataError
-from ..data import LabeledTexts, LabelSet
-from ..data._stream import LabeledStream, count_lines
+from ..data import LabeledStream, LabeledTexts, LabelSet, count_lines
+from ..infer import set_threads
 from ..tokenize import PackedWriter
-from ..train import set_threads
 
-__all__ = ["fit_stream", "VALID_FRACTION", "VALID_MAX_ROWS"]
+__all__ = ["VALID_FRACTION", "VALID_MAX_ROWS", "fit_stream"]
 
 log = logging.getLogger(__name__)
 

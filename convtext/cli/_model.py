@@ -12,12 +12,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._errors import ConvtextError
-from ..classifier import TextClassifier, load, predict_file
+from ..classifier import TextClassifier, predict_file
 from ..data import load_splits, read_labeled, read_texts
+from ..hub import check_unseen
 from ..models import create_model, default_tokenizer, list_models, model_entrypoint
+from ..multitask import load
 from ..tokenize import TOKENIZER_KINDS
 from ..train import is_main_process, remove_checkpoints
-from ..zoo import check_unseen
 from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json, split_pair
 from ._multitask import train_tasks
 

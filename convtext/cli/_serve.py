@@ -50,8 +50,8 @@ def serve(
     """Serve models over HTTP: POST /predict, GET /health, GET /model, GET /models, OpenAPI at /docs."""
     import uvicorn
 
+    from ..infer import set_threads
     from ..serve import ENVIRONMENT_KEY, Limits, create_app, environment_settings, load_models
-    from ..train import set_threads
 
     if workers < 1 or min(max_texts, max_chars, max_batch) < 1 or max_body_mb <= 0 or max_wait_ms < 0:
         raise ConvtextError("--workers, --max-texts, --max-chars, --max-batch and --max-body-mb must be positive")

@@ -11,8 +11,15 @@ from rich.markup import escape
 
 from .._errors import ConvtextError
 from ..data import read_texts
-from ..tokenize import TOKENIZER_KINDS, count_words, learn_bpe, load_tokenizer, parse_word_counts, train_tokenizer
-from ..tokenize._base import TextTokenizer
+from ..tokenize import (
+    TOKENIZER_KINDS,
+    TextTokenizer,
+    count_words,
+    learn_bpe,
+    load_tokenizer,
+    parse_word_counts,
+    train_tokenizer,
+)
 from ._common import EncodingOption, FormatOption, TextColOption, console, print_json
 
 tokenizer_app = typer.Typer(

@@ -10,8 +10,8 @@ import typer
 from rich.table import Table
 
 from .._errors import ConvtextError
-from ..classifier import load
 from ..data import read_texts
+from ..multitask import load
 from ._common import EncodingOption, FormatOption, TextColOption, console, print_json
 from ._model import JsonOption, ModelDir
 

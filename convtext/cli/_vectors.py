@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._errors import ConvtextError
-from ..classifier import load
 from ..embed import NamedVectors, WordVectors
+from ..multitask import load
 from ._common import console, print_json
 
 app = typer.Typer(help="Look inside a model's word vectors: neighbours, a projector export, a 2-D map.")

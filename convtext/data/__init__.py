@@ -1,22 +1,33 @@
 """Reading labelled texts: formats, encodings, label sets and splits."""
 
 from ._dataset import LabeledTexts, SkippedRow
+from ._decode import read_text
 from ._formats import CORPUS_FORMATS, LABELLED_FORMATS
+from ._inputs import as_labeled, as_text_list, label_tuple
 from ._labels import LabelSet
 from ._readers import count_labelled, read_labeled, read_texts
 from ._splits import Splits, kfold, load_splits, stratified_holdout
+from ._stream import LabeledStream, LineReport, count_lines, numbered_lines
 
 __all__ = [
     "CORPUS_FORMATS",
     "LABELLED_FORMATS",
     "LabelSet",
+    "LabeledStream",
     "LabeledTexts",
+    "LineReport",
     "SkippedRow",
     "Splits",
+    "as_labeled",
+    "as_text_list",
     "count_labelled",
+    "count_lines",
     "kfold",
+    "label_tuple",
     "load_splits",
+    "numbered_lines",
     "read_labeled",
+    "read_text",
     "read_texts",
     "stratified_holdout",
 ]

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import ConvtextError
-from ..classifier._artifact import config_for, read_model, write_atomically, write_model
+from ..artifact import config_for, read_model, write_atomically, write_model
 from ..data import stratified_holdout
+from ..minilm import MINILM_DIM, init_embedding, minilm_tokenizer
 from ..models import TextModel, create_model
 from ..train import TrainConfig, predict_features
-from ..zoo import MINILM_DIM, init_embedding, minilm_tokenizer
 from ._loop import fit_vectors, mean_cosine, predict_vectors
 from ._teacher import teacher_embeddings
 

@@ -15,11 +15,11 @@ import numpy as np
 import torch
 
 from .._errors import ConvtextError
-from ..zoo import cache_dir, minilm_folder
+from ..hub import cache_dir
+from ..minilm import minilm_sentence_model
 
 __all__ = [
     "TEACHERS",
-    "minilm_sentence_model",
     "model_fingerprint",
     "split_sentences",
     "teacher_embeddings",
@@ -74,19 +74,6 @@ def teacher_logits(teacher, texts: Sequence[str], cache: bool = True) -> np.ndar
     reused from the cache when the same weights saw the same texts before."""
     path = _cache_file(f"logits-{model_fingerprint(teacher)}", texts)
     return _cached(path, lambda: teacher.decision_function(list(texts)).astype(np.float32), cache)
-
-
-def minilm_sentence_model():
-    """all-MiniLM-L6-v2 from the installed package as a ``SentenceTransformer`` on the CPU (nothing downloads)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local folder: never ask the network
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError:
-        raise ConvtextError(
-            "the MiniLM teacher runs through sentence-transformers — `pip install sentence-transformers` "
-            "(make install does)"
-        ) from None
-    return SentenceTransformer(str(minilm_folder()), device="cpu")
 
 
 def teacher_embeddings(

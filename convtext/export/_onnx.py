@@ -20,14 +20,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
-from .._atomic import replaced_atomically
 from .._errors import ConvtextError
+from ..artifact import replaced_atomically
+from ..infer import batch_tensors, min_input_length, sequence_lengths, sorted_batches
 from ..layers import offset_contributions
 from ..models import TextCNN, TextModel
-from ..train import batch_tensors, min_input_length, sequence_lengths, sorted_batches
 
 __all__ = ["OnnxLogits", "export_onnx", "quantize_int8", "weights_hash"]
 

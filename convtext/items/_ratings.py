@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import DataError
-from ..data._decode import read_text
+from ..data import read_text
 
 __all__ = ["Ratings", "read_item_names", "read_ratings"]
 

@@ -14,7 +14,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from .._errors import ConvtextError
-from ..classifier._artifact import ArtifactError, write_atomically
+from ..artifact import ArtifactError, write_atomically
 from ..embed import NamedVectors
 from ._factorization import FactorizationResult, MatrixFactorization
 from ._ratings import Ratings

@@ -8,6 +8,7 @@ from ._registry import (
     list_models,
     model_entrypoint,
     register_model,
+    register_pretrained_loader,
 )
 from .char_cnn import CharCNN, char_cnn
 from .inception import InceptionCNN, inception, inception_base, inception_small
@@ -27,15 +28,16 @@ __all__ = [
     "create_model",
     "default_tokenizer",
     "inception",
-    "is_pretrained_only",
     "inception_base",
     "inception_small",
+    "is_pretrained_only",
     "list_models",
     "mean_bigram",
     "mean_embedding",
     "minilm",
     "model_entrypoint",
     "register_model",
+    "register_pretrained_loader",
     "textcnn",
     "textcnn_kim",
 ]

@@ -5,20 +5,30 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable
 
-import torch.nn as nn
+from torch import nn
 
 from .._errors import ConvtextError
 
 __all__ = [
-    "register_model",
     "create_model",
     "default_tokenizer",
     "is_pretrained_only",
     "list_models",
     "model_entrypoint",
+    "register_model",
+    "register_pretrained_loader",
 ]
 
 _ENTRYPOINTS: dict[str, Callable[..., nn.Module]] = {}
+_PRETRAINED_LOADERS: list[Callable[[str], nn.Module]] = []
+
+
+def register_pretrained_loader(loader: Callable[[str], nn.Module]) -> None:
+    """Let ``create_model(name, pretrained=True)`` find weights by name: ``loader(name)`` returns the trained model.
+
+    The estimator layer registers the one that knows model folders, the zoo and the Hub (it sits above this
+    package, so the registry is told rather than importing it)."""
+    _PRETRAINED_LOADERS[:] = [loader]
 
 
 def register_model(function: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
@@ -63,11 +73,11 @@ def create_model(
     ``num_classes`` differs.
     """
     if pretrained:
-        from ..zoo import load_pretrained
-
         if vocab_size is not None or overrides:
             raise ConvtextError("a pretrained model brings its own vocabulary and settings — give only num_classes")
-        model = load_pretrained(name).model_
+        if not _PRETRAINED_LOADERS:
+            raise ConvtextError("pretrained weights are found by the convtext package — `import convtext` first")
+        model = _PRETRAINED_LOADERS[0](name)
         if num_classes is not None and num_classes != model.num_classes:
             model.reset_classifier(num_classes)
         return model

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..classifier._card import front_matter
+from ..artifact import front_matter
 
 __all__ = ["multitask_card"]
 

@@ -11,35 +11,13 @@ import numpy as np
 import torch
 from safetensors.torch import save_file
 
+from .. import artifact
 from .._errors import ConvtextError, DataError
-from ..classifier import ArtifactError, Explanation, TextClassifier
-from ..classifier._artifact import (
-    CONFIG,
-    MULTITASK,
-    TOKENIZER,
-    WEIGHTS,
-    build_model,
-    check_tokenizer_fits,
-    config_for,
-    read_config,
-    read_tokenizer,
-    read_weights,
-    write_atomically,
-)
-from ..classifier._classifier import _labeled as labeled
-from ..classifier._classifier import _texts as text_list
-from ..data import LabeledTexts, stratified_holdout
+from ..classifier import Explanation, TextClassifier
+from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
+from ..infer import model_device, predict_logits, set_threads
 from ..models import TextCNN, TextModel
-from ..train import (
-    TrainConfig,
-    TrainResult,
-    ensemble_result,
-    model_device,
-    plot_training_curve,
-    predict_logits,
-    score_logits,
-    set_threads,
-)
+from ..train import TrainConfig, TrainResult, ensemble_result, plot_training_curve, score_logits
 from ._card import multitask_card
 from ._loop import MultiTaskConfig, TaskData, fit_multitask
 from ._network import MultiTaskNetwork, check_task_name, share_body
@@ -50,13 +28,13 @@ TASK_RECORD = ("train_rows", "valid_rows", "train_source")  # a task's own part 
 TaskInput = LabeledTexts | tuple[Sequence[str], Sequence[str]]
 
 
-def _labeled(name: str, data: TaskInput, role: str) -> LabeledTexts:
+def _task_data(name: str, data: TaskInput, role: str) -> LabeledTexts:
     """A task's data as ``LabeledTexts``: given so, or as ``(texts, labels)`` (checked as ``fit`` checks them)."""
     if isinstance(data, LabeledTexts):
         return data
     if not isinstance(data, tuple | list) or len(data) != 2 or isinstance(data[0], str):
         raise ConvtextError(f"task {name!r}: give its {role} data as (texts, labels) or LabeledTexts")
-    return labeled(text_list(data[0], f"task {name!r} {role} texts"), data[1], f"{name} {role} data")
+    return as_labeled(as_text_list(data[0], f"task {name!r} {role} texts"), data[1], f"{name} {role} data")
 
 
 class MultiTaskClassifier:
@@ -105,9 +83,9 @@ class MultiTaskClassifier:
         seed = self.classifier_options.get("seed", 0)
         train_sets, valid_sets = {}, {}
         for name, data in tasks.items():
-            train = _labeled(check_task_name(name), data, "training").require_classes(2)
+            train = _task_data(check_task_name(name), data, "training").require_classes(2)
             if name in valid:
-                valid_sets[name] = _labeled(name, valid[name], "validation")
+                valid_sets[name] = _task_data(name, valid[name], "validation")
             else:
                 keep, held = stratified_holdout(train.label_sets, 0.1, seed)
                 train, valid_sets[name] = train.subset(keep), train.subset(held)
@@ -246,7 +224,7 @@ class MultiTaskClassifier:
         self._check_fitted()
         first = next(iter(self.tasks_.values()))
         if self.private_:
-            ids = first._encode(text_list(texts, "texts"))
+            ids = first._encode(as_text_list(texts, "texts"))
             return {
                 name: clf.label_set_.decode(predict_logits(clf.model_, ids, batch_size).argmax(1))
                 for name, clf in self.tasks_.items()
@@ -265,7 +243,7 @@ class MultiTaskClassifier:
     def _config(self) -> dict:
         first = next(iter(self.tasks_.values()))
         meta = {
-            "task": MULTITASK, "labels": first.classes_, "max_length": first.max_length,
+            "task": artifact.MULTITASK, "labels": first.classes_, "max_length": first.max_length,
             "embeddings": str(first.embeddings_), "data_seen": first.data_seen_, "private_filters": self.private_,
             "training": {k: v for k, v in first.training_.items() if k not in TASK_RECORD},
             "tasks": {name: {"labels": clf.classes_, "metrics": clf.metrics_,
@@ -273,7 +251,7 @@ class MultiTaskClassifier:
         }  # fmt: skip
         if hasattr(first, "vectors_"):
             meta["vectors"] = first.vectors_.summary()
-        return config_for(self.body_, first.tokenizer_, meta)
+        return artifact.config_for(self.body_, first.tokenizer_, meta)
 
     def save(self, folder: str | Path) -> Path:
         """One folder: ``config.json`` (the body's settings, every task's labels and scores), ``model.safetensors``
@@ -285,37 +263,39 @@ class MultiTaskClassifier:
         weights = {name: tensor.detach().cpu().contiguous() for name, tensor in self._network().weights().items()}
 
         def write(staging: Path) -> None:
-            first.tokenizer_.save(staging / TOKENIZER)
-            save_file(weights, str(staging / WEIGHTS), metadata={"format": "pt"})
-            (staging / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+            first.tokenizer_.save(staging / artifact.TOKENIZER)
+            save_file(weights, str(staging / artifact.WEIGHTS), metadata={"format": "pt"})
+            (staging / artifact.CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
             (staging / "README.md").write_text(multitask_card(config), encoding="utf-8")
             history = getattr(self, "history_", None)
             if history is not None and history.history:
                 plot_training_curve(history.history, history.best_epoch, staging / "training_curve.png")
 
-        return write_atomically(folder, write)
+        return artifact.write_atomically(folder, write)
 
     @classmethod
     def load(cls, folder: str | Path) -> MultiTaskClassifier:
         """Load a multi-task model folder (no pickle; every tensor's name and shape checked before loading)."""
         folder = Path(folder)
-        config = read_config(folder)
+        config = artifact.read_config(folder)
         meta = config["convtext"]
-        if meta.get("task") != MULTITASK:
-            raise ArtifactError(f"{folder} holds a single-task model — load it with convtext.load(folder), no task")
-        tokenizer = read_tokenizer(folder)
+        if meta.get("task") != artifact.MULTITASK:
+            raise artifact.ArtifactError(
+                f"{folder} holds a single-task model — load it with convtext.load(folder), no task"
+            )
+        tokenizer = artifact.read_tokenizer(folder)
         tasks, private = meta["tasks"], meta.get("private_filters", False)
         if not isinstance(private, bool):
-            raise ArtifactError(f"{folder}: config.json's private_filters is {private!r}, not true or false")
+            raise artifact.ArtifactError(f"{folder}: config.json's private_filters is {private!r}, not true or false")
         names = [check_task_name(name) for name in tasks]
-        body = build_model({**config, "num_classes": len(tasks[names[0]]["labels"])})  # on the meta device
-        check_tokenizer_fits(folder, body, tokenizer)
+        body = artifact.build_model({**config, "num_classes": len(tasks[names[0]]["labels"])})  # on the meta device
+        artifact.check_tokenizer_fits(folder, body, tokenizer)
         models = {
             name: body if i == 0 and not private else share_body(body, len(tasks[name]["labels"]), private)
             for i, name in enumerate(names)
         }
         network = MultiTaskNetwork(models, body)
-        state = read_weights(folder, {name: tuple(t.shape) for name, t in network.weights().items()})
+        state = artifact.read_weights(folder, {name: tuple(t.shape) for name, t in network.weights().items()})
         network.to_empty(device="cpu")
         network.load_weights(state)
         if private:  # the body's own head belongs to no task (each has its own) and is never read: zeros

@@ -21,11 +21,11 @@ from starlette.concurrency import run_in_threadpool
 
 from .._errors import ConvtextError
 from .._version import __version__
+from ..artifact import MULTITASK, read_config
 from ..classifier import TextClassifier
-from ..classifier._artifact import MULTITASK, read_config
+from ..infer import set_threads
 from ..multitask import MultiTaskClassifier
 from ..tokenize import valid_unicode
-from ..train import set_threads
 from ._batcher import MicroBatcher
 
 __all__ = ["ENVIRONMENT_KEY", "Limits", "app_from_environment", "create_app", "environment_settings", "load_models"]
@@ -240,7 +240,7 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
             raise HTTPException(422, f"model {name!r} ({classifier.model_.architecture}) has no n-gram explanations")
         texts = [_readable(text) for text in texts]
         rows = await batchers[name].submit(texts)  # (n, C)
-        answer = lambda: [_answer(classifier, row, text, request) for row, text in zip(rows, texts)]  # noqa: E731
+        answer = lambda: [_answer(classifier, row, text, request) for row, text in zip(rows, texts)]
         answers = await run_in_threadpool(answer) if request.explain else answer()  # explaining takes a while
         return JSONResponse({"model": name, "predictions": answers})  # already plain JSON: no re-encoding pass
 

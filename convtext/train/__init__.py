@@ -1,8 +1,21 @@
-"""Training and evaluation: the loop, batching, metrics, plots."""
+"""Training and evaluation: the loop, metrics, plots, checkpoints, DDP (prediction's names re-exported from infer)."""
 
-from ._batching import batch_tensors, bucketed_batches, min_input_length, pad_batch, sequence_lengths, sorted_batches
+from ..infer import (
+    DEVICES,
+    autocast,
+    batch_tensors,
+    bucketed_batches,
+    min_input_length,
+    model_device,
+    pad_batch,
+    predict_features,
+    predict_logits,
+    resolve_device,
+    sequence_lengths,
+    set_threads,
+    sorted_batches,
+)
 from ._checkpoint import remove_checkpoints
-from ._device import DEVICES, autocast, model_device, resolve_device
 from ._distributed import is_main_process
 from ._early_stopping import EarlyStopping
 from ._loop import (
@@ -12,11 +25,8 @@ from ._loop import (
     ensemble_result,
     fit,
     linear_decay,
-    predict_features,
-    predict_logits,
     progress_bar,
     score_logits,
-    set_threads,
 )
 from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._plots import plot_confusion_matrix, plot_training_curve
@@ -24,29 +34,29 @@ from ._plots import plot_confusion_matrix, plot_training_curve
 __all__ = [
     "DEVICES",
     "EarlyStopping",
-    "autocast",
-    "model_device",
-    "resolve_device",
     "EpochLog",
     "TrainConfig",
     "TrainResult",
-    "ensemble_result",
+    "autocast",
     "batch_tensors",
     "bucketed_batches",
     "classification_report",
-    "multilabel_report",
     "confusion_matrix",
+    "ensemble_result",
     "fit",
     "is_main_process",
     "linear_decay",
-    "progress_bar",
     "min_input_length",
+    "model_device",
+    "multilabel_report",
     "pad_batch",
     "plot_confusion_matrix",
     "plot_training_curve",
     "predict_features",
     "predict_logits",
+    "progress_bar",
     "remove_checkpoints",
+    "resolve_device",
     "score_logits",
     "sequence_lengths",
     "set_threads",

@@ -23,9 +23,9 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
-from .._atomic import replaced_atomically
 from .._errors import ConvtextError
-from ._batching import sequence_lengths
+from ..artifact import replaced_atomically
+from ..infer import sequence_lengths
 
 __all__ = ["CheckpointState", "fingerprint", "read_checkpoint", "remove_checkpoints", "write_checkpoint"]
 

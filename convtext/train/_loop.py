@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -12,30 +11,34 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from torch import nn
 
 from .._errors import ConvtextError
-from ..tokenize import PackedSequences
-from ._batching import batch_tensors, bucketed_batches, min_input_length, sequence_lengths, sorted_batches
+from ..infer import (
+    autocast,
+    batch_tensors,
+    bucketed_batches,
+    min_input_length,
+    predict_logits,
+    resolve_device,
+    sequence_lengths,
+    set_threads,
+)
 from ._checkpoint import CheckpointState, fingerprint, read_checkpoint, write_checkpoint
-from ._device import autocast, model_device, resolve_device
 from ._distributed import MemberLogits, is_main_process, join_process_group, shard_batches, world
 from ._early_stopping import EarlyStopping
 from ._metrics import classification_report, multilabel_report
 
 __all__ = [
-    "TrainConfig",
     "EpochLog",
+    "TrainConfig",
     "TrainResult",
     "ensemble_result",
     "fit",
     "linear_decay",
     "progress_bar",
-    "predict_features",
-    "predict_logits",
     "score_logits",
-    "set_threads",
 ]
 
 log = logging.getLogger(__name__)
@@ -99,45 +102,6 @@ def ensemble_result(results: list[TrainResult], best_valid: dict, seed: int, mem
         history=results[0].history, best_epoch=results[0].best_epoch, best_valid=best_valid,
         seconds=sum(r.seconds for r in results), config={**results[0].config, "seed": seed, "members": members},
     )  # fmt: skip
-
-
-def set_threads(threads: int | None) -> int:
-    """Use ``threads`` CPU threads (None = all cores); returns the number set."""
-    count = threads or os.cpu_count() or 1
-    if count < 1:
-        raise ConvtextError(f"threads must be at least 1, got {threads}")
-    torch.set_num_threads(count)
-    return count
-
-
-@torch.inference_mode()
-def _batched(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int, features: bool) -> np.ndarray:
-    """``(N, C)`` logits or ``(N, F)`` sentence vectors in input order; batches formed by length.
-
-    A model with ``packed_logits`` (the mean models) scores packed ids as they are, without padding."""
-    model.eval()
-    device = model_device(model)
-    if not features and isinstance(sequences, PackedSequences) and hasattr(model, "packed_logits"):
-        return model.packed_logits(sequences).float().cpu().numpy()
-    min_length = min_input_length(model)
-    out = np.zeros((len(sequences), model.num_features if features else model.num_classes), dtype=np.float32)
-    for batch in sorted_batches(sequence_lengths(sequences), batch_size):
-        ids, mask = batch_tensors(sequences, batch, model.pad_id, min_length)  # (B, T)
-        ids, mask = ids.to(device), mask.to(device)
-        with autocast(device):
-            values = model.forward_features(ids, mask) if features else model(ids, mask)  # (B, F) | (B, C)
-        out[batch] = values.float().cpu().numpy()
-    return out
-
-
-def predict_logits(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
-    """``(N, C)`` logits in input order; batches are formed by length to save padding."""
-    return _batched(model, sequences, batch_size, features=False)
-
-
-def predict_features(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
-    """``(N, F)`` sentence vectors (the body's output, before dropout and head) in input order."""
-    return _batched(model, sequences, batch_size, features=True)
 
 
 def linear_decay(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from tokenizers import Tokenizer
 
 from ..embed import remap_vocabulary
+from ..minilm import minilm_token_vectors, minilm_tokenizer
 from ..models import TextModel
 from ..tokenize import UNK, TextTokenizer
-from ..zoo import minilm_token_vectors, minilm_tokenizer
 
 __all__ = ["extend_vocabulary"]
 

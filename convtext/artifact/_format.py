@@ -1,17 +1,14 @@
 """A saved model is one folder: ``config.json``, ``model.safetensors``, ``tokenizer.json``, ``README.md``.
 
-No pickle anywhere. Saving writes a temporary sibling folder and renames it into place, so a crash
-or kill mid-save never leaves a half-written model under the target name. Loading checks every
-file and every tensor shape against the config before allocating weights.
+No pickle anywhere. Saving goes through ``write_atomically`` (``_atomic.py``), so a crash or kill mid-save
+never leaves a half-written model under the target name. Loading checks every file and every tensor shape
+against the config before allocating weights.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import shutil
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -24,8 +21,16 @@ from ..models import TextModel, create_model, is_pretrained_only, model_entrypoi
 from ..tokenize import TextTokenizer, load_tokenizer
 
 __all__ = [
-    "ArtifactError", "MULTITASK", "build_model", "check_tokenizer_fits", "config_for", "read_config", "read_model",
-    "read_tokenizer", "read_weights", "write_atomically", "write_model",
+    "MULTITASK",
+    "ArtifactError",
+    "build_model",
+    "check_tokenizer_fits",
+    "config_for",
+    "read_config",
+    "read_model",
+    "read_tokenizer",
+    "read_weights",
+    "write_model",
 ]  # fmt: skip
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
@@ -35,29 +40,6 @@ MULTITASK = "multi-task"  # convtext.task of a folder holding one body and a hea
 
 class ArtifactError(ConvtextError):
     """A model folder is missing, incomplete or corrupted."""
-
-
-def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_folder)``, then move the folder to ``target`` (replacing an older model there)."""
-    target = Path(target)
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / CONFIG).exists())):
-        raise ArtifactError(f"refusing to overwrite {target}: it exists and is not a convtext model folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    try:
-        write(staging)
-        if target.exists():
-            retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-            target.rename(retired)
-            staging.rename(target)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.rename(target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 def write_model(folder: Path, model: TextModel, tokenizer: TextTokenizer, config: dict) -> None:

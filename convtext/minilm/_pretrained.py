@@ -12,23 +12,17 @@ from pathlib import Path
 
 import torch
 from safetensors import safe_open
+from safetensors.torch import load_file
 from tokenizers import Tokenizer
 
 from .._errors import ConvtextError
-from ..tokenize import WordPieceTokenizer
+from ..models import create_model
+from ..tokenize import MiniLMTokenizer, WordPieceTokenizer
 
 __all__ = [
-    "PretrainedBody",
-    "minilm_body",
-    "MINILM_DIM",
-    "MINILM_SCALE",
-    "init_embedding",
-    "minilm_available",
-    "minilm_coverage",
-    "minilm_folder",
-    "minilm_token_vectors",
-    "minilm_tokenizer",
-]
+    "MINILM_DIM", "MINILM_SCALE", "PretrainedBody", "init_embedding", "minilm_available", "minilm_body",
+    "minilm_coverage", "minilm_folder", "minilm_token_vectors", "minilm_tokenizer",
+]  # fmt: skip
 
 MINILM_DIM = 384
 # MiniLM's input vectors are small (coordinate std 0.056, about a third of Kim's U[-0.25, 0.25]);
@@ -116,11 +110,6 @@ class PretrainedBody:
 
 def minilm_body() -> PretrainedBody:
     """all-MiniLM-L6-v2 whole — its transformer weights and tokenizer — as a body (``pretrained="minilm"``)."""
-    from safetensors.torch import load_file
-
-    from ..models import create_model
-    from ..tokenize import MiniLMTokenizer
-
     folder = minilm_folder()
     model = create_model("minilm", 30522, 2)
     state = {k: v for k, v in load_file(str(folder / "model.safetensors")).items() if not k.startswith("pooler.")}

@@ -1,0 +1,26 @@
+"""The model folder: its format (config.json, model.safetensors, tokenizer.json, README.md), the checks on
+loading, the model card, and files and folders that are written atomically."""
+
+from ._atomic import replaced_atomically, write_atomically
+from ._card import front_matter, model_card
+from ._format import (
+    CONFIG,
+    MULTITASK,
+    TOKENIZER,
+    WEIGHTS,
+    ArtifactError,
+    build_model,
+    check_tokenizer_fits,
+    config_for,
+    read_config,
+    read_model,
+    read_tokenizer,
+    read_weights,
+    write_model,
+)
+
+__all__ = [
+    "CONFIG", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_tokenizer_fits", "config_for",
+    "front_matter", "model_card", "read_config", "read_model", "read_tokenizer", "read_weights", "replaced_atomically",
+    "write_atomically", "write_model",
+]  # fmt: skip

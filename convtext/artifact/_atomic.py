@@ -1,0 +1,53 @@
+"""Files and model folders that appear whole or not at all: written to a temporary sibling, then renamed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ._format import CONFIG, ArtifactError
+
+__all__ = ["replaced_atomically", "write_atomically"]
+
+
+@contextmanager
+def replaced_atomically(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; when the block ends without error, the file written there
+    replaces ``target`` in one rename (a kill or crash mid-write leaves the old ``target`` untouched)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        yield temporary
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_folder)``, then move the folder to ``target`` (replacing an older model there)."""
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / CONFIG).exists())):
+        raise ArtifactError(f"refusing to overwrite {target}: it exists and is not a convtext model folder")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        write(staging)
+        if target.exists():
+            retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+            target.rename(retired)
+            staging.rename(target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -1,0 +1,84 @@
+"""A ``TextClassifier`` to and from its model folder (the format itself is ``convtext.artifact``'s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..artifact import ArtifactError, config_for, model_card, write_atomically, write_model
+from ..data import LabelSet
+from ..models import TextModel
+from ..tokenize import TextTokenizer
+from ..train import plot_confusion_matrix, plot_training_curve
+
+__all__ = ["folder_config", "from_parts", "save"]
+
+
+def folder_config(clf) -> dict:
+    """The config.json of a trained classifier."""
+    meta = {"labels": clf.classes_, "max_length": clf.max_length, "metrics": getattr(clf, "metrics_", {})}
+    meta["embeddings"] = str(getattr(clf, "embeddings_", clf.embeddings))
+    if hasattr(clf, "vectors_"):
+        meta["vectors"] = clf.vectors_.summary()
+    meta["training"] = getattr(clf, "training_", {})
+    if getattr(clf, "transfer_", None):
+        meta["transfer"] = clf.transfer_
+    meta["data_seen"] = getattr(clf, "data_seen_", [])
+    if getattr(clf, "recipe_", None):
+        meta["recipe"] = clf.recipe_
+    if clf.multi_label:
+        meta["multi_label"], meta["thresholds"] = True, [float(t) for t in clf.thresholds_]
+    return config_for(clf.model_, clf.tokenizer_, meta)
+
+
+def _write_figures(clf, folder: Path) -> None:
+    history = getattr(clf, "history_", None)
+    if history is not None and history.history:
+        plot_training_curve(history.history, history.best_epoch, folder / "training_curve.png")
+    split = "test" if "test" in clf.metrics_ else "valid"
+    report = clf.metrics_.get(split)
+    if report and "confusion" in report:  # multi-label reports have no single confusion matrix
+        names = report.get("labels", clf.classes_)
+        plot_confusion_matrix(
+            report["confusion"], names, f"{split} ({report['n']:,} texts)", folder / "confusion_matrix.png"
+        )
+
+
+def save(clf, folder: str | Path) -> Path:
+    """Write the model folder atomically: config.json, model.safetensors, tokenizer.json, README.md, PNGs."""
+    config = folder_config(clf)
+
+    def write(staging: Path) -> None:
+        (staging / "README.md").write_text(model_card(config), encoding="utf-8")
+        write_model(staging, clf.model_, clf.tokenizer_, config)
+        _write_figures(clf, staging)
+
+    return write_atomically(folder, write)
+
+
+def from_parts(cls, model: TextModel, tokenizer: TextTokenizer, config: dict, folder: str | Path):
+    """A trained ``cls`` (``TextClassifier``) from a loaded model, its tokenizer and its ``config.json``."""
+    meta = config["convtext"]
+    names = ("embed_dim", "kernel_sizes", "num_filters", "dropout", "embedding_mode", "members")
+    hyperparameters = {k: config[k] for k in names if k in config}
+    embeddings = meta.get("embeddings", "random")
+    clf = cls(config["architecture"], tokenizer.kind, embeddings, max_length=meta["max_length"], **hyperparameters)
+    clf.embeddings_, clf.embedding_mode_ = embeddings, model.embedding_mode
+    clf.model_, clf.tokenizer_ = model, tokenizer
+    clf.label_set_ = LabelSet(meta["labels"])
+    clf.metrics_, clf.training_ = meta.get("metrics", {}), meta.get("training", {})
+    clf.transfer_, clf.data_seen_ = meta.get("transfer"), list(meta.get("data_seen", []))
+    clf.recipe_ = meta.get("recipe")
+    clf.multi_label = meta.get("multi_label") is True
+    clf.thresholds_ = np.full(len(clf.label_set_), 0.5)
+    if clf.multi_label:
+        thresholds = meta.get("thresholds")
+        if (
+            not isinstance(thresholds, list)
+            or len(thresholds) != len(clf.label_set_)
+            or not all(isinstance(t, int | float) and 0 < t < 1 for t in thresholds)
+        ):
+            raise ArtifactError(f"{folder}: config.json needs one threshold in (0, 1) per label for multi-label")
+        clf.thresholds_ = np.asarray(thresholds, dtype=np.float64)
+    return clf

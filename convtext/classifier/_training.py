@@ -1,0 +1,169 @@
+"""Training a ``TextClassifier``: the steps ``fit``, ``adapt``, ``distill`` and streamed training share — build
+or copy the model (through the recipe), encode the targets, run the loop (each ensemble member alone, or
+transfer's head first), and keep what it did. Each takes the estimator and sets its learned ``_`` attributes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import numpy as np
+
+from .._errors import ConvtextError
+from ..data import LabeledTexts
+from ..infer import model_device, predict_logits
+from ..models import TextModel
+from ..train import TrainConfig, TrainResult, ensemble_result, fit, score_logits
+from ..transfer import fit_head, prepare_transfer
+from ._recipe import Built, Recipe
+
+__all__ = [
+    "build_model", "choose_thresholds", "forget_derived", "record_fit", "start_from_pretrained", "targets",
+    "train", "train_config", "train_members",
+]  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+
+def train_config(clf) -> TrainConfig:
+    """The loop's settings from the estimator's."""
+    return TrainConfig(
+        epochs=clf.epochs, batch_size=clf.batch_size, lr=clf.lr, lr_schedule=clf.lr_schedule,
+        patience=clf.patience, class_weights=clf.class_weights, seed=clf.seed, threads=clf.threads,
+        progress=clf.progress, device=clf.device,
+    )  # fmt: skip
+
+
+def forget_derived(clf) -> None:
+    """Drop what a new fit makes stale: the vectors-file report, and an ONNX graph of the old weights."""
+    clf.__dict__.pop("vectors_", None)
+    clf.__dict__.pop("onnx_", None)
+
+
+def _adopt(clf, built: Built) -> None:
+    clf.model_, clf.tokenizer_ = built.model, built.tokenizer
+    clf.embeddings_, clf.embedding_mode_ = built.embeddings, built.embedding_mode
+    if built.vectors is not None:
+        clf.vectors_ = built.vectors
+    clf.transfer_, clf.data_seen_ = built.transfer, built.data_seen
+
+
+def build_model(clf, texts: Iterable[str], sample: list[str] | None = None, unlabelled: Sequence[str] = ()) -> None:
+    """A new model for ``clf`` (its ``label_set_`` set first): see ``Recipe.build``."""
+    _adopt(clf, Recipe(clf.get_params(deep=False)).build(texts, len(clf.label_set_), sample, unlabelled))
+
+
+def start_from_pretrained(clf, texts: list[str]) -> None:
+    """``clf.pretrained``'s tokenizer and body (a name or folder is loaded first): see ``Recipe.from_pretrained``."""
+    base = clf.pretrained if hasattr(clf.pretrained, "model_") else type(clf).from_pretrained(clf.pretrained)
+    base._check_fitted()
+    built = Recipe(clf.get_params(deep=False)).from_pretrained(base, texts, clf.classes_, clf.multi_label)
+    _adopt(clf, built)
+
+
+def targets(clf, data: LabeledTexts) -> list[int] | np.ndarray:
+    """Label ids, or for multi-label an ``(N, C)`` 0/1 array."""
+    if not clf.multi_label:
+        return clf.label_set_.encode(data.labels)
+    encoded = np.zeros((len(data), len(clf.label_set_)), dtype=np.float32)
+    for row, labels in enumerate(data.label_sets):
+        encoded[row, clf.label_set_.encode(labels)] = 1.0
+    return encoded
+
+
+def choose_thresholds(clf, valid_texts: list[str], valid_targets) -> np.ndarray:
+    """Multi-label decision thresholds ``(C,)``: the global one, or per label the best F1 on validation.
+
+    A label without a positive validation text keeps 0.5; ties go to the threshold nearest 0.5.
+    """
+    count = len(clf.label_set_)
+    if not clf.multi_label:
+        return np.full(count, 0.5)
+    if clf.threshold != "tune":
+        if not isinstance(clf.threshold, int | float) or not 0 < clf.threshold < 1:
+            raise ConvtextError(f"threshold must be a probability in (0, 1) or 'tune', got {clf.threshold!r}")
+        return np.full(count, float(clf.threshold))
+    probabilities = clf.predict_proba(valid_texts)  # (N, C)
+    gold = valid_targets > 0  # (N, C)
+    grid = np.round(np.linspace(0.05, 0.95, 19), 2)
+    chosen = np.full(count, 0.5)
+    for label in range(count):
+        if not gold[:, label].any():
+            continue
+        scores = []
+        for t in grid:
+            on = probabilities[:, label] >= t
+            tp = (on & gold[:, label]).sum()
+            scores.append((2 * tp / (on.sum() + gold[:, label].sum()), -abs(t - 0.5), t))
+        chosen[label] = max(scores)[2]
+    log.info("thresholds tuned on validation: %s", dict(zip(clf.classes_, chosen.round(2).tolist())))
+    return chosen
+
+
+def record_fit(clf, result: TrainResult, valid: LabeledTexts, valid_y, train_rows: int, train_source: str):
+    """Keep what training did: history, thresholds, validation metrics and the training record; returns ``clf``."""
+    clf.history_ = result
+    clf.thresholds_ = choose_thresholds(clf, valid.texts, valid_y)
+    clf.metrics_ = {"valid": clf.evaluate(valid.texts, valid.label_sets) if clf.multi_label else result.best_valid}
+    clf.training_ = {
+        "train_rows": train_rows, "valid_rows": len(valid), "train_source": train_source,
+        "best_epoch": result.best_epoch, "seconds": round(result.seconds, 2),
+        "history": [asdict(entry) for entry in result.history], "config": result.config,
+    }  # fmt: skip
+    return clf
+
+
+def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, resume: bool) -> TrainResult:
+    """From scratch: the training loop. Transfer: the head alone on the frozen body's features
+    (feature extraction ends there); fine-tuning then trains every group from that point, and
+    keeps it if no epoch does better on validation — it never ends below feature extraction.
+    Each run of the loop checkpoints to its own file in ``checkpoints`` (the head's fit is quick
+    and deterministic: it simply runs again)."""
+    labels, config = clf.label_set_.labels, train_config(clf)
+
+    def saving(stage: str) -> dict:
+        return {"checkpoint": checkpoints / f"{stage}.safetensors", "resume": resume} if checkpoints else {}
+
+    if clf.pretrained is None:
+
+        def fit_member(model: TextModel, member_config: TrainConfig, index: int | None) -> TrainResult:
+            stage = "train" if index is None else f"member-{index}"
+            return fit(model, train_data, valid_data, labels, member_config, **saving(stage))
+
+        return train_members(clf, fit_member, valid_data, labels, config)
+    warm = None
+    if clf.transfer in ("feature-extraction", "fine-tune"):
+        clf.model_.freeze()
+        warm = fit_head(clf.model_, train_data, valid_data, labels, config)
+        if clf.transfer == "feature-extraction":
+            return warm
+    groups, on_epoch_start = prepare_transfer(
+        clf.model_, clf.transfer, clf.lr, clf.body_lr_mult, clf.lr_range, clf.unfreeze_schedule
+    )
+    result = fit(
+        clf.model_, train_data, valid_data, labels, config, groups, on_epoch_start, warm is not None,
+        **saving("fine-tune"),
+    )  # fmt: skip
+    if warm is not None:
+        result.config["head_warmup_epochs"] = len(warm.history)
+    return result
+
+
+def train_members(
+    clf, fit_member: Callable[[TextModel, TrainConfig, int | None], TrainResult], valid_data: tuple,
+    labels: list[str], config: TrainConfig,
+) -> TrainResult:  # fmt: skip
+    """``fit_member(model, config, index)`` on ``clf.model_`` — or, for an ensemble, on each member alone (its
+    own seed, batch order and early stopping), the members then joined into ``model_``. The training curve is
+    the first member's; ``config["members"]`` lists them all."""
+    if clf.model_.members == 1:
+        return fit_member(clf.model_, config, None)
+    singles = clf.model_.split_members()
+    results = [
+        fit_member(single, replace(config, seed=config.seed + index), index) for index, single in enumerate(singles)
+    ]
+    clf.model_.to(model_device(singles[0])).join_members(singles)
+    report, _ = score_logits(predict_logits(clf.model_, valid_data[0]), valid_data[1], labels)
+    return ensemble_result(results, report, config.seed, [r.best_valid.get("accuracy") for r in results])

@@ -1,0 +1,21 @@
+"""Running a trained model: device and threads, length-sorted batches, logits and sentence vectors."""
+
+from ._batching import batch_tensors, bucketed_batches, min_input_length, pad_batch, sequence_lengths, sorted_batches
+from ._device import DEVICES, autocast, model_device, resolve_device
+from ._predict import predict_features, predict_logits, set_threads
+
+__all__ = [
+    "DEVICES",
+    "autocast",
+    "batch_tensors",
+    "bucketed_batches",
+    "min_input_length",
+    "model_device",
+    "pad_batch",
+    "predict_features",
+    "predict_logits",
+    "resolve_device",
+    "sequence_lengths",
+    "set_threads",
+    "sorted_batches",
+]
