@@ -113,11 +113,11 @@ def test_classifier_members_resume_after_a_crash(tmp_path, monkeypatch):
             return real_fit(model, *args, on_epoch_start=crash_at(2), **kwargs)
         return real_fit(model, *args, **kwargs)
 
-    monkeypatch.setattr("convtext.classifier._classifier.fit", crashes_in_second_member)
+    monkeypatch.setattr("convtext.classifier.training.fit", crashes_in_second_member)
     with pytest.raises(Crash):
         TextClassifier(**options).fit(texts, labels, checkpoints=tmp_path / "ckpt")
     assert calls == ["member-0.safetensors", "member-1.safetensors"]
-    monkeypatch.setattr("convtext.classifier._classifier.fit", real_fit)
+    monkeypatch.setattr("convtext.classifier.training.fit", real_fit)
     resumed = TextClassifier(**options).fit(texts, labels, checkpoints=tmp_path / "ckpt", resume=True)
     np.testing.assert_array_equal(resumed.decision_function(texts[:50]), expected)
 

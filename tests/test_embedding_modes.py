@@ -36,7 +36,7 @@ def _fit(toy, vectors_file, mode, **options):
 
 def _start_weights(toy, vectors_file, mode, monkeypatch):
     """The embedding tables right before training starts."""
-    import convtext.classifier._classifier as module
+    import convtext.classifier.training as module
 
     captured = {}
 

@@ -5,9 +5,15 @@ import pytest
 import torch
 
 from convtext import ConvtextError, TextClassifier, load, load_tokenizer
+from convtext.classifier._recipe import Recipe
 from convtext.zoo import MINILM_SCALE, minilm_token_vectors, minilm_tokenizer
 
 CORPUS = ["The film is great, unforgettable!", "a dull film", "Фильм отличный"]
+
+
+def embeddings_choice(clf: TextClassifier, texts: list[str]) -> str:
+    """What ``embeddings="auto"`` (or the one given) resolves to for ``clf``'s settings on ``texts``."""
+    return Recipe(clf.get_params()).embeddings(texts)
 
 
 def test_tokenizer_keeps_only_the_pieces_of_the_corpus(tmp_path):
@@ -45,7 +51,7 @@ def test_classifier_starts_from_minilm_vectors_and_round_trips(toy, tmp_path):
 def test_initial_rows_are_the_scaled_minilm_rows(toy, monkeypatch):
     texts, labels = toy
     captured = {}
-    import convtext.classifier._classifier as module
+    import convtext.classifier.training as module
 
     def no_training(model, *args, **kwargs):
         captured["weight"] = model.embedding.weight.detach().clone()
@@ -91,20 +97,20 @@ RUSSIAN = ["Фильм просто отличный, актёры играют 
 
 
 def test_auto_uses_minilm_for_english_and_random_elsewhere():
-    assert TextClassifier()._choose_embeddings(ENGLISH) == "minilm"
-    assert TextClassifier()._choose_embeddings(RUSSIAN) == "random"
+    assert embeddings_choice(TextClassifier(), ENGLISH) == "minilm"
+    assert embeddings_choice(TextClassifier(), RUSSIAN) == "random"
 
 
 def test_auto_respects_an_explicit_tokenizer_or_size():
-    assert TextClassifier(tokenizer="bpe")._choose_embeddings(ENGLISH) == "random"
-    assert TextClassifier(embed_dim=64)._choose_embeddings(ENGLISH) == "random"
+    assert embeddings_choice(TextClassifier(tokenizer="bpe"), ENGLISH) == "random"
+    assert embeddings_choice(TextClassifier(embed_dim=64), ENGLISH) == "random"
 
 
 def test_auto_without_the_package_warns_and_starts_random(monkeypatch, caplog):
-    import convtext.classifier._classifier as module
+    import convtext.classifier._recipe as module
 
     monkeypatch.setattr(module, "minilm_available", lambda: False)
-    assert TextClassifier()._choose_embeddings(ENGLISH) == "random"
+    assert embeddings_choice(TextClassifier(), ENGLISH) == "random"
     assert "not installed" in caplog.text
 
 

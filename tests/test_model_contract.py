@@ -124,7 +124,7 @@ def test_mean_models_predict_through_logit_tables_exactly(name, toy):
 
     texts, labels = toy
     classifier = TextClassifier(name, embeddings="random", epochs=1, threads=1).fit(texts, labels)
-    ids, mask = pad_batch(classifier._encode(texts[:50] + [""]))
+    ids, mask = pad_batch(classifier.encode(texts[:50] + [""]))
     model = classifier.model_.eval()
     with torch.no_grad():
         fast = model(ids, mask)  # (B, C) through the tables

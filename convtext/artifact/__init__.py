@@ -2,7 +2,7 @@
 loading, the model card, and files and folders that are written atomically."""
 
 from ._atomic import replaced_atomically, write_atomically
-from ._card import front_matter, model_card
+from ._card import front_matter, model_card, usage
 from ._format import (
     CONFIG,
     MULTITASK,
@@ -22,5 +22,5 @@ from ._format import (
 __all__ = [
     "CONFIG", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_tokenizer_fits", "config_for",
     "front_matter", "model_card", "read_config", "read_model", "read_tokenizer", "read_weights", "replaced_atomically",
-    "write_atomically", "write_model",
+    "usage", "write_atomically", "write_model",
 ]  # fmt: skip

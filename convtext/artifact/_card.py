@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["front_matter", "model_card"]
+__all__ = ["front_matter", "model_card", "usage"]
 
 
 def _metrics_table(metrics: dict) -> list[str]:
@@ -18,6 +18,11 @@ def front_matter(*tags: str) -> list[str]:
     """The Hugging Face front matter of a model card (library, pipeline, tags), then a blank line."""
     tags_line = ", ".join(["convtext", "text-classification", "cnn", *tags])
     return ["---", "library_name: convtext", "pipeline_tag: text-classification", f"tags: [{tags_line}]", "---", ""]
+
+
+def usage(*code: str) -> list[str]:
+    """A card's "Use" section: ``code`` lines after ``import convtext``, as a Python block."""
+    return ["", "## Use", "", "```python", "import convtext", *code, "```"]
 
 
 def model_card(config: dict) -> str:
@@ -59,15 +64,11 @@ def model_card(config: dict) -> str:
     if meta.get("metrics"):
         lines += ["", "## Metrics", "", *_metrics_table(meta["metrics"])]
     lines += [
-        "",
-        "## Use",
-        "",
-        "```python",
-        "import convtext",
-        "model = convtext.load('THIS_FOLDER')",
-        "model.predict(['a text to classify'])",
-        "model.explain('a text to classify').top()",
-        "```",
+        *usage(
+            "model = convtext.load('THIS_FOLDER')",
+            "model.predict(['a text to classify'])",
+            "model.explain('a text to classify').top()",
+        ),
         "",
         "Files: `config.json` (architecture, hyperparameters, labels in order), `model.safetensors` (weights),",
         "`tokenizer.json` (Hugging Face tokenizers format), `training_curve.png`, `confusion_matrix.png`.",

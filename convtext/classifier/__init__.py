@@ -1,6 +1,7 @@
 """The trained-classifier front door: ``TextClassifier``, ``load``, explanations, prediction over files."""
 
 from ..artifact import ArtifactError
+from . import training
 from ._classifier import TextClassifier, load_pretrained
 from ._explain import Explanation, NgramContribution
 from ._stream import StreamReport, predict_file
@@ -16,4 +17,5 @@ __all__ = [
     "load",
     "load_pretrained",
     "predict_file",
+    "training",
 ]

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 
+import torch
+
 from .._errors import ConvtextError, DataError
 from ..adapt import DannConfig, confident_rows, fit_dann
-from ..data import LabeledTexts, stratified_holdout
+from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
+from ..infer import set_threads
+from . import training
 
 __all__ = ["fit_adapted"]
 
@@ -35,8 +39,16 @@ def unlabelled_texts(target) -> list[str]:
     return texts
 
 
-def fit_adapted(classifier, source: LabeledTexts, target, target_valid: LabeledTexts | None, dann: DannConfig):
+def fit_adapted(classifier, texts, labels, target, target_valid_texts, target_valid_labels, dann: DannConfig | None):
     """See ``TextClassifier.adapt``."""
+    set_threads(classifier.threads)
+    torch.manual_seed(classifier.seed)
+    source = as_labeled(as_text_list(texts), labels, "source data")
+    target_valid = None
+    if target_valid_texts is not None:
+        given = as_text_list(target_valid_texts, "target_valid_texts")
+        target_valid = as_labeled(given, target_valid_labels or [], "target-valid")
+    dann = dann or DannConfig()
     target_texts = unlabelled_texts(target)
     if classifier.multi_label:
         raise ConvtextError("domain adaptation trains single-label models — leave multi_label off")
@@ -50,7 +62,7 @@ def fit_adapted(classifier, source: LabeledTexts, target, target_valid: LabeledT
     unknown = sorted(set(valid.label_set()) - set(classifier.label_set_))
     if unknown:
         raise DataError(f"{valid.source}: labels {unknown[:10]} do not occur in the source data")
-    valid_y = classifier._targets(valid)
+    valid_y = training.targets(classifier, valid)
     result = _adversarial_round(classifier, train, train.texts, target_texts, valid, dann)
     adaptation = {
         "method": "dann", "target_rows": len(target_texts), "selected_on": selected_on, **asdict(dann),
@@ -71,7 +83,7 @@ def fit_adapted(classifier, source: LabeledTexts, target, target_valid: LabeledT
             "domain_accuracy": _domain_accuracy(result),
         }  # fmt: skip
     classifier.data_seen_ = list(dict.fromkeys([*classifier.data_seen_, train.source, valid.source]))
-    classifier._record_fit(result, valid, valid_y, len(train), train.source)
+    training.record_fit(classifier, result, valid, valid_y, len(train), train.source)
     classifier.training_["adaptation"] = adaptation
     return classifier
 
@@ -97,17 +109,17 @@ def _adversarial_round(
     """A fresh model trained by DANN on ``train`` (source rows, then any pseudo-labelled target rows) and the
     unlabelled ``target_texts``. Its vocabulary: ``train``'s words, plus the target's when the input vectors are
     pretrained; ``source_texts`` alone is what ``embeddings="auto"`` judges, so both rounds choose alike."""
-    classifier._forget_derived()
+    training.forget_derived(classifier)
     if classifier.pretrained is not None:
-        classifier._start_from_pretrained(source_texts + target_texts)  # new words start as in any transfer
+        training.start_from_pretrained(classifier, source_texts + target_texts)  # new words start as in any transfer
     else:
-        classifier._build_model(train.texts, sample=source_texts, unlabelled=target_texts)
-    train_data = (classifier._encode(train.texts), classifier._targets(train))
-    target_ids = classifier._encode(target_texts)
-    valid_data = (classifier._encode(valid.texts), classifier._targets(valid))
-    labels, config = classifier.label_set_.labels, classifier._train_config()
+        training.build_model(classifier, train.texts, sample=source_texts, unlabelled=target_texts)
+    train_data = (classifier.encode(train.texts), training.targets(classifier, train))
+    target_ids = classifier.encode(target_texts)
+    valid_data = (classifier.encode(valid.texts), training.targets(classifier, valid))
+    labels, config = classifier.label_set_.labels, training.train_config(classifier)
 
     def fit_member(model, member_config, index):
         return fit_dann(model, train_data, target_ids, valid_data, labels, member_config, dann)
 
-    return classifier._train_members(fit_member, valid_data, labels, config)
+    return training.train_members(classifier, fit_member, valid_data, labels, config)

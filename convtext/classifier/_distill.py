@@ -8,11 +8,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .._errors import ConvtextError, DataError
-from ..data import LabeledTexts, stratified_holdout
+from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
 from ..distill import NO_LABEL, Augmentation, DistillConfig, SoftTargetLoss, augment, soft_targets, teacher_logits
+from ..infer import set_threads
 from ..train import fit
+from . import training
 
 __all__ = ["fit_distilled"]
 
@@ -57,17 +60,18 @@ def _extra_texts(
 
 
 def fit_distilled(
-    student,
-    teacher,
-    train: LabeledTexts,
-    valid: LabeledTexts | None,
-    unlabelled: list[str],
-    augmentation: Augmentation | None,
-    config: DistillConfig,
-    unlabelled_source: str,
-    hidden: set[str],
-):
+    student, teacher, texts, labels, valid_texts, valid_labels, unlabelled, augmentation: Augmentation | None,
+    config: DistillConfig, unlabelled_source: str, exclude,
+):  # fmt: skip
     """See ``TextClassifier.distill``."""
+    set_threads(student.threads)
+    torch.manual_seed(student.seed)
+    train = as_labeled(as_text_list(texts), labels, "training data")
+    valid = None
+    if valid_texts is not None:
+        valid = as_labeled(as_text_list(valid_texts, "valid_texts"), valid_labels or [], "validation data")
+    unlabelled = as_text_list(unlabelled, "unlabelled")
+    hidden = set(as_text_list(exclude, "exclude"))
     teacher, teacher_name = _teacher(teacher, student)
     if student.multi_label:
         raise ConvtextError("task distillation trains single-label students — leave multi_label off")
@@ -84,25 +88,25 @@ def fit_distilled(
             "trained on this task"
         )
     student.label_set_ = teacher.label_set_  # the teacher's columns, in its order
-    student._forget_derived()
+    training.forget_derived(student)
     extra, counts = _extra_texts(train, valid, unlabelled, augmentation, hidden)
     texts = train.texts + extra
     started = time.perf_counter()
     logits = teacher_logits(teacher, texts)  # (N, C), cached on disk
     teacher_seconds = time.perf_counter() - started
-    label_ids = np.concatenate([student._targets(train), np.full(len(extra), NO_LABEL)])  # (N,)
-    student._build_model(texts)
-    valid_y = student._targets(valid)
-    rows, valid_data = soft_targets(logits, label_ids).numpy(), (student._encode(valid.texts), valid_y)
-    train_ids, labels, loss = student._encode(texts), student.label_set_.labels, SoftTargetLoss(config)
+    label_ids = np.concatenate([training.targets(student, train), np.full(len(extra), NO_LABEL)])  # (N,)
+    training.build_model(student, texts)
+    valid_y = training.targets(student, valid)
+    rows, valid_data = soft_targets(logits, label_ids).numpy(), (student.encode(valid.texts), valid_y)
+    train_ids, labels, loss = student.encode(texts), student.label_set_.labels, SoftTargetLoss(config)
 
     def fit_member(model, member_config, index):
         return fit(model, (train_ids, rows), valid_data, labels, member_config, loss_function=loss)
 
-    result = student._train_members(fit_member, valid_data, labels, student._train_config())
+    result = training.train_members(student, fit_member, valid_data, labels, training.train_config(student))
     seen = [*teacher.data_seen_, train.source, valid.source] + ([unlabelled_source] if unlabelled else [])
     student.data_seen_ = list(dict.fromkeys(seen))
-    student._record_fit(result, valid, valid_y, len(texts), train.source)
+    training.record_fit(student, result, valid, valid_y, len(texts), train.source)
     teacher_valid = teacher.evaluate(valid.texts, valid.labels)["accuracy"]
     student.training_["distillation"] = {
         "teacher": teacher_name, "teacher_architecture": teacher.model_.architecture,

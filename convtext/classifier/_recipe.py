@@ -167,11 +167,13 @@ class Recipe:
         return tokenizer, int(table.weight.shape[1]), fill, table
 
     def build(
-        self, texts: Iterable[str], num_classes: int, sample: list[str] | None = None, unlabelled: Sequence[str] = ()
-    ) -> Built:
+        self, texts: Iterable[str], count_classes: Callable[[], int], sample: list[str] | None = None,
+        unlabelled: Sequence[str] = (),
+    ) -> Built:  # fmt: skip
         """A new model: tokenizer, embeddings (random, MiniLM or a vectors file) and architecture.
 
-        ``texts`` is read once (it may stream from disk); ``sample`` (default ``texts``) is what
+        ``texts`` is read once (it may stream from disk, its labels counted as it goes: ``count_classes()`` is
+        called once it is read); ``sample`` (default ``texts``) is what
         ``embeddings="auto"`` judges MiniLM's coverage on. ``unlabelled`` texts (another domain's) add their
         words when the input vectors are pretrained; from random vectors a word only they have would start
         as noise that no label trains, so they add none."""
@@ -189,7 +191,7 @@ class Recipe:
         model = create_model(
             s.architecture,
             vocab_size=tokenizer.vocab_size,
-            num_classes=num_classes,
+            num_classes=count_classes(),
             embed_dim=embed_dim,
             embedding_mode=mode,
             **self.architecture_options(source),

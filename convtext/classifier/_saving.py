@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
+from huggingface_hub import HfApi
 
 from ..artifact import ArtifactError, config_for, model_card, write_atomically, write_model
 from ..data import LabelSet
@@ -12,7 +14,7 @@ from ..models import TextModel
 from ..tokenize import TextTokenizer
 from ..train import plot_confusion_matrix, plot_training_curve
 
-__all__ = ["folder_config", "from_parts", "save"]
+__all__ = ["folder_config", "from_parts", "push_to_hub", "save"]
 
 
 def folder_config(clf) -> dict:
@@ -82,3 +84,13 @@ def from_parts(cls, model: TextModel, tokenizer: TextTokenizer, config: dict, fo
             raise ArtifactError(f"{folder}: config.json needs one threshold in (0, 1) per label for multi-label")
         clf.thresholds_ = np.asarray(thresholds, dtype=np.float64)
     return clf
+
+
+def push_to_hub(clf, repo_id: str, token: str | None = None, private: bool = False) -> str:
+    """Upload the saved model folder to the Hugging Face Hub (needs the network and a token); returns its URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        saved = clf.save(Path(folder) / "model")
+        api = HfApi(token=token)
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        api.upload_folder(repo_id=repo_id, folder_path=str(saved), commit_message="convtext model")
+    return f"https://huggingface.co/{repo_id}"

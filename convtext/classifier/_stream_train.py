@@ -15,6 +15,7 @@ from .._errors import ConvtextError, DataError
 from ..data import LabeledStream, LabeledTexts, LabelSet, count_lines
 from ..infer import set_threads
 from ..tokenize import PackedWriter
+from . import training
 
 __all__ = ["VALID_FRACTION", "VALID_MAX_ROWS", "fit_stream"]
 
@@ -65,9 +66,9 @@ def fit_stream(
     first.close()
     if not sample:
         raise DataError(f"{path}: no usable rows ({stream.report.summary(str(path))}) — check --format and the columns")
-    classifier._forget_derived()
+    training.forget_derived(classifier)
     classifier.__dict__.pop("label_set_", None)  # set by pass 1 once read, never a stale one
-    classifier._build_model(training_texts(), sample)
+    training.build_model(classifier, training_texts(), sample)
     if len(classifier.label_set_) < 2:
         raise DataError(f"{path}: only {len(classifier.label_set_)} class found — a classifier needs at least 2")
     skipped_first_pass = stream.report
@@ -85,18 +86,18 @@ def fit_stream(
         rng = np.random.default_rng(classifier.seed) if rate else None
         for rows in stream.chunks():  # pass 2: the same rows, the same holdout draw
             kept = [row for row, held in zip(rows, _held_out(rows, rng, rate)) if not held]
-            writer.append(classifier._encode([text for _, text, _ in kept]))
+            writer.append(classifier.encode([text for _, text, _ in kept]))
             targets.append(np.asarray(classifier.label_set_.encode([label for _, _, label in kept]), dtype=np.int64))
         train_ids, train_y = writer.finish(), np.concatenate(targets)  # ids on disk, (N,) labels in memory
         log.info("%s: %d training rows, %d token ids packed in %s", path, len(train_ids), len(train_ids.flat), folder)
-        valid_y = classifier._targets(valid)
-        result = classifier._train(
-            (train_ids, train_y), (classifier._encode(valid.texts), valid_y),
+        valid_y = training.targets(classifier, valid)
+        result = training.train(classifier, 
+            (train_ids, train_y), (classifier.encode(valid.texts), valid_y),
             Path(checkpoints) if checkpoints is not None else None, resume,
         )  # fmt: skip
         del train_ids  # the memory map closes before its file is deleted
     classifier.data_seen_ = [str(path), valid.source]
-    classifier._record_fit(result, valid, valid_y, len(train_y), str(path))
+    training.record_fit(classifier, result, valid, valid_y, len(train_y), str(path))
     classifier.training_["stream"] = {
         "skipped": dict(skipped_first_pass.skipped), "fallback_decoded_lines": skipped_first_pass.fallback_decoded,
         "holdout_rate": rate,

@@ -13,10 +13,15 @@ from .._version import __version__
 from ._adapt import adapt
 from ._data import app as data_app
 from ._distill import distill
+from ._evaluate import evaluate
+from ._explain import explain
+from ._export import export
 from ._items import app as items_app
-from ._model import evaluate, explain, export, models, predict, train
+from ._models import models
+from ._predict import predict
 from ._serve import serve
 from ._tokenizers import bpe_app, tokenizer_app
+from ._train import train
 from ._transfer import features, summary
 from ._vectors import app as embeddings_app
 from ._zeroshot import zero_shot

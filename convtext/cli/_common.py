@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from .._errors import ConvtextError
 
@@ -37,3 +40,27 @@ def split_pair(option: str, value: str, example: str) -> tuple[str, str]:
     if not sep or not name.strip() or not rest.strip():
         raise ConvtextError(f"{option} takes {example} — got {value!r}")
     return name.strip(), rest.strip()
+
+
+ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
+TaskOption = Annotated[str | None, typer.Option("--task", help="Multi-task model: the task to use.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+
+
+def report_table(title: str, report: dict) -> Table:
+    table = Table("label", "precision", "recall", "F1", "support", title=title)
+    for label, scores in report["per_class"].items():
+        table.add_row(
+            escape(label), f"{scores['precision']:.3f}", f"{scores['recall']:.3f}", f"{scores['f1']:.3f}",
+            f"{scores['support']:,}",
+        )  # fmt: skip
+    return table
+
+
+def print_report(title: str, report: dict) -> None:
+    micro = f"  micro-F1 {report['micro_f1']:.4f}" if "micro_f1" in report else ""
+    console.print(
+        f"[bold]{title}[/]: accuracy {report['accuracy']:.4f}{micro}  macro-F1 {report['macro_f1']:.4f}  n {report['n']:,}"
+    )
+    if report.get("unknown_labels"):
+        console.print(f"  labels the model never saw (counted as errors): {report['unknown_labels']}")

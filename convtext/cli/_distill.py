@@ -11,8 +11,7 @@ from .._errors import ConvtextError
 from ..classifier import TextClassifier
 from ..data import read_labeled, read_texts
 from ..distill import TEACHERS, Augmentation, DistillConfig, SentenceEncoder, split_sentences
-from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
-from ._model import JsonOption
+from ._common import EncodingOption, FormatOption, JsonOption, LabelColOption, TextColOption, console, print_json
 
 
 def distill(

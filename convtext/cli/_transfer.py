@@ -12,8 +12,7 @@ from rich.table import Table
 from .._errors import ConvtextError
 from ..data import read_texts
 from ..multitask import load
-from ._common import EncodingOption, FormatOption, TextColOption, console, print_json
-from ._model import JsonOption, ModelDir
+from ._common import EncodingOption, FormatOption, JsonOption, ModelDir, TextColOption, console, print_json
 
 
 def features(

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from ..zeroshot import ZeroShotClassifier, parse_label_descriptions
 from ._common import console, print_json
-from ._model import _read_inputs
+from ._predict import read_inputs
 
 
 def zero_shot(
@@ -31,7 +31,7 @@ def zero_shot(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")] = False,
 ) -> None:
     """Give each text the label whose description it is most similar to (cosine of sentence embeddings)."""
-    inputs = _read_inputs(texts, input_file)
+    inputs = read_inputs(texts, input_file)
     classifier = ZeroShotClassifier(parse_label_descriptions(labels, template), encoder)
     scores = classifier.decision_function(inputs)
     results = [

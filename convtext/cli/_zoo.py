@@ -10,8 +10,7 @@ import typer
 from rich.table import Table
 
 from ..zoo import RECIPES, build, get_recipe, is_built, load_pretrained, zoo_path
-from ._common import console, print_json
-from ._model import JsonOption
+from ._common import JsonOption, console, print_json
 
 app = typer.Typer(help="Named pretrained models: list them, see one, build one.", no_args_is_help=True)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..artifact import front_matter
+from ..artifact import front_matter, usage
 
 __all__ = ["multitask_card"]
 
@@ -43,16 +43,12 @@ def multitask_card(config: dict) -> str:
         lines.append(f"| {name} | {labels} | {task.get('train_rows', '?'):,} | {scores[0]} | {scores[1]} |")
     first = next(iter(meta["tasks"]))
     lines += [
-        "",
-        "## Use",
-        "",
-        "```python",
-        "import convtext",
-        "model = convtext.MultiTaskClassifier.load('THIS_FOLDER')",
-        f"model.predict(['a text to classify'], task='{first}')",
-        "model.predict_all(['a text to classify'])  # every task, the text tokenized once",
-        f"convtext.load('THIS_FOLDER', task='{first}').explain('a text to classify').top()",
-        "```",
+        *usage(
+            "model = convtext.MultiTaskClassifier.load('THIS_FOLDER')",
+            f"model.predict(['a text to classify'], task='{first}')",
+            "model.predict_all(['a text to classify'])  # every task, the text tokenized once",
+            f"convtext.load('THIS_FOLDER', task='{first}').explain('a text to classify').top()",
+        ),
         "",
         f'CLI: `convtext predict THIS_FOLDER --task {first} "a text"` (also `evaluate`, `explain`, `export`).',
         "",

@@ -13,7 +13,7 @@ from safetensors.torch import save_file
 
 from .. import artifact
 from .._errors import ConvtextError, DataError
-from ..classifier import Explanation, TextClassifier
+from ..classifier import Explanation, TextClassifier, training
 from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
 from ..infer import model_device, predict_logits, set_threads
 from ..models import TextCNN, TextModel
@@ -111,7 +111,7 @@ class MultiTaskClassifier:
         set_threads(template.threads)
         torch.manual_seed(template.seed)
         template.label_set_ = train[names[0]].label_set()
-        template._build_model([text for name in names for text in train[name].texts])
+        training.build_model(template, [text for name in names for text in train[name].texts])
         body = template.model_  # the shared layers; with private filters no task's model is the body itself
         self.private_ = self.private_filters if self.private_filters is not None else isinstance(body, TextCNN)
         seen = list(dict.fromkeys(source for name in names for source in (train[name].source, valid[name].source)))
@@ -121,13 +121,13 @@ class MultiTaskClassifier:
         }
         data = {
             name: TaskData(
-                clf._encode(train[name].texts), np.asarray(clf._targets(train[name])),
-                clf._encode(valid[name].texts), np.asarray(clf._targets(valid[name])), clf.label_set_.labels,
+                clf.encode(train[name].texts), np.asarray(training.targets(clf, train[name])),
+                clf.encode(valid[name].texts), np.asarray(training.targets(clf, valid[name])), clf.label_set_.labels,
             )
             for name, clf in classifiers.items()
         }  # fmt: skip
         result = self._train(
-            body, {name: clf.model_ for name, clf in classifiers.items()}, data, template._train_config()
+            body, {name: clf.model_ for name, clf in classifiers.items()}, data, training.train_config(template)
         )
         for name, classifier in classifiers.items():
             classifier.history_, classifier.thresholds_ = result, np.full(len(classifier.label_set_), 0.5)
@@ -224,7 +224,7 @@ class MultiTaskClassifier:
         self._check_fitted()
         first = next(iter(self.tasks_.values()))
         if self.private_:
-            ids = first._encode(as_text_list(texts, "texts"))
+            ids = first.encode(as_text_list(texts, "texts"))
             return {
                 name: clf.label_set_.decode(predict_logits(clf.model_, ids, batch_size).argmax(1))
                 for name, clf in self.tasks_.items()
@@ -312,7 +312,7 @@ class MultiTaskClassifier:
             task_meta["training"] = {**meta.get("training", {}), **own}
             task_meta.pop("task")
             task_config = {**config, **model.config(), "convtext": task_meta}
-            loaded.tasks_[name] = TextClassifier._from_parts(model.eval(), tokenizer, task_config, folder)
+            loaded.tasks_[name] = TextClassifier.from_parts(model.eval(), tokenizer, task_config, folder)
         return loaded
 
     def __repr__(self) -> str:

@@ -52,14 +52,15 @@ def _adopt(clf, built: Built) -> None:
 
 def build_model(clf, texts: Iterable[str], sample: list[str] | None = None, unlabelled: Sequence[str] = ()) -> None:
     """A new model for ``clf`` (its ``label_set_`` set first): see ``Recipe.build``."""
-    _adopt(clf, Recipe(clf.get_params(deep=False)).build(texts, len(clf.label_set_), sample, unlabelled))
+    recipe = Recipe(clf.get_params(deep=False))
+    _adopt(clf, recipe.build(texts, lambda: len(clf.label_set_), sample, unlabelled))
 
 
 def start_from_pretrained(clf, texts: list[str]) -> None:
     """``clf.pretrained``'s tokenizer and body (a name or folder is loaded first): see ``Recipe.from_pretrained``."""
     base = clf.pretrained if hasattr(clf.pretrained, "model_") else type(clf).from_pretrained(clf.pretrained)
     base._check_fitted()
-    built = Recipe(clf.get_params(deep=False)).from_pretrained(base, texts, clf.classes_, clf.multi_label)
+    built = Recipe(clf.get_params(deep=False)).from_pretrained(base, texts, clf.label_set_.labels, clf.multi_label)
     _adopt(clf, built)
 
 

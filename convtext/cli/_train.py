@@ -1,30 +1,30 @@
-"""``convtext train | predict | evaluate | explain``: the classifier from the command line."""
+"""`convtext train`: one classifier (or one body with a head per task) from labelled files."""
 
 from __future__ import annotations
 
-import inspect
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from .._errors import ConvtextError
-from ..classifier import TextClassifier, predict_file
-from ..data import load_splits, read_labeled, read_texts
-from ..hub import check_unseen
-from ..models import create_model, default_tokenizer, list_models, model_entrypoint
-from ..multitask import load
+from ..classifier import TextClassifier
+from ..data import load_splits, read_labeled
 from ..tokenize import TOKENIZER_KINDS
 from ..train import is_main_process, remove_checkpoints
-from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json, split_pair
+from ._common import (
+    EncodingOption,
+    FormatOption,
+    JsonOption,
+    LabelColOption,
+    TextColOption,
+    console,
+    print_json,
+    print_report,
+)
 from ._multitask import train_tasks
-
-ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
-TaskOption = Annotated[str | None, typer.Option("--task", help="Multi-task model: the task to use.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 
 
 def _int_list(value: str) -> list[int]:
@@ -67,43 +67,8 @@ def _embed_dim(value: str | None) -> int | str | None:
 STREAM_AUTO_MB = 512  # training files larger than this are streamed unless --no-stream
 
 
-def _label_mapping(values: list[str], classes: list[str]) -> dict[str, str]:
-    """``--map-label A=B`` pairs as ``{A: B}``; each ``B`` must be one of the model's labels."""
-    mapping = {}
-    for value in values:
-        source, target = split_pair("--map-label", value, "DATA_LABEL=MODEL_LABEL, e.g. positive=1")
-        if target not in classes:
-            raise ConvtextError(f"--map-label {value}: {target!r} is not a label of the model ({', '.join(classes)})")
-        mapping[source] = target
-    return mapping
-
-
-def _onnx_name(task: str | None, int8: bool) -> str:
-    """The ONNX file's default name in the model folder: ``model[.TASK][.int8].onnx``."""
-    return f"model{'.' + task if task else ''}{'.int8' if int8 else ''}.onnx"
-
-
 def _big_enough_to_stream(path: Path) -> bool:
     return path.is_file() and path.stat().st_size > STREAM_AUTO_MB * 1e6
-
-
-def _report_table(title: str, report: dict) -> Table:
-    table = Table("label", "precision", "recall", "F1", "support", title=title)
-    for label, scores in report["per_class"].items():
-        table.add_row(
-            escape(label), f"{scores['precision']:.3f}", f"{scores['recall']:.3f}", f"{scores['f1']:.3f}",
-            f"{scores['support']:,}",
-        )  # fmt: skip
-    return table
-
-
-def _print_report(title: str, report: dict) -> None:
-    micro = f"  micro-F1 {report['micro_f1']:.4f}" if "micro_f1" in report else ""
-    console.print(
-        f"[bold]{title}[/]: accuracy {report['accuracy']:.4f}{micro}  macro-F1 {report['macro_f1']:.4f}  n {report['n']:,}"
-    )
-    if report.get("unknown_labels"):
-        console.print(f"  labels the model never saw (counted as errors): {report['unknown_labels']}")
 
 
 def train(
@@ -335,232 +300,9 @@ def train(
             f"{100 * v['coverage']:.1f}% ({v['lowercased']:,} lower-cased)"
         )
     for split, report in classifier.metrics_.items():
-        _print_report(split, report)
+        print_report(split, report)
     console.print(
         f"trained in {summary['seconds']:.1f}s (kept epoch {summary['best_epoch']}, "
         f"embeddings {classifier.embeddings_} ({classifier.embedding_mode_}), tokenizer {classifier.tokenizer_.kind})"
         f" → {folder}"
     )
-
-
-def _read_inputs(texts: list[str] | None, input_file: Path | None) -> list[str]:
-    if texts and input_file:
-        raise ConvtextError("give texts as arguments or --input FILE, not both")
-    if input_file is not None:
-        return read_texts(input_file, format="lines")[0]
-    if texts:
-        return texts
-    if sys.stdin is None or sys.stdin.isatty():
-        raise ConvtextError("no texts — give them as arguments, with --input FILE, or on standard input")
-    lines = [line.rstrip("\r\n") for line in sys.stdin.read().split("\n")]
-    return [line for line in lines if line.strip()]
-
-
-def predict(
-    model: ModelDir,
-    texts: Annotated[
-        list[str] | None, typer.Argument(help="Texts; none: read --input or stdin (one per line).")
-    ] = None,
-    input_file: Annotated[Path | None, typer.Option("--input", help="A file with one text per line.")] = None,
-    proba: Annotated[bool, typer.Option("--proba", help="Show every class probability.")] = False,
-    top_k: Annotated[int, typer.Option("--top-k", help="Show the k most probable labels.")] = 1,
-    device: Annotated[str, typer.Option(help="cpu (default), cuda or auto.")] = "cpu",
-    backend: Annotated[
-        str, typer.Option(help="torch, or onnx: onnxruntime on the graph `convtext export` wrote.")
-    ] = "torch",
-    onnx: Annotated[Path | None, typer.Option(help="--backend onnx: the ONNX file (default MODEL/model.onnx).")] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(help="With --input: write one JSON line per text to this file, in chunks (any file size)."),
-    ] = None,
-    task: TaskOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Predict labels for texts."""
-    if output is not None and input_file is None:
-        raise ConvtextError("--output streams a file: give it with --input FILE")
-    classifier = load(model, task).to(device)
-    if backend not in ("torch", "onnx"):
-        raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
-    if backend == "onnx":
-        classifier.use_onnx(onnx or model / _onnx_name(task, int8=False))
-    if output is not None:
-        report = predict_file(classifier, input_file, output, top_k=max(1, top_k))
-        print(f"predicted {report.predicted:,} texts → {output} (skipped {report.blank:,} blank lines; "
-              f"{report.fallback_decoded:,} lines were not UTF-8 and were read as Windows-1252/Latin-1)",
-              file=sys.stderr)  # fmt: skip
-        return
-    inputs = _read_inputs(texts, input_file)
-    if classifier.multi_label:
-        rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
-        results = [{"text": t, "labels": labels, "probabilities": r}
-                   for t, labels, r in zip(inputs, classifier.predict(inputs), rows)]  # fmt: skip
-        if as_json:
-            print_json(results)
-            return
-        for result in results:
-            scores = "  ".join(f"{escape(label)} {p:.3f}" for label, p in result["probabilities"].items())
-            shown = escape(", ".join(result["labels"]) or "(no label)")
-            console.print(f"[bold]{shown}[/]\t{escape(result['text'])}\t{scores}", highlight=False)
-        return
-    if proba:
-        rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
-        results = [{"text": t, "label": max(r, key=r.get), "probabilities": r} for t, r in zip(inputs, rows)]
-    else:
-        ranked = classifier.predict_top_k(inputs, top_k)
-        results = [
-            {"text": t, "label": top[0][0], "top": [[lab, p] for lab, p in top]} for t, top in zip(inputs, ranked)
-        ]
-    if as_json:
-        print_json(results)
-        return
-    for result in results:
-        shown = result.get("probabilities") or dict(result["top"])
-        scores = "  ".join(f"{escape(label)} {p:.3f}" for label, p in shown.items())
-        console.print(f"[bold]{escape(result['label'])}[/]\t{escape(result['text'])}\t{scores}", highlight=False)
-
-
-def evaluate(
-    model: ModelDir,
-    data: Annotated[Path, typer.Argument(help="Labelled data to score.")],
-    format: FormatOption = "auto",
-    text_col: TextColOption = "text",
-    label_col: LabelColOption = "label",
-    encoding: EncodingOption = "auto",
-    label_sep: Annotated[str | None, typer.Option(help="Split the label column into several labels.")] = None,
-    allow_seen: Annotated[
-        bool, typer.Option("--allow-seen", help="Score even on data the model saw in training (inflated).")
-    ] = False,
-    map_label: Annotated[
-        list[str] | None,
-        typer.Option(help="DATA_LABEL=MODEL_LABEL, repeated: read the data's label as the model's (other domains)."),
-    ] = None,
-    task: TaskOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Score a model on labelled data: accuracy, macro-F1, per-class precision/recall, n."""
-    classifier = load(model, task)
-    if not allow_seen:
-        check_unseen(classifier.data_seen_, str(data), str(model))
-    dataset = read_labeled(data, format=format, text_col=text_col, label_col=label_col, encoding=encoding,
-                           label_sep=label_sep, multi_label=classifier.multi_label)  # fmt: skip
-    if map_label:
-        mapping = _label_mapping(map_label, classifier.classes_)
-        dataset = dataset.rename_labels(mapping)
-    report = classifier.evaluate(dataset.texts, dataset.label_sets if classifier.multi_label else dataset.labels)
-    report["skipped_rows"] = len(dataset.skipped)
-    if as_json:
-        print_json(report)
-        return
-    _print_report(str(data), report)
-    console.print(_report_table("per class", report))
-    if dataset.skipped:
-        console.print(dataset.skip_summary())
-
-
-def explain(
-    model: ModelDir,
-    text: Annotated[str, typer.Argument(help="The text to explain.")],
-    top: Annotated[int, typer.Option(help="n-grams to show per class.")] = 5,
-    label: Annotated[list[str] | None, typer.Option(help="Classes to explain (default: the predicted one).")] = None,
-    task: TaskOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Show which n-grams drove the prediction, with their exact contributions to each class score."""
-    classifier = load(model, task)
-    explanation = classifier.explain(text, top=top)
-    labels = label or [explanation.label]
-    unknown = [name for name in labels if name not in classifier.classes_]
-    if unknown:
-        raise ConvtextError(f"unknown label(s) {unknown} — the model's labels are {classifier.classes_}")
-    if as_json:
-        print_json({
-            "text": text, "label": explanation.label, "probabilities": explanation.probabilities,
-            "classes": {name: {"logit": explanation.logits[name], "bias": explanation.bias[name],
-                               "ngrams": [vars(item) | {"tokens": list(item.tokens), "shown": item.shown} for item in explanation.top(name, top)]}
-                        for name in labels},
-        })  # fmt: skip
-        return
-    console.print(f"[bold]{escape(explanation.label)}[/] (p={explanation.probabilities[explanation.label]:.3f})")
-    for name in labels:
-        items = explanation.top(name, top)
-        console.print(
-            f"class {escape(name)}: logit {explanation.logits[name]:+.3f} = bias {explanation.bias[name]:+.3f} + n-grams"
-        )
-        console.print("  " + _highlight(text, items), highlight=False)
-        for item in items:
-            colour = "green" if item.contribution > 0 else "red"
-            console.print(f"  [{colour}]{item.contribution:+.3f}[/]  {escape(item.shown)}", highlight=False)
-
-
-def _highlight(text: str, items) -> str:
-    """The text with the top positive n-grams in green (overlaps merged)."""
-    marked = [False] * len(text)
-    for item in items:
-        if item.contribution > 0:
-            for i in range(item.start, item.end):
-                marked[i] = True
-    out, i = [], 0
-    while i < len(text):
-        j = i
-        while j < len(text) and marked[j] == marked[i]:
-            j += 1
-        piece = escape(text[i:j])
-        out.append(f"[bold green]{piece}[/]" if marked[i] else piece)
-        i = j
-    return "".join(out)
-
-
-def models(
-    pattern: Annotated[str, typer.Argument(help="Shell-style filter, e.g. 'inception*'.")] = "*",
-    vocab_size: Annotated[int, typer.Option(help="Vocabulary size the parameter counts assume.")] = 10_000,
-    classes: Annotated[int, typer.Option(help="Classes the parameter counts assume.")] = 2,
-    as_json: JsonOption = False,
-) -> None:
-    """List the registered architectures with their parameter counts and tokenizer."""
-    import torch
-
-    rows = []
-    pretrained = list_models(pattern, pretrained_only=True)  # bodies with fixed vocabularies (--from minilm)
-    for name in list_models(pattern) + pretrained:
-        vocabulary = inspect.signature(model_entrypoint(name)).parameters["vocab_size"].default
-        vocabulary = vocabulary if name in pretrained else vocab_size
-        with torch.device("meta"):  # shapes only: counting needs no memory
-            model = create_model(name, vocab_size=vocabulary, num_classes=classes)
-        total = sum(p.numel() for p in model.parameters())
-        embedding = sum(p.numel() for table in model.embedding_tables() for p in table.parameters())
-        doc = (model_entrypoint(name).__doc__ or "").strip().splitlines()[0]
-        rows.append({"name": name, "parameters": total, "without_embedding": total - embedding,
-                     "tokenizer": default_tokenizer(name), "description": doc,
-                     "pretrained_only": name in pretrained})  # fmt: skip
-    if as_json:
-        print_json(rows)
-        return
-    table = Table("name", "parameters", "without embedding", "tokenizer", "description",
-                  title=f"architectures (vocabulary {vocab_size:,}, {classes} classes)")  # fmt: skip
-    for row in rows:
-        name = row["name"] + (" (pretrained only: --from)" if row["pretrained_only"] else "")
-        table.add_row(name, f"{row['parameters']:,}", f"{row['without_embedding']:,}", row["tokenizer"],
-                      escape(row["description"]))  # fmt: skip
-    console.print(table)
-
-
-def export(
-    model: ModelDir,
-    onnx: Annotated[Path | None, typer.Option(help="Where to write the ONNX graph (default MODEL/model.onnx).")] = None,
-    int8: Annotated[
-        bool, typer.Option("--int8", help="Quantize weights to int8 (onnxruntime dynamic quantization).")
-    ] = False,
-    task: TaskOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Export the model's logits as an ONNX graph (dynamic batch and length) for onnxruntime or any ONNX runtime."""
-    classifier = load(model, task)
-    path = classifier.export_onnx(onnx or model / _onnx_name(task, int8), int8=int8)
-    summary = {"onnx": str(path), "bytes": path.stat().st_size, "int8": int8, "labels": classifier.classes_}
-    if as_json:
-        print_json(summary)
-        return
-    console.print(f"wrote {escape(str(path))} ({summary['bytes'] / 1e6:.1f} MB{', int8' if int8 else ''}); "
-                  f"predict with: convtext predict {escape(str(model))}{f' --task {task}' if task else ''} "
-                  f"--backend onnx --onnx {escape(str(path))}")  # fmt: skip

@@ -1,0 +1,76 @@
+"""`convtext evaluate`: a model's report on a labelled file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .._errors import ConvtextError
+from ..data import read_labeled
+from ..hub import check_unseen
+from ..multitask import load
+from ._common import (
+    EncodingOption,
+    FormatOption,
+    JsonOption,
+    LabelColOption,
+    ModelDir,
+    TaskOption,
+    TextColOption,
+    console,
+    print_json,
+    print_report,
+    report_table,
+    split_pair,
+)
+
+
+def _label_mapping(values: list[str], classes: list[str]) -> dict[str, str]:
+    """``--map-label A=B`` pairs as ``{A: B}``; each ``B`` must be one of the model's labels."""
+    mapping = {}
+    for value in values:
+        source, target = split_pair("--map-label", value, "DATA_LABEL=MODEL_LABEL, e.g. positive=1")
+        if target not in classes:
+            raise ConvtextError(f"--map-label {value}: {target!r} is not a label of the model ({', '.join(classes)})")
+        mapping[source] = target
+    return mapping
+
+
+def evaluate(
+    model: ModelDir,
+    data: Annotated[Path, typer.Argument(help="Labelled data to score.")],
+    format: FormatOption = "auto",
+    text_col: TextColOption = "text",
+    label_col: LabelColOption = "label",
+    encoding: EncodingOption = "auto",
+    label_sep: Annotated[str | None, typer.Option(help="Split the label column into several labels.")] = None,
+    allow_seen: Annotated[
+        bool, typer.Option("--allow-seen", help="Score even on data the model saw in training (inflated).")
+    ] = False,
+    map_label: Annotated[
+        list[str] | None,
+        typer.Option(help="DATA_LABEL=MODEL_LABEL, repeated: read the data's label as the model's (other domains)."),
+    ] = None,
+    task: TaskOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score a model on labelled data: accuracy, macro-F1, per-class precision/recall, n."""
+    classifier = load(model, task)
+    if not allow_seen:
+        check_unseen(classifier.data_seen_, str(data), str(model))
+    dataset = read_labeled(data, format=format, text_col=text_col, label_col=label_col, encoding=encoding,
+                           label_sep=label_sep, multi_label=classifier.multi_label)  # fmt: skip
+    if map_label:
+        mapping = _label_mapping(map_label, classifier.classes_)
+        dataset = dataset.rename_labels(mapping)
+    report = classifier.evaluate(dataset.texts, dataset.label_sets if classifier.multi_label else dataset.labels)
+    report["skipped_rows"] = len(dataset.skipped)
+    if as_json:
+        print_json(report)
+        return
+    print_report(str(data), report)
+    console.print(report_table("per class", report))
+    if dataset.skipped:
+        console.print(dataset.skip_summary())

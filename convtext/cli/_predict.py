@@ -1,0 +1,104 @@
+"""`convtext predict`: labels (or probabilities) for texts given inline, in a file or on stdin."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from .._errors import ConvtextError
+from ..classifier import predict_file
+from ..data import read_texts
+from ..multitask import load
+from ._common import (
+    JsonOption,
+    ModelDir,
+    TaskOption,
+    console,
+    print_json,
+)
+
+
+def onnx_name(task: str | None, int8: bool) -> str:
+    """The ONNX file's default name in the model folder: ``model[.TASK][.int8].onnx``."""
+    return f"model{'.' + task if task else ''}{'.int8' if int8 else ''}.onnx"
+
+
+def read_inputs(texts: list[str] | None, input_file: Path | None) -> list[str]:
+    if texts and input_file:
+        raise ConvtextError("give texts as arguments or --input FILE, not both")
+    if input_file is not None:
+        return read_texts(input_file, format="lines")[0]
+    if texts:
+        return texts
+    if sys.stdin is None or sys.stdin.isatty():
+        raise ConvtextError("no texts — give them as arguments, with --input FILE, or on standard input")
+    lines = [line.rstrip("\r\n") for line in sys.stdin.read().split("\n")]
+    return [line for line in lines if line.strip()]
+
+
+def predict(
+    model: ModelDir,
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Texts; none: read --input or stdin (one per line).")
+    ] = None,
+    input_file: Annotated[Path | None, typer.Option("--input", help="A file with one text per line.")] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="Show every class probability.")] = False,
+    top_k: Annotated[int, typer.Option("--top-k", help="Show the k most probable labels.")] = 1,
+    device: Annotated[str, typer.Option(help="cpu (default), cuda or auto.")] = "cpu",
+    backend: Annotated[
+        str, typer.Option(help="torch, or onnx: onnxruntime on the graph `convtext export` wrote.")
+    ] = "torch",
+    onnx: Annotated[Path | None, typer.Option(help="--backend onnx: the ONNX file (default MODEL/model.onnx).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="With --input: write one JSON line per text to this file, in chunks (any file size)."),
+    ] = None,
+    task: TaskOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Predict labels for texts."""
+    if output is not None and input_file is None:
+        raise ConvtextError("--output streams a file: give it with --input FILE")
+    classifier = load(model, task).to(device)
+    if backend not in ("torch", "onnx"):
+        raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
+    if backend == "onnx":
+        classifier.use_onnx(onnx or model / onnx_name(task, int8=False))
+    if output is not None:
+        report = predict_file(classifier, input_file, output, top_k=max(1, top_k))
+        print(f"predicted {report.predicted:,} texts → {output} (skipped {report.blank:,} blank lines; "
+              f"{report.fallback_decoded:,} lines were not UTF-8 and were read as Windows-1252/Latin-1)",
+              file=sys.stderr)  # fmt: skip
+        return
+    inputs = read_inputs(texts, input_file)
+    if classifier.multi_label:
+        rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
+        results = [{"text": t, "labels": labels, "probabilities": r}
+                   for t, labels, r in zip(inputs, classifier.predict(inputs), rows)]  # fmt: skip
+        if as_json:
+            print_json(results)
+            return
+        for result in results:
+            scores = "  ".join(f"{escape(label)} {p:.3f}" for label, p in result["probabilities"].items())
+            shown = escape(", ".join(result["labels"]) or "(no label)")
+            console.print(f"[bold]{shown}[/]\t{escape(result['text'])}\t{scores}", highlight=False)
+        return
+    if proba:
+        rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
+        results = [{"text": t, "label": max(r, key=r.get), "probabilities": r} for t, r in zip(inputs, rows)]
+    else:
+        ranked = classifier.predict_top_k(inputs, top_k)
+        results = [
+            {"text": t, "label": top[0][0], "top": [[lab, p] for lab, p in top]} for t, top in zip(inputs, ranked)
+        ]
+    if as_json:
+        print_json(results)
+        return
+    for result in results:
+        shown = result.get("probabilities") or dict(result["top"])
+        scores = "  ".join(f"{escape(label)} {p:.3f}" for label, p in shown.items())
+        console.print(f"[bold]{escape(result['label'])}[/]\t{escape(result['text'])}\t{scores}", highlight=False)
