@@ -11,7 +11,21 @@ from .._errors import DataError
 from ..adapt import DannConfig
 from ..classifier import TextClassifier
 from ..data import count_labelled, read_labeled, read_texts
-from ._common import EncodingOption, FormatOption, LabelColOption, TextColOption, console, print_json
+from ._common import EncodingOption, FormatOption, JsonOption, LabelColOption, TextColOption, console, print_json
+from ._settings import (
+    DEFAULT,
+    Arch,
+    BatchSize,
+    Embeddings,
+    Epochs,
+    FromModel,
+    Lr,
+    MaxLength,
+    Members,
+    Patience,
+    Seed,
+    Threads,
+)
 
 
 def _target_texts(path: Path, drop_labels: bool, **reader) -> list[str]:
@@ -46,14 +60,14 @@ def adapt(
     text_col: TextColOption = "text",
     label_col: LabelColOption = "label",
     encoding: EncodingOption = "auto",
-    arch: Annotated[str, typer.Option("--arch", help="Architecture (see `convtext models`).")] = "textcnn",
-    embeddings: Annotated[str, typer.Option(help="auto, minilm, random or a word-vectors file.")] = "auto",
-    members: Annotated[int | None, typer.Option(help="textcnn: models trained alone (each adapted), averaged.")] = None,
-    max_length: Annotated[int, typer.Option(help="Tokens kept per text.")] = 400,
-    epochs: Annotated[int, typer.Option(help="Most epochs (early stopping may end sooner).")] = 8,
-    batch_size: Annotated[int, typer.Option(help="Source texts per batch (as many target texts join each).")] = 50,
-    lr: Annotated[float, typer.Option(help="AdamW peak learning rate (decays linearly to 0).")] = 2e-3,
-    patience: Annotated[int, typer.Option(help="Stop after this many epochs without a better validation score.")] = 3,
+    arch: Arch = DEFAULT["architecture"],
+    embeddings: Embeddings = DEFAULT["embeddings"],
+    members: Members = DEFAULT["members"],
+    max_length: MaxLength = DEFAULT["max_length"],
+    epochs: Epochs = DEFAULT["epochs"],
+    batch_size: BatchSize = DEFAULT["batch_size"],
+    lr: Lr = DEFAULT["lr"],
+    patience: Patience = DEFAULT["patience"],
     domain_hidden: Annotated[int, typer.Option(help="Hidden units of the domain classifier.")] = 100,
     lambda_gamma: Annotated[float, typer.Option(help="λ schedule 2/(1+exp(-γp))-1: its γ.")] = 10.0,
     lambda_scale: Annotated[float, typer.Option(help="λ's final value (the schedule is scaled by it).")] = 0.03,
@@ -64,12 +78,10 @@ def adapt(
             "for a second round; 0 = DANN alone."
         ),
     ] = 0.5,
-    from_model: Annotated[
-        Path | None, typer.Option("--from", help="Start from this trained model's tokenizer and body.")
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for initialisation, batches and holdout.")] = 0,
-    threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")] = False,
+    from_model: FromModel = None,
+    seed: Seed = DEFAULT["seed"],
+    threads: Threads = DEFAULT["threads"],
+    as_json: JsonOption = False,
 ) -> None:
     """Train on labelled SOURCE data so that the model also works on the TARGET domain, whose texts come
     without labels (DANN: a domain classifier behind a gradient-reversal layer), then self-train: the adapted

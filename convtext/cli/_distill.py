@@ -12,6 +12,7 @@ from ..classifier import TextClassifier
 from ..data import read_labeled, read_texts
 from ..distill import TEACHERS, Augmentation, DistillConfig, SentenceEncoder, split_sentences
 from ._common import EncodingOption, FormatOption, JsonOption, LabelColOption, TextColOption, console, print_json
+from ._settings import DEFAULT, Arch, Embeddings, Threads
 
 
 def distill(
@@ -43,14 +44,14 @@ def distill(
         typer.Option("--corpus", help="Unlabelled text files: distil a sentence encoder (repeat the option)."),
     ] = None,
     sentences: Annotated[bool, typer.Option(help="--corpus: cut texts into sentences (the teacher's unit).")] = True,
-    arch: Annotated[str, typer.Option("--arch", help="Student architecture (see `convtext models`).")] = "textcnn",
-    embeddings: Annotated[str, typer.Option(help="--data: auto, minilm, random or a word-vectors file.")] = "auto",
+    arch: Arch = DEFAULT["architecture"],
+    embeddings: Embeddings = DEFAULT["embeddings"],
     filters: Annotated[int | None, typer.Option(help="Filters per kernel size (textcnn; --corpus: 300).")] = None,
     epochs: Annotated[
         int | None, typer.Option(help="Most epochs, early stopping may end sooner (--data: 8, --corpus: 10).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for initialisation, batches, augmentation and holdout.")] = 0,
-    threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
+    threads: Threads = DEFAULT["threads"],
     format: FormatOption = "auto",
     text_col: TextColOption = "text",
     label_col: LabelColOption = "label",

@@ -12,7 +12,6 @@ from rich.markup import escape
 from .._errors import ConvtextError
 from ..classifier import TextClassifier
 from ..data import load_splits, read_labeled
-from ..tokenize import TOKENIZER_KINDS
 from ..train import is_main_process, remove_checkpoints
 from ._common import (
     EncodingOption,
@@ -25,6 +24,23 @@ from ._common import (
     print_report,
 )
 from ._multitask import train_tasks
+from ._settings import (
+    DEFAULT,
+    Arch,
+    BatchSize,
+    Dropout,
+    Embeddings,
+    Epochs,
+    Filters,
+    FromModel,
+    Lr,
+    MaxLength,
+    Members,
+    Patience,
+    Seed,
+    Threads,
+    Tokenizer,
+)
 
 
 def _int_list(value: str) -> list[int]:
@@ -109,14 +125,8 @@ def train(
     text_col: TextColOption = "text",
     label_col: LabelColOption = "label",
     encoding: EncodingOption = "auto",
-    tokenizer: Annotated[str | None, typer.Option(help=f"One of: {', '.join(TOKENIZER_KINDS)} (default word).")] = None,
-    embeddings: Annotated[
-        str,
-        typer.Option(
-            help="auto: all-MiniLM-L6-v2's vectors (and its WordPiece) when they cover the data's words, "
-            "else random; minilm; random; or a word-vectors file (word2vec .bin/.txt, GloVe, fastText .vec, .gz)."
-        ),
-    ] = "auto",
+    tokenizer: Tokenizer = DEFAULT["tokenizer"],
+    embeddings: Embeddings = DEFAULT["embeddings"],
     embedding_mode: Annotated[
         str | None,
         typer.Option(
@@ -126,9 +136,9 @@ def train(
     unknown_init: Annotated[
         str,
         typer.Option(help="Vectors file: words it lacks start from 'uniform' U[-0.25,0.25] or 'match' its mean/std."),
-    ] = "uniform",
+    ] = DEFAULT["unknown_init"],
     vocab_size: Annotated[int | None, typer.Option(help="BPE: target size (8000); word/char: cap.")] = None,
-    min_freq: Annotated[int, typer.Option(help="Keep tokens seen at least this often.")] = 1,
+    min_freq: Annotated[int, typer.Option(help="Keep tokens seen at least this often.")] = DEFAULT["min_freq"],
     lowercase: Annotated[
         bool | None,
         typer.Option(
@@ -145,25 +155,24 @@ def train(
             "(Kim suite, paired: mean +0.3; MR +0.8, SST-1 -0.4), off for a vectors file; not with MiniLM's vectors.",
         ),
     ] = None,
-    max_length: Annotated[int, typer.Option(help="Tokens kept per text.")] = 400,
+    max_length: MaxLength = DEFAULT["max_length"],
     embed_dim: Annotated[str | None, typer.Option(help="Embedding size (128), or 'auto' (vocab_size ** 0.25).")] = None,
-    arch: Annotated[str, typer.Option("--arch", help="Architecture (see `convtext models`).")] = "textcnn",
+    arch: Arch = DEFAULT["architecture"],
     kernel_sizes: Annotated[
         str | None, typer.Option(help="n-gram sizes of the convolutions (textcnn default 1,2,3).")
     ] = None,
-    filters: Annotated[int | None, typer.Option(help="Filters per kernel size (textcnn default 100).")] = None,
-    dropout: Annotated[float | None, typer.Option(help="Dropout on the sentence vector (textcnn 0.5).")] = None,
-    members: Annotated[
-        int | None,
-        typer.Option(help="textcnn: models trained alone, logits averaged (3 from random vectors, else 1)."),
-    ] = None,
-    epochs: Annotated[int, typer.Option(help="Most epochs (early stopping may end sooner).")] = 8,
-    batch_size: Annotated[int, typer.Option(help="Texts per batch.")] = 50,
-    lr: Annotated[float, typer.Option(help="AdamW peak learning rate (decays linearly to 0).")] = 2e-3,
-    patience: Annotated[int, typer.Option(help="Stop after this many epochs without a better validation score.")] = 3,
-    class_weights: Annotated[bool, typer.Option(help="Weight the loss by inverse class frequency.")] = False,
-    seed: Annotated[int, typer.Option(help="Seed for initialisation, batches and holdout.")] = 0,
-    threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
+    filters: Filters = DEFAULT["num_filters"],
+    dropout: Dropout = DEFAULT["dropout"],
+    members: Members = DEFAULT["members"],
+    epochs: Epochs = DEFAULT["epochs"],
+    batch_size: BatchSize = DEFAULT["batch_size"],
+    lr: Lr = DEFAULT["lr"],
+    patience: Patience = DEFAULT["patience"],
+    class_weights: Annotated[bool, typer.Option(help="Weight the loss by inverse class frequency.")] = DEFAULT[
+        "class_weights"
+    ],
+    seed: Seed = DEFAULT["seed"],
+    threads: Threads = DEFAULT["threads"],
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     multi_label: Annotated[
         bool, typer.Option("--multi-label", help="Several labels per text (fastText __label__s or --label-sep).")
@@ -174,14 +183,13 @@ def train(
     label_sep: Annotated[
         str | None, typer.Option(help="Split the label column into several labels at this string, e.g. '|'.")
     ] = None,
-    from_model: Annotated[
-        Path | None,
-        typer.Option("--from", help="Start from this trained model's tokenizer and body (transfer learning)."),
-    ] = None,
+    from_model: FromModel = None,
     mode: Annotated[
         str, typer.Option(help="With --from: feature-extraction (body frozen), fine-tune or full.")
-    ] = "fine-tune",
-    body_lr_mult: Annotated[float, typer.Option(help="fine-tune: the body learns at this times --lr.")] = 0.1,
+    ] = DEFAULT["transfer"],
+    body_lr_mult: Annotated[float, typer.Option(help="fine-tune: the body learns at this times --lr.")] = DEFAULT[
+        "body_lr_mult"
+    ],
     lr_range: Annotated[
         str | None,
         typer.Option(help="fine-tune: LO,HI — rates spread geometrically from the lowest group to the head."),
@@ -191,8 +199,8 @@ def train(
     ] = None,
     vocabulary: Annotated[
         str, typer.Option(help="With --from: 'extend' by the new data's tokens, or 'keep' the model's.")
-    ] = "extend",
-    device: Annotated[str, typer.Option(help="auto (CUDA when there is a GPU), cpu or cuda.")] = "auto",
+    ] = DEFAULT["vocabulary"],
+    device: Annotated[str, typer.Option(help="auto (CUDA when there is a GPU), cpu or cuda.")] = DEFAULT["device"],
     resume: Annotated[
         bool, typer.Option("--resume", help="Go on from the last epoch checkpoint of an interrupted run.")
     ] = False,
