@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 import torch
 
 from .._errors import ConvtextError
+from ..artifact import replaced_atomically
 from ..hub import cache_dir
 from ..minilm import minilm_sentence_model
 
@@ -51,10 +51,8 @@ def _cached(path: Path, compute: Callable[[], np.ndarray], cache: bool) -> np.nd
         return np.load(path)
     values = compute()
     if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_suffix(f".tmp-{os.getpid()}.npy")
-        np.save(staging, values)
-        staging.replace(path)
+        with replaced_atomically(path) as staging, open(staging, "wb") as handle:
+            np.save(handle, values)
     return values
 
 
