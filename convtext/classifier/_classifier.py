@@ -104,8 +104,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
                 DeprecationWarning,
                 stacklevel=2,
             )
-            merged = {**model_options, **extra_model_options} if isinstance(model_options, dict) else None
-            model_options = merged or (extra_model_options if model_options is None else model_options)
+            if model_options is None or isinstance(model_options, dict):
+                model_options = {**(model_options or {}), **extra_model_options}
         self.progress, self.model_options = progress, model_options
         self.multi_label, self.threshold = multi_label, threshold
         self.pretrained, self.transfer, self.body_lr_mult = pretrained, transfer, body_lr_mult
