@@ -1,5 +1,5 @@
 """An import-linter contract of our own: a module whose name starts with ``_`` is private to the package that
-holds it, so only modules inside that package may import it (``convtext.train._loop`` from ``convtext.train.*``)."""
+holds it, so only modules inside that package may import it (``convtext.train._engine`` from ``convtext.train.*``)."""
 
 from __future__ import annotations
 

@@ -18,6 +18,6 @@ def test_private_import_rule_names_the_owner():
     sys.path.insert(0, str(ROOT))
     from tests.import_contracts import owner
 
-    assert owner("convtext.train._loop") == "convtext.train"
+    assert owner("convtext.train._engine") == "convtext.train"
     assert owner("convtext._errors") == "convtext"
     assert owner("convtext.models.text_cnn") is None

@@ -9,37 +9,20 @@ so what the head learns on the source carries over to the target. λ follows Gan
 
 from __future__ import annotations
 
-import logging
-import math
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
-from ..train import (
-    EarlyStopping,
-    EpochLog,
-    TrainConfig,
-    TrainResult,
-    batch_tensors,
-    bucketed_batches,
-    linear_decay,
-    min_input_length,
-    predict_logits,
-    resolve_device,
-    score_logits,
-    sequence_lengths,
-    set_threads,
-)
+from ..infer import batch_tensors, bucketed_batches, min_input_length, predict_logits, sequence_lengths
+from ..train import EpochEnd, EpochLog, Passes, TrainConfig, TrainingStep, TrainResult, fingerprint, run, score_logits
 from ._reversal import dann_lambda, reverse_gradient
 
-__all__ = ["AdaptEpochLog", "DannConfig", "DomainClassifier", "fit_dann"]
-
-log = logging.getLogger(__name__)
+__all__ = ["AdaptEpochLog", "DannConfig", "DannStep", "DomainClassifier", "fit_dann"]
 
 
 @dataclass
@@ -77,10 +60,89 @@ class DomainClassifier(nn.Module):
         return self.layers(features).squeeze(-1)  # (B,)
 
 
-def _target_batches(count: int, rng: np.random.Generator):
-    """An endless stream of target indices, a fresh permutation each time the last one is used up."""
-    while True:
-        yield from rng.permutation(count)
+class DannStep(TrainingStep):
+    """DANN on the engine: a batch is ``(source rows, target rows)``, as many of each; its loss the task's
+    cross-entropy on the source rows plus the domain classifier's on both. The target rows come pass after
+    pass of the target texts, in their own order."""
+
+    log_type = AdaptEpochLog
+
+    def __init__(
+        self, model: nn.Module, source: tuple, target: Sequence[Sequence[int]], valid: tuple, labels: Sequence[str],
+        batch_size: int, dann: DannConfig,
+    ):  # fmt: skip
+        super().__init__()
+        self.model, self.dann, self.batch_size = model, dann, batch_size
+        self.source_ids, self.source_y = source[0], np.asarray(source[1], dtype=np.int64)  # (N,)
+        self.target_ids, self.valid, self.labels = target, valid, list(labels)
+        self.lengths, self.min_length = sequence_lengths(self.source_ids), min_input_length(model)
+        self.target_rows = Passes(lambda rng: rng.permutation(len(target)))
+        self.task_loss, self.domain_loss = nn.CrossEntropyLoss(), nn.BCEWithLogitsLoss()
+
+    def start(self, device: torch.device) -> None:
+        super().start(device)
+        self.domain = DomainClassifier(self.model.num_features, self.dann.domain_hidden).to(device)
+
+    def batches_per_epoch(self) -> int:
+        return -(-len(self.source_ids) // self.batch_size)
+
+    def epoch_batches(self, rng: np.random.Generator) -> list:
+        source = bucketed_batches(self.lengths, self.batch_size, rng)
+        draw = self.target_rows.next
+        return [(rows, np.fromiter((draw(rng) for _ in rows), dtype=np.int64, count=len(rows))) for rows in source]
+
+    def start_epoch(self, epoch: int) -> None:
+        self.total_loss, self.seen, self.domain_right, self.domain_seen, self.strength = 0.0, 0, 0, 0, 0.0
+
+    def forward(self, batch, progress: float) -> torch.Tensor:
+        rows, target_rows = batch
+        self.strength = dann_lambda(progress, self.dann.gamma, self.dann.scale)
+        pad, device = self.model.pad_id, self.device
+        ids, mask = batch_tensors(self.source_ids, rows, pad, self.min_length)  # (B, T)
+        target_ids, target_mask = batch_tensors(self.target_ids, target_rows, pad, self.min_length)  # (B, T')
+        source_features = self.model.forward_features(ids.to(device), mask.to(device))  # (B, F)
+        target_features = self.model.forward_features(target_ids.to(device), target_mask.to(device))  # (B, F)
+        logits = self.model.forward_head(source_features)  # (B, C)
+        both = reverse_gradient(torch.cat([source_features, target_features]), self.strength)  # (2B, F)
+        is_target = torch.cat([torch.zeros(len(rows)), torch.ones(len(target_rows))]).to(device)  # (2B,)
+        domain_logits = self.domain(both)  # (2B,)
+        loss = self.task_loss(logits, torch.from_numpy(self.source_y[rows]).to(device))
+        loss = loss + self.domain_loss(domain_logits, is_target)
+        self.total_loss, self.seen = self.total_loss + loss.item() * len(rows), self.seen + len(rows)
+        self.domain_right += int(((domain_logits > 0).float() == is_target).sum())
+        self.domain_seen += len(is_target)
+        return loss
+
+    def clip_gradients(self, max_norm: float) -> None:
+        # each network on its own: the domain classifier's gradient must not shrink the body's
+        nn.utils.clip_grad_norm_(self.model.parameters(), max_norm)
+        nn.utils.clip_grad_norm_(self.domain.parameters(), max_norm)
+
+    def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
+        report, score = score_logits(predict_logits(self.model, self.valid[0]), self.valid[1], self.labels)
+        entry = AdaptEpochLog(
+            epoch, self.total_loss / max(self.seen, 1), report["accuracy"], report["macro_f1"], seconds,
+            domain_accuracy=self.domain_right / max(self.domain_seen, 1), domain_lambda=self.strength,
+        )  # fmt: skip
+        status = (
+            f"loss {entry.train_loss:.4f}  valid acc {entry.valid_accuracy:.4f}  "
+            f"domain acc {entry.domain_accuracy:.3f}  λ {self.strength:.3f}"
+        )
+        return EpochEnd(entry, report, score, status)
+
+    def fingerprint(self, settings: dict) -> str:
+        model = {"model": self.model.config(), "dann": asdict(self.dann), "target_rows": len(self.target_ids)}
+        ids = list(self.source_ids) + list(self.target_ids)
+        return fingerprint(ids, self.source_y, {"model": model, "train": settings})
+
+    def record(self, config: TrainConfig) -> dict:
+        return {**asdict(config), "dann": asdict(self.dann)}
+
+    def batch_state(self) -> dict:
+        return {"target": self.target_rows.state()}
+
+    def load_batch_state(self, state: dict) -> None:
+        self.target_rows.load_state(state["target"])
 
 
 def fit_dann(
@@ -91,73 +153,14 @@ def fit_dann(
     labels: Sequence[str],
     config: TrainConfig | None = None,
     dann: DannConfig | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
 ) -> TrainResult:
     """Train ``model`` on labelled ``source`` ids and unlabelled ``target`` ids; keep the best weights on ``valid``
-    (a small labelled target set when there is one, else held-out source data)."""
+    (a small labelled target set when there is one, else held-out source data). ``checkpoint`` / ``resume``:
+    see ``run``."""
     config, dann = config or TrainConfig(), dann or DannConfig()
     if len(target) == 0:
         raise ConvtextError("DANN needs unlabelled target texts — give some")
-    set_threads(config.threads)
-    device = resolve_device(config.device)
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    model.to(device)
-    domain = DomainClassifier(model.num_features, dann.domain_hidden).to(device)
-    source_ids, source_y = source[0], np.asarray(source[1], dtype=np.int64)  # (N,)
-    parameters = [p for p in model.parameters() if p.requires_grad] + list(domain.parameters())
-    optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
-    total_steps = config.epochs * math.ceil(len(source_ids) / config.batch_size)
-    scheduler = None
-    if config.lr_schedule == "linear":
-        scheduler = linear_decay(optimizer, total_steps)
-    task_loss, domain_loss = nn.CrossEntropyLoss(), nn.BCEWithLogitsLoss()
-    lengths, min_length = sequence_lengths(source_ids), min_input_length(model)
-    targets, stopper = _target_batches(len(target), rng), EarlyStopping(model, config.patience)
-    result, step, started = TrainResult(config={**asdict(config), "dann": asdict(dann)}), 0, time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        epoch_start, total_loss, seen, domain_right, domain_seen = time.perf_counter(), 0.0, 0, 0, 0
-        model.train()
-        domain.train()
-        for batch in bucketed_batches(lengths, config.batch_size, rng):
-            strength = dann_lambda(step / total_steps, dann.gamma, dann.scale)
-            target_batch = np.fromiter(targets, dtype=np.int64, count=len(batch))
-            ids, mask = batch_tensors(source_ids, batch, model.pad_id, min_length)  # (B, T)
-            target_ids, target_mask = batch_tensors(target, target_batch, model.pad_id, min_length)  # (B, T')
-            source_features = model.forward_features(ids.to(device), mask.to(device))  # (B, F)
-            target_features = model.forward_features(target_ids.to(device), target_mask.to(device))  # (B, F)
-            logits = model.forward_head(source_features)  # (B, C)
-            both = reverse_gradient(torch.cat([source_features, target_features]), strength)  # (2B, F)
-            is_target = torch.cat([torch.zeros(len(batch)), torch.ones(len(target_batch))]).to(device)  # (2B,)
-            domain_logits = domain(both)  # (2B,)
-            loss = task_loss(logits, torch.from_numpy(source_y[batch]).to(device))
-            loss = loss + domain_loss(domain_logits, is_target)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grad_clip:  # each network on its own: the domain classifier's gradient must not shrink the body's
-                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                nn.utils.clip_grad_norm_(domain.parameters(), config.grad_clip)
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            step += 1
-            total_loss, seen = total_loss + loss.item() * len(batch), seen + len(batch)
-            domain_right += int(((domain_logits > 0).float() == is_target).sum())
-            domain_seen += len(is_target)
-        report, score = score_logits(predict_logits(model, valid[0]), valid[1], labels)
-        entry = AdaptEpochLog(
-            epoch, total_loss / max(seen, 1), report["accuracy"], report["macro_f1"], time.perf_counter() - epoch_start,
-            domain_accuracy=domain_right / max(domain_seen, 1), domain_lambda=strength,
-        )  # fmt: skip
-        result.history.append(entry)
-        log.info(
-            "epoch %d: loss %.4f  valid acc %.4f  domain acc %.3f  λ %.3f",
-            epoch, entry.train_loss, entry.valid_accuracy, entry.domain_accuracy, strength,
-        )  # fmt: skip
-        stop = stopper.step(score, epoch)
-        if stopper.improved:
-            result.best_epoch, result.best_valid = epoch, report
-        if stop:
-            break
-    stopper.restore()
-    result.seconds = time.perf_counter() - started
-    return result
+    step = DannStep(model, source, target, valid, labels, config.batch_size, dann)
+    return run(step, config, checkpoint=checkpoint, resume=resume)

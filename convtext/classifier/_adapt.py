@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
-
-import torch
+from pathlib import Path
 
 from .._errors import ConvtextError, DataError
 from ..adapt import DannConfig, confident_rows, fit_dann
-from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
-from ..infer import set_threads
+from ..data import LabeledTexts, stratified_holdout
+from ..train import stage_checkpoint
 from . import training
 
 __all__ = ["fit_adapted"]
@@ -39,15 +38,13 @@ def unlabelled_texts(target) -> list[str]:
     return texts
 
 
-def fit_adapted(classifier, texts, labels, target, target_valid_texts, target_valid_labels, dann: DannConfig | None):
-    """See ``TextClassifier.adapt``."""
-    set_threads(classifier.threads)
-    torch.manual_seed(classifier.seed)
-    source = as_labeled(as_text_list(texts), labels, "source data")
-    target_valid = None
-    if target_valid_texts is not None:
-        given = as_text_list(target_valid_texts, "target_valid_texts")
-        target_valid = as_labeled(given, target_valid_labels or [], "target-valid")
+def fit_adapted(
+    classifier, texts, labels, target, target_valid_texts, target_valid_labels, dann: DannConfig | None,
+    checkpoints: str | Path | None = None, resume: bool = False,
+):  # fmt: skip
+    """See ``TextClassifier.adapt``. Each round (and each ensemble member) checkpoints to its own file."""
+    training.seed_and_threads(classifier)
+    source, target_valid = training.given_data(texts, labels, target_valid_texts, target_valid_labels, "source data")
     dann = dann or DannConfig()
     target_texts = unlabelled_texts(target)
     if classifier.multi_label:
@@ -63,7 +60,8 @@ def fit_adapted(classifier, texts, labels, target, target_valid_texts, target_va
     if unknown:
         raise DataError(f"{valid.source}: labels {unknown[:10]} do not occur in the source data")
     valid_y = training.targets(classifier, valid)
-    result = _adversarial_round(classifier, train, train.texts, target_texts, valid, dann)
+    saving = {"checkpoints": Path(checkpoints) if checkpoints is not None else None, "resume": resume}
+    result = _adversarial_round(classifier, train, train.texts, target_texts, valid, dann, "round-1", **saving)
     adaptation = {
         "method": "dann", "target_rows": len(target_texts), "selected_on": selected_on, **asdict(dann),
         "domain_accuracy": _domain_accuracy(result),
@@ -76,7 +74,7 @@ def fit_adapted(classifier, texts, labels, target, target_valid_texts, target_va
         first_valid = result.best_valid["accuracy"]
         source_texts = train.texts
         train = LabeledTexts(train.texts + pseudo.texts, train.label_sets + pseudo.label_sets, source=train.source)
-        result = _adversarial_round(classifier, train, source_texts, target_texts, valid, dann)
+        result = _adversarial_round(classifier, train, source_texts, target_texts, valid, dann, "round-2", **saving)
         adaptation["method"] = "dann + self-training"
         adaptation["self_training_round"] = {
             "pseudo_labelled": pseudo.label_counts(), "first_round_valid_accuracy": round(first_valid, 4),
@@ -104,7 +102,7 @@ def pseudo_labelled(classifier, target_texts: list[str], share: float) -> Labele
 
 def _adversarial_round(
     classifier, train: LabeledTexts, source_texts: list[str], target_texts: list[str], valid: LabeledTexts,
-    dann: DannConfig,
+    dann: DannConfig, stage: str, checkpoints: Path | None, resume: bool,
 ):  # fmt: skip
     """A fresh model trained by DANN on ``train`` (source rows, then any pseudo-labelled target rows) and the
     unlabelled ``target_texts``. Its vocabulary: ``train``'s words, plus the target's when the input vectors are
@@ -120,6 +118,8 @@ def _adversarial_round(
     labels, config = classifier.label_set_.labels, training.train_config(classifier)
 
     def fit_member(model, member_config, index):
-        return fit_dann(model, train_data, target_ids, valid_data, labels, member_config, dann)
+        name = stage if index is None else f"{stage}-member-{index}"
+        saving = stage_checkpoint(checkpoints, name, resume)
+        return fit_dann(model, train_data, target_ids, valid_data, labels, member_config, dann, **saving)
 
     return training.train_members(classifier, fit_member, valid_data, labels, config)

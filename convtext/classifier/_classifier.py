@@ -15,10 +15,10 @@ from sklearn.exceptions import NotFittedError
 from .._errors import ConvtextError, DataError
 from ..adapt import DannConfig
 from ..artifact import read_model
-from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
+from ..data import LabeledTexts, as_text_list, stratified_holdout
 from ..distill import Augmentation, DistillConfig, SentenceEncoder
 from ..export import OnnxLogits, export_onnx, quantize_int8
-from ..infer import predict_features, predict_logits, resolve_device, set_threads
+from ..infer import predict_features, predict_logits, resolve_device
 from ..minilm import PretrainedBody
 from ..models import TextModel, register_pretrained_loader
 from ..tokenize import PackedSequences, TextTokenizer
@@ -29,7 +29,15 @@ from ._explain import Explanation, explain_text
 from ._pretrained import open_pretrained
 from ._saving import from_parts, push_to_hub, save
 from ._stream_train import fit_stream
-from .training import build_model, forget_derived, record_fit, start_from_pretrained, targets
+from .training import (
+    build_model,
+    forget_derived,
+    given_data,
+    record_fit,
+    seed_and_threads,
+    start_from_pretrained,
+    targets,
+)
 from .training import train as train_model
 
 __all__ = ["TextClassifier", "load_pretrained"]
@@ -133,20 +141,18 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         state after every epoch; ``resume=True`` goes on from it after a crash or kill (same data and
         settings, else an error). The folder is left in place: delete it once the model is saved.
         """
-        train = as_labeled(as_text_list(texts), labels, "training data").require_classes(2)
-        if valid_texts is None:
+        train, valid = given_data(texts, labels, valid_texts, valid_labels)
+        train = train.require_classes(2)
+        if valid is None:
             keep, held = stratified_holdout(train.label_sets, 0.1, self.seed)
             train, valid = train.subset(keep), train.subset(held)
-        else:
-            valid = as_labeled(as_text_list(valid_texts, "valid_texts"), valid_labels or [], "validation data")
         return self.fit_data(train, valid, checkpoints, resume)
 
     def fit_data(
         self, train: LabeledTexts, valid: LabeledTexts, checkpoints: str | Path | None = None, resume: bool = False
     ) -> TextClassifier:
         """``fit`` on already-read data sets (as the CLI does)."""
-        set_threads(self.threads)
-        torch.manual_seed(self.seed)
+        seed_and_threads(self)
         if train.is_multilabel and not self.multi_label:
             raise DataError(
                 f"{train.source}: some rows have several labels — train a multi-label model "
@@ -198,6 +204,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         target_valid_texts: Sequence[str] | None = None,
         target_valid_labels: Sequence[str] | None = None,
         dann: DannConfig | None = None,
+        checkpoints: str | Path | None = None,
+        resume: bool = False,
     ) -> TextClassifier:
         """Learn from labelled source ``texts`` a model that also works on the domain of ``target_texts``, which
         come **without labels** (DANN: a domain classifier behind a gradient-reversal layer; anything carrying
@@ -206,8 +214,10 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         a second round: the adapted model labels that share of the target texts (those it is surest of, as
         many per class) and a fresh model is trained the same way on the source plus them. ``dann`` sets the
         domain classifier's size, the λ schedule and that share; ``training_["adaptation"]`` records the
-        domain accuracy of every epoch and the pseudo-labels' counts."""
-        return fit_adapted(self, texts, labels, target_texts, target_valid_texts, target_valid_labels, dann)
+        domain accuracy of every epoch and the pseudo-labels' counts. ``checkpoints`` / ``resume``: as ``fit``'s."""
+        return fit_adapted(
+            self, texts, labels, target_texts, target_valid_texts, target_valid_labels, dann, checkpoints, resume
+        )
 
     def distill(
         self,

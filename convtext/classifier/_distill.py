@@ -8,12 +8,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .._errors import ConvtextError, DataError
-from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
+from ..data import LabeledTexts, as_text_list, stratified_holdout
 from ..distill import NO_LABEL, Augmentation, DistillConfig, SoftTargetLoss, augment, soft_targets, teacher_logits
-from ..infer import set_threads
 from ..train import fit
 from . import training
 
@@ -64,12 +62,8 @@ def fit_distilled(
     config: DistillConfig, unlabelled_source: str, exclude,
 ):  # fmt: skip
     """See ``TextClassifier.distill``."""
-    set_threads(student.threads)
-    torch.manual_seed(student.seed)
-    train = as_labeled(as_text_list(texts), labels, "training data")
-    valid = None
-    if valid_texts is not None:
-        valid = as_labeled(as_text_list(valid_texts, "valid_texts"), valid_labels or [], "validation data")
+    training.seed_and_threads(student)
+    train, valid = training.given_data(texts, labels, valid_texts, valid_labels)
     unlabelled = as_text_list(unlabelled, "unlabelled")
     hidden = set(as_text_list(exclude, "exclude"))
     teacher, teacher_name = _teacher(teacher, student)
@@ -101,7 +95,10 @@ def fit_distilled(
     train_ids, labels, loss = student.encode(texts), student.label_set_.labels, SoftTargetLoss(config)
 
     def fit_member(model, member_config, index):
-        return fit(model, (train_ids, rows), valid_data, labels, member_config, loss_function=loss)
+        return fit(
+            model, (train_ids, rows), valid_data, labels, member_config, loss_function=loss,
+            logit_rows=training.logit_rows(model),
+        )  # fmt: skip
 
     result = training.train_members(student, fit_member, valid_data, labels, training.train_config(student))
     seen = [*teacher.data_seen_, train.source, valid.source] + ([unlabelled_source] if unlabelled else [])

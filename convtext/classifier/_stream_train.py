@@ -9,11 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .._errors import ConvtextError, DataError
 from ..data import LabeledStream, LabeledTexts, LabelSet, count_lines
-from ..infer import set_threads
 from ..tokenize import PackedWriter
 from . import training
 
@@ -42,8 +40,7 @@ def fit_stream(
             "a streamed file trains a single-label model from scratch — for --from or --multi-label, "
             "train without --stream (the file is read whole)"
         )
-    set_threads(classifier.threads)
-    torch.manual_seed(classifier.seed)
+    training.seed_and_threads(classifier)
     stream = LabeledStream(path, format, text_col, label_col)
     rate = 0.0 if valid is not None else min(VALID_FRACTION, VALID_MAX_ROWS / max(count_lines(path), 1))
     held_rows: list[tuple[str, str]] = []

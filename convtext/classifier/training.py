@@ -10,18 +10,19 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from .._errors import ConvtextError
-from ..data import LabeledTexts
-from ..infer import model_device, predict_logits
-from ..models import TextModel
-from ..train import TrainConfig, TrainResult, ensemble_result, fit, score_logits
+from ..data import LabeledTexts, as_labeled, as_text_list
+from ..infer import model_device, predict_logits, set_threads
+from ..models import TextCNN, TextModel
+from ..train import TrainConfig, TrainResult, ensemble_result, fit, score_logits, stage_checkpoint
 from ..transfer import fit_head, prepare_transfer
 from ._recipe import Built, Recipe
 
 __all__ = [
-    "build_model", "choose_thresholds", "forget_derived", "record_fit", "start_from_pretrained", "targets",
-    "train", "train_config", "train_members",
+    "build_model", "choose_thresholds", "ensemble_size", "forget_derived", "given_data", "logit_rows", "record_fit",
+    "seed_and_threads", "start_from_pretrained", "targets", "train", "train_config", "train_members",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,32 @@ def train_config(clf) -> TrainConfig:
         patience=clf.patience, class_weights=clf.class_weights, seed=clf.seed, threads=clf.threads,
         progress=clf.progress, device=clf.device,
     )  # fmt: skip
+
+
+def seed_and_threads(clf) -> None:
+    """Before anything random: the estimator's thread count and torch seed."""
+    set_threads(clf.threads)
+    torch.manual_seed(clf.seed)
+
+
+def given_data(texts, labels, valid_texts, valid_labels, what: str = "training data") -> tuple:
+    """``(train, valid or None)`` as ``LabeledTexts`` from the lists a user passed (``what``: how errors name
+    the training side)."""
+    train = as_labeled(as_text_list(texts), labels, what)
+    if valid_texts is None:
+        return train, None
+    return train, as_labeled(as_text_list(valid_texts, "valid_texts"), valid_labels or [], "validation data")
+
+
+def ensemble_size(model: TextModel) -> int:
+    """How many separately trained members ``model`` holds (a TextCNN ensemble; 1 for any other model)."""
+    return model.members if isinstance(model, TextCNN) else 1
+
+
+def logit_rows(model: TextModel):
+    """What the loss scores for ``model``: a TextCNN's logits member by member ``(B, M, C)`` (each member learns
+    as if alone), or ``None`` (the model's own logits)."""
+    return model.member_logits if isinstance(model, TextCNN) else None
 
 
 def forget_derived(clf) -> None:
@@ -124,14 +151,19 @@ def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, r
     and deterministic: it simply runs again)."""
     labels, config = clf.label_set_.labels, train_config(clf)
 
-    def saving(stage: str) -> dict:
-        return {"checkpoint": checkpoints / f"{stage}.safetensors", "resume": resume} if checkpoints else {}
-
     if clf.pretrained is None:
 
         def fit_member(model: TextModel, member_config: TrainConfig, index: int | None) -> TrainResult:
             stage = "train" if index is None else f"member-{index}"
-            return fit(model, train_data, valid_data, labels, member_config, **saving(stage))
+            return fit(
+                model,
+                train_data,
+                valid_data,
+                labels,
+                member_config,
+                **stage_checkpoint(checkpoints, stage, resume),
+                logit_rows=logit_rows(model),
+            )
 
         return train_members(clf, fit_member, valid_data, labels, config)
     warm = None
@@ -145,7 +177,7 @@ def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, r
     )
     result = fit(
         clf.model_, train_data, valid_data, labels, config, groups, on_epoch_start, warm is not None,
-        **saving("fine-tune"),
+        **stage_checkpoint(checkpoints, "fine-tune", resume), logit_rows=logit_rows(clf.model_),
     )  # fmt: skip
     if warm is not None:
         result.config["head_warmup_epochs"] = len(warm.history)
@@ -159,7 +191,7 @@ def train_members(
     """``fit_member(model, config, index)`` on ``clf.model_`` — or, for an ensemble, on each member alone (its
     own seed, batch order and early stopping), the members then joined into ``model_``. The training curve is
     the first member's; ``config["members"]`` lists them all."""
-    if clf.model_.members == 1:
+    if ensemble_size(clf.model_) == 1:
         return fit_member(clf.model_, config, None)
     singles = clf.model_.split_members()
     results = [

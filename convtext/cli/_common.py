@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -14,7 +16,10 @@ from rich.table import Table
 
 from .._errors import ConvtextError
 
-__all__ = ["console", "FormatOption", "TextColOption", "LabelColOption", "EncodingOption", "print_json", "split_pair"]
+__all__ = [
+    "CheckpointsOption", "EncodingOption", "FormatOption", "LabelColOption", "ProgressOption", "ResumeOption",
+    "TextColOption", "checkpoint_folder", "console", "grouped_options", "print_json", "reader_options", "split_pair",
+]  # fmt: skip
 
 console = Console(soft_wrap=True)
 
@@ -27,6 +32,38 @@ LabelColOption = Annotated[str, typer.Option("--label-col", help="Column (CSV/TS
 EncodingOption = Annotated[
     str, typer.Option("--encoding", help="auto = UTF-8, else Windows-1252, else Latin-1, decided per file.")
 ]
+
+
+def grouped_options(group: str, options: dict, parse=None):
+    """A decorator: the command gains one option per ``options`` entry (``name: (Annotated type, default)``), where
+    its own parameter ``group`` stands, and receives their values as one dict ``group`` (``parse``d if given)."""
+
+    def decorate(command):
+        signature = inspect.signature(command, eval_str=True)
+        own = list(signature.parameters.values())
+        at = [parameter.name for parameter in own].index(group)
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=default)
+            for name, (kind, default) in options.items()
+        ]
+
+        @functools.wraps(command)
+        def with_group(**given):
+            values = {name: given.pop(name) for name in options}
+            return command(**given, **{group: parse(values) if parse else values})
+
+        parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own[:at] + added + own[at + 1 :]]
+        with_group.__signature__ = signature.replace(parameters=parameters)
+        return with_group
+
+    return decorate
+
+
+def reader_options(command):
+    """A decorator: the command gains --format, --text-col, --label-col and --encoding, received as ``reader``."""
+    options = {"format": (FormatOption, "auto"), "text_col": (TextColOption, "text"),
+               "label_col": (LabelColOption, "label"), "encoding": (EncodingOption, "auto")}  # fmt: skip
+    return grouped_options("reader", options)(command)
 
 
 def print_json(value: object) -> None:
@@ -45,6 +82,22 @@ def split_pair(option: str, value: str, example: str) -> tuple[str, str]:
 ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
 TaskOption = Annotated[str | None, typer.Option("--task", help="Multi-task model: the task to use.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+ResumeOption = Annotated[
+    bool, typer.Option("--resume", help="Go on from the last epoch checkpoint of an interrupted run.")
+]
+CheckpointsOption = Annotated[
+    Path | None,
+    typer.Option(help="Folder for the checkpoint written after every epoch (default: OUTPUT.checkpoints)."),
+]
+ProgressOption = Annotated[bool, typer.Option(help="Show a progress bar.")]
+
+
+def checkpoint_folder(checkpoints: Path | None, output: Path, resume: bool) -> Path:
+    """Where a run keeps its epoch checkpoints (default ``OUTPUT.checkpoints``); says so when --resume finds none."""
+    checkpoints = checkpoints or output.with_name(output.name + ".checkpoints")
+    if resume and not checkpoints.is_dir():
+        print(f"no checkpoints in {checkpoints}: training from the start", file=sys.stderr)
+    return checkpoints
 
 
 def report_table(title: str, report: dict) -> Table:

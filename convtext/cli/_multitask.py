@@ -10,6 +10,7 @@ from rich.table import Table
 from .._errors import ConvtextError
 from ..data import load_splits
 from ..multitask import MultiTaskClassifier, check_task_name
+from ..train import is_main_process, remove_checkpoints
 from ._common import console, print_json, split_pair
 
 __all__ = ["named_values", "train_tasks"]
@@ -35,10 +36,11 @@ def _weights(values: dict[str, str]) -> dict[str, float]:
 
 def train_tasks(
     tasks: list[str], task_valid: list[str] | None, task_test: list[str] | None, task_weight: list[str] | None,
-    sharing: dict, reader: dict, classifier_options: dict, output: Path, as_json: bool,
+    sharing: dict, reader: dict, classifier_options: dict, output: Path, as_json: bool, saving: dict,
 ) -> None:  # fmt: skip
     """Read every task's files, train one ``MultiTaskClassifier`` (``sharing``: its sampling, temperature and
-    private_filters), score each task's test file, save, report."""
+    private_filters; ``saving``: its checkpoints folder and resume), score each task's test file, save (rank 0
+    alone under torchrun), report."""
     files = named_values("--task", tasks)
     others = {
         "--task-valid": named_values("--task-valid", task_valid),
@@ -55,11 +57,16 @@ def train_tasks(
         for name, path in files.items()
     }  # fmt: skip
     model = MultiTaskClassifier(task_weights=_weights(weights), **sharing, **classifier_options)
-    model.fit_data({name: s.train for name, s in splits.items()}, {name: s.valid for name, s in splits.items()})
+    model.fit_data(
+        {name: s.train for name, s in splits.items()}, {name: s.valid for name, s in splits.items()}, **saving
+    )
+    if not is_main_process():  # under torchrun every process trains; rank 0 alone scores and writes
+        return
     for name, split in splits.items():
         if split.test is not None:
             model.task(name).metrics_["test"] = model.task(name).evaluate(split.test.texts, split.test.labels)
     folder = model.save(output)
+    remove_checkpoints(saving["checkpoints"])
     summary = {
         "tasks": {
             name: {split: {k: r[k] for k in ("accuracy", "macro_f1", "n")} for split, r in clf.metrics_.items()}

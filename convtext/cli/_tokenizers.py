@@ -91,7 +91,6 @@ def tokenizer_train(
     _train_and_save(kind, corpus, output, format, text_col, encoding, **options)
 
 
-@tokenizer_app.command("show")
 def tokenizer_show(
     tokenizer: Annotated[Path, typer.Argument(help="A tokenizer.json (or a folder holding one).")],
     texts: Annotated[list[str], typer.Argument(help="Texts to tokenize.")],
@@ -99,6 +98,10 @@ def tokenizer_show(
 ) -> None:
     """Show the tokens and ids of some texts."""
     _show_tokens(load_tokenizer(tokenizer), texts, as_json)
+
+
+tokenizer_app.command("show")(tokenizer_show)
+bpe_app.command("encode", help="Split texts into BPE pieces and ids.")(tokenizer_show)  # the same, named for BPE
 
 
 @bpe_app.command("train")
@@ -117,16 +120,6 @@ def bpe_train(
         "bpe", corpus, output, format, text_col, encoding,
         vocab_size=vocab_size, min_frequency=min_frequency, lowercase=lowercase,
     )  # fmt: skip
-
-
-@bpe_app.command("encode")
-def bpe_encode(
-    tokenizer: Annotated[Path, typer.Argument(help="A tokenizer.json (or a folder holding one).")],
-    texts: Annotated[list[str], typer.Argument(help="Texts to encode.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Split texts into BPE pieces and ids."""
-    _show_tokens(load_tokenizer(tokenizer), texts, as_json)
 
 
 @bpe_app.command("explain")

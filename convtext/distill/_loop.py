@@ -1,31 +1,19 @@
-"""Training a model's outputs to match target vectors (cosine), with early stopping on held-out cosine."""
+"""Training a model's outputs to match target vectors (cosine) on the engine, early stopped on held-out cosine."""
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 
-from ..train import (
-    EarlyStopping,
-    TrainConfig,
-    autocast,
-    bucketed_batches,
-    linear_decay,
-    min_input_length,
-    pad_batch,
-    predict_logits,
-    resolve_device,
-    set_threads,
-)
+from ..infer import batch_tensors, bucketed_batches, min_input_length, predict_logits, sequence_lengths
+from ..train import EpochEnd, TrainConfig, TrainingStep, fingerprint, run
 
-__all__ = ["fit_vectors", "predict_vectors"]
-
-log = logging.getLogger(__name__)
+__all__ = ["VectorEpochLog", "VectorStep", "fit_vectors", "mean_cosine", "predict_vectors"]
 
 
 def predict_vectors(model: nn.Module, sequences: Sequence[Sequence[int]], batch_size: int = 256) -> np.ndarray:
@@ -39,49 +27,66 @@ def mean_cosine(predicted: np.ndarray, target: np.ndarray) -> float:
     return float(np.mean(np.sum(predicted * target, axis=1)))
 
 
+@dataclass
+class VectorEpochLog:
+    epoch: int
+    train_loss: float
+    valid_cosine: float
+    seconds: float
+
+
+class VectorStep(TrainingStep):
+    """A model whose output for each text should point where its target vector does: loss ``1 - cosine``,
+    picked by the mean validation cosine."""
+
+    log_type = VectorEpochLog
+
+    def __init__(self, model: nn.Module, train: tuple, valid: tuple, batch_size: int):
+        super().__init__()
+        self.model, self.batch_size = model, batch_size
+        self.train_ids, self.train_vectors = train[0], np.asarray(train[1])  # (N, D)
+        self.valid = valid
+        self.lengths, self.min_length = sequence_lengths(self.train_ids), min_input_length(model)
+
+    def start(self, device: torch.device) -> None:
+        super().start(device)
+        self.targets = torch.as_tensor(self.train_vectors, device=device)  # (N, D)
+
+    def batches_per_epoch(self) -> int:
+        return -(-len(self.train_ids) // self.batch_size)
+
+    def epoch_batches(self, rng: np.random.Generator) -> list:
+        return bucketed_batches(self.lengths, self.batch_size, rng)
+
+    def start_epoch(self, epoch: int) -> None:
+        self.total_loss = 0.0
+
+    def forward(self, batch, progress: float) -> torch.Tensor:
+        ids, mask = batch_tensors(self.train_ids, batch, self.model.pad_id, self.min_length)  # (B, T)
+        output = self.model(ids.to(self.device), mask.to(self.device))  # (B, D)
+        loss = 1.0 - nn.functional.cosine_similarity(output.float(), self.targets[batch], dim=-1).mean()
+        self.total_loss += loss.item() * len(batch)
+        return loss
+
+    def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
+        cosine = mean_cosine(predict_vectors(self.model, self.valid[0]), self.valid[1])
+        entry = VectorEpochLog(epoch, self.total_loss / len(self.train_ids), cosine, seconds)
+        return EpochEnd(entry, {"cosine": cosine}, cosine, f"loss {entry.train_loss:.4f}  valid cosine {cosine:.4f}")
+
+    def fingerprint(self, settings: dict) -> str:
+        return fingerprint(self.train_ids, self.train_vectors, {"model": self.model.config(), "train": settings})
+
+
 def fit_vectors(
     model: nn.Module,
     train: tuple[Sequence[Sequence[int]], np.ndarray],
     valid: tuple[Sequence[Sequence[int]], np.ndarray],
     config: TrainConfig,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
 ) -> tuple[list[dict], int]:
-    """Train ``model`` so that its output for each text points where the target vector does (1 - cosine).
-
-    Keeps the weights of the epoch with the best validation cosine; returns the history and that epoch.
-    """
-    set_threads(config.threads)
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    device = resolve_device(config.device)
-    model.to(device)
-    train_ids, train_targets = train[0], torch.as_tensor(train[1], device=device)  # (N, D)
-    lengths = [len(ids) for ids in train_ids]
-    min_length = min_input_length(model)
-    optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
-    )
-    total_steps = config.epochs * -(-len(train_ids) // config.batch_size)
-    scheduler = linear_decay(optimizer, total_steps)
-    history, stopper = [], EarlyStopping(model, config.patience)
-    for epoch in range(1, config.epochs + 1):
-        started, total = time.perf_counter(), 0.0
-        model.train()
-        for batch in bucketed_batches(lengths, config.batch_size, rng):
-            ids, mask = pad_batch([train_ids[i] for i in batch], model.pad_id, min_length)  # (B, T)
-            with autocast(device, config.mixed_precision):
-                output = model(ids.to(device), mask.to(device))  # (B, D)
-            loss = 1.0 - nn.functional.cosine_similarity(output.float(), train_targets[batch], dim=-1).mean()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            scheduler.step()
-            total += loss.item() * len(batch)
-        cosine = mean_cosine(predict_vectors(model, valid[0]), valid[1])
-        history.append({"epoch": epoch, "train_loss": total / len(train_ids), "valid_cosine": cosine,
-                        "seconds": time.perf_counter() - started})  # fmt: skip
-        log.info("epoch %d: loss %.4f  valid cosine %.4f", epoch, history[-1]["train_loss"], cosine)
-        if stopper.step(cosine, epoch):
-            break
-    stopper.restore()
-    return history, stopper.best_epoch
+    """Train ``model`` so that its output for each text points where the target vector does (1 - cosine), on
+    the engine (``run``). Keeps the weights of the epoch with the best validation cosine; returns the history
+    and that epoch."""
+    result = run(VectorStep(model, train, valid, config.batch_size), config, checkpoint=checkpoint, resume=resume)
+    return [asdict(entry) for entry in result.history], result.best_epoch

@@ -2,13 +2,12 @@
 
 ``rating(u, i) ≈ μ + b_u + b_i + p_u · q_i`` — a global mean, a user and an item bias, and the dot
 product of two ``dim``-d vectors. Trained with PyTorch (Adam, L2 on the rows of each batch), early
-stopped on a seeded holdout of ratings. Two baselines are scored on the same holdout: the global
+stopped on a seeded holdout of ratings, on the training engine. Two baselines are scored on the same holdout: the global
 mean, and biases only (Koren's damped means), so the vectors must earn their keep.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import asdict, dataclass
 
@@ -17,12 +16,13 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
-from ..train import EarlyStopping, set_threads
+from ..train import EpochEnd, TrainConfig, TrainingStep, fingerprint, run
 from ._ratings import Ratings
 
-__all__ = ["FactorizationConfig", "FactorizationResult", "MatrixFactorization", "bias_baseline", "fit_factorization"]
-
-log = logging.getLogger(__name__)
+__all__ = [
+    "FactorizationConfig", "FactorizationResult", "FactorizationStep", "MatrixFactorization", "bias_baseline",
+    "fit_factorization",
+]  # fmt: skip
 
 
 class MatrixFactorization(nn.Module):
@@ -108,12 +108,56 @@ def _predict(model: MatrixFactorization, users: np.ndarray, items: np.ndarray) -
     return model(torch.from_numpy(users), torch.from_numpy(items)).numpy()
 
 
+@dataclass
+class FactorizationEpochLog:
+    epoch: int
+    train_loss: float
+    holdout_rmse: float
+
+
+class FactorizationStep(TrainingStep):
+    """Ratings on the engine: a batch is a shuffled slice of the training ratings, its loss the squared error
+    plus the L2 penalty on the rows it touched; picked by the lowest holdout RMSE."""
+
+    mode = "min"
+    log_type = FactorizationEpochLog
+
+    def __init__(self, model: MatrixFactorization, ratings: Ratings, train: np.ndarray, held: np.ndarray,
+                 config: FactorizationConfig):  # fmt: skip
+        super().__init__()
+        self.model, self.ratings, self.train_rows, self.held, self.config = model, ratings, train, held, config
+        self.tensors = [torch.from_numpy(a) for a in (ratings.users, ratings.items, ratings.values)]
+
+    def batches_per_epoch(self) -> int:
+        return -(-len(self.train_rows) // self.config.batch_size)
+
+    def epoch_batches(self, rng: np.random.Generator) -> list:
+        return list(torch.from_numpy(rng.permutation(self.train_rows)).split(self.config.batch_size))
+
+    def start_epoch(self, epoch: int) -> None:
+        self.total_loss = 0.0
+
+    def forward(self, batch, progress: float) -> torch.Tensor:
+        users, items, values = (t[batch] for t in self.tensors)  # (B,) each
+        loss = nn.functional.mse_loss(self.model(users, items), values)
+        loss = loss + self.config.l2 * self.model.penalty(users, items)
+        self.total_loss += loss.item() * len(batch)
+        return loss
+
+    def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
+        r, held = self.ratings, self.held
+        score = rmse(_predict(self.model, r.users[held], r.items[held]), r.values[held])
+        entry = FactorizationEpochLog(epoch, self.total_loss / len(self.train_rows), score)
+        return EpochEnd(entry, {"rmse": score}, score, f"train loss {entry.train_loss:.4f}, holdout RMSE {score:.4f}")
+
+    def fingerprint(self, settings: dict) -> str:
+        r = self.ratings
+        return fingerprint(np.stack([r.users, r.items], axis=1), r.values, {"model": asdict(self.config), **settings})
+
+
 def fit_factorization(ratings: Ratings, config: FactorizationConfig | None = None) -> FactorizationResult:
     """Learn user and item vectors; returns the best-holdout model, its metrics and the epoch log."""
     config = config or FactorizationConfig()
-    set_threads(config.threads)
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
     num_users, num_items = len(ratings.user_ids), len(ratings.item_ids)
     train, held = holdout_split(len(ratings), config.holdout, config.seed)
     users, items, values = ratings.users, ratings.items, ratings.values
@@ -125,35 +169,22 @@ def fit_factorization(ratings: Ratings, config: FactorizationConfig | None = Non
         "global_mean_rmse": rmse(np.full(len(held), mean), values[held]),
         "bias_only_rmse": rmse(base_mean + user_bias[users[held]] + item_bias[items[held]], values[held]),
     }
+    torch.manual_seed(config.seed)  # the vectors' initialisation
     model = MatrixFactorization(num_users, num_items, config.dim, mean)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    tensors = [torch.from_numpy(a) for a in (users, items, values)]
-    stopper, history = EarlyStopping(model, config.patience, mode="min"), []
+    # Adam without weight decay (AdamW with none is the same update), a constant rate, no clipping, on the CPU
+    engine = TrainConfig(
+        epochs=config.epochs, batch_size=config.batch_size, lr=config.lr, weight_decay=0.0, patience=config.patience,
+        grad_clip=0.0, lr_schedule="constant", seed=config.seed, threads=config.threads, progress=False, device="cpu",
+    )  # fmt: skip
     started = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        order = torch.from_numpy(rng.permutation(train))
-        total = 0.0
-        for batch in order.split(config.batch_size):
-            u, i, r = (t[batch] for t in tensors)  # (B,) each
-            loss = nn.functional.mse_loss(model(u, i), r) + config.l2 * model.penalty(u, i)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
-        score = rmse(_predict(model, users[held], items[held]), values[held])
-        history.append({"epoch": epoch, "train_loss": total / len(train), "holdout_rmse": score})
-        log.info("epoch %d: train loss %.4f, holdout RMSE %.4f", epoch, total / len(train), score)
-        if stopper.step(score, epoch):
-            break
-    stopper.restore()
+    result = run(FactorizationStep(model, ratings, train, held, config), engine)
     metrics.update(
         {
-            "best_epoch": stopper.best_epoch,
-            "rmse": stopper.best_score,
-            "epochs_run": len(history),
+            "best_epoch": result.best_epoch,
+            "rmse": result.best_valid["rmse"],
+            "epochs_run": len(result.history),
             "seconds": round(time.perf_counter() - started, 2),
         }
     )
     metrics["config"] = asdict(config)
-    return FactorizationResult(model, metrics, history)
+    return FactorizationResult(model, metrics, [asdict(entry) for entry in result.history])

@@ -9,6 +9,7 @@ from ._registry import (
     model_entrypoint,
     register_model,
     register_pretrained_loader,
+    register_variant,
 )
 from .char_cnn import CharCNN, char_cnn
 from .inception import InceptionCNN, inception, inception_base, inception_small
@@ -37,6 +38,7 @@ __all__ = [
     "minilm",
     "model_entrypoint",
     "register_model",
+    "register_variant",
     "register_pretrained_loader",
     "textcnn",
     "textcnn_kim",

@@ -12,6 +12,7 @@ their mean, which keeps the input on the scale of the other modes.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Sequence
 
@@ -25,6 +26,7 @@ from ..tokenize import auto_embed_dim
 __all__ = ["EMBEDDING_MODES", "TextModel"]
 
 EMBEDDING_MODES = ("rand", "static", "non-static", "multichannel")
+STORED_AS = {"dropout": "dropout_rate", "embed_dropout": "embed_dropout_rate", "activation": "activation_name"}
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,6 @@ class TextModel(nn.Module):
     static_embedding: nn.Embedding | None
     embedding_mode: str
     head: nn.Linear
-    members: int = 1  # independently trained copies whose features sit side by side (an ensemble in one model)
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` ids and mask -> ``(B, num_features)`` sentence vectors."""
@@ -57,13 +58,6 @@ class TextModel(nn.Module):
             mask = ids != self.pad_id
         return self.forward_head(self.forward_features(ids, mask))
 
-    def member_logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """``(B, T)`` -> ``(B, members, C)``: each member's own logits, which the training loss scores one by one.
-
-        Their mean is ``forward``'s logits. A model of one member returns ``forward``'s logits as ``(B, 1, C)``.
-        """
-        return self(ids, mask).unsqueeze(1)
-
     @property
     def num_classes(self) -> int:
         return self.head.out_features
@@ -76,11 +70,13 @@ class TextModel(nn.Module):
         log.info("head dropped: %d → %d classes", self.num_classes, num_classes)
         self.head = nn.Linear(self.num_features, num_classes).to(self.head.weight.device)
 
-    def _build_embeddings(self, vocab_size: int, embed_dim: int | str, embedding_mode: str, pad_id: int) -> None:
+    def _build_embeddings(
+        self, vocab_size: int, embed_dim: int | str, embedding_mode: str, pad_id: int, copies: int = 1
+    ) -> None:
         """``self.embedding`` (and the frozen ``self.static_embedding`` in multichannel mode), Kim's init.
 
         Sets ``vocab_size``, ``embed_dim`` (``"auto"``: ``vocab_size ** 0.25``, see ``auto_embed_dim``) and ``pad_id``.
-        The tables are ``members * embed_dim`` wide: each member reads its own ``embed_dim`` columns.
+        The tables are ``copies * embed_dim`` wide: an ensemble's copy ``m`` reads its own ``embed_dim`` columns.
         """
         if embed_dim == "auto":
             embed_dim = auto_embed_dim(vocab_size)
@@ -88,7 +84,7 @@ class TextModel(nn.Module):
         if embedding_mode not in EMBEDDING_MODES:
             raise ConvtextError(f"unknown embedding mode {embedding_mode!r} — use one of {', '.join(EMBEDDING_MODES)}")
         self.embedding_mode = embedding_mode
-        width = self.members * self.embed_dim
+        width = copies * self.embed_dim
         self.embedding = nn.Embedding(self.vocab_size, width, padding_idx=self.pad_id)
         self.static_embedding = None
         if embedding_mode == "multichannel":
@@ -103,13 +99,13 @@ class TextModel(nn.Module):
                 self.static_embedding.weight.copy_(self.embedding.weight)
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
-        """``(B, T)`` -> ``(B, T, members·E)`` token vectors (multichannel: the mean of the trained and frozen copies)."""
+        """``(B, T)`` -> ``(B, T, copies·E)`` token vectors (multichannel: the mean of the trained and frozen copies)."""
         if self.static_embedding is None:
             return self.embedding(ids)
         return 0.5 * (self.embedding(ids) + self.static_embedding(ids))
 
     def embedding_tables(self) -> list[nn.Embedding]:
-        """Every token-embedding table, each ``(vocab_size, members·embed_dim)``: the trained one first."""
+        """Every token-embedding table, each ``(vocab_size, copies·embed_dim)``: the trained one first."""
         return [self.embedding] + ([self.static_embedding] if self.static_embedding is not None else [])
 
     def inference_table(
@@ -125,11 +121,12 @@ class TextModel(nn.Module):
 
     def set_embedding_rows(self, ids: Sequence[int] | torch.Tensor, vectors: torch.Tensor) -> None:
         """Start rows ``ids`` of every embedding table from ``vectors`` ``(len(ids), embed_dim)`` (pretrained);
-        every member starts from the same vectors."""
+        every copy of an ensemble starts from the same vectors."""
         ids = torch.as_tensor(ids, dtype=torch.long)
         if tuple(vectors.shape) != (len(ids), self.embed_dim):
             raise ConvtextError(f"{tuple(vectors.shape)} vectors for {len(ids)} rows of a {self.embed_dim}-d embedding")
-        vectors = vectors.repeat(1, self.members)  # (len(ids), members·E)
+        copies = self.embedding.weight.shape[1] // self.embed_dim
+        vectors = vectors.repeat(1, copies)  # (len(ids), copies·E)
         with torch.no_grad():
             for table in self.embedding_tables():
                 table.weight[ids] = vectors.to(table.weight.dtype)
@@ -195,5 +192,7 @@ class TextModel(nn.Module):
         ]
 
     def config(self) -> dict:
-        """The hyperparameters that rebuild this model with ``create_model(architecture, **config)``."""
-        raise NotImplementedError
+        """The hyperparameters that rebuild this model with ``create_model(architecture, **config)``: every
+        constructor parameter, read back from the attribute of its name (``dropout`` from ``dropout_rate``...)."""
+        parameters = list(inspect.signature(type(self).__init__).parameters)[1:]  # without self
+        return {name: getattr(self, STORED_AS.get(name, name)) for name in parameters}

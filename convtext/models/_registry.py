@@ -16,6 +16,7 @@ __all__ = [
     "list_models",
     "model_entrypoint",
     "register_model",
+    "register_variant",
     "register_pretrained_loader",
 ]
 
@@ -35,6 +36,16 @@ def register_model(function: Callable[..., nn.Module]) -> Callable[..., nn.Modul
     """Register ``function`` under its own name; it takes ``vocab_size``, ``num_classes`` and overrides."""
     _ENTRYPOINTS[function.__name__] = function
     return function
+
+
+def register_variant(name: str, model_class: type, doc: str, **defaults) -> Callable[..., nn.Module]:
+    """Register ``name``: ``model_class`` with ``defaults`` (any of them overridable), described by ``doc``."""
+
+    def build(vocab_size: int, num_classes: int, **overrides) -> nn.Module:
+        return model_class(vocab_size, num_classes, **{**defaults, **overrides})
+
+    build.__name__, build.__qualname__, build.__doc__ = name, name, doc
+    return register_model(build)
 
 
 def list_models(pattern: str = "*", pretrained_only: bool = False) -> list[str]:

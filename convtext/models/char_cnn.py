@@ -18,7 +18,7 @@ from huggingface_hub import PyTorchModelHubMixin
 from .._errors import ConvtextError
 from ..layers import masked_max_over_time
 from ._contract import TextModel
-from ._registry import register_model
+from ._registry import register_variant
 
 __all__ = ["CharCNN", "char_cnn"]
 
@@ -73,18 +73,11 @@ class CharCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         groups["head"] = ["head."]
         return groups
 
-    def config(self) -> dict:
-        return {
-            "vocab_size": self.vocab_size, "num_classes": self.num_classes, "embed_dim": self.embed_dim,
-            "channels": self.channels, "kernel_sizes": self.kernel_sizes, "pools": self.pools,
-            "dropout": self.dropout_rate, "embedding_mode": self.embedding_mode, "pad_id": self.pad_id,
-        }  # fmt: skip
 
-
-@register_model
-def char_cnn(vocab_size: int, num_classes: int, **overrides) -> CharCNN:
-    """Zhang et al. (2015)-style character CNN, four layers of 256 filters (7, 5, 3, 3), two ×3 poolings."""
-    return CharCNN(vocab_size, num_classes, **overrides)
+char_cnn = register_variant(
+    "char_cnn", CharCNN,
+    "Zhang et al. (2015)-style character CNN, four layers of 256 filters (7, 5, 3, 3), two ×3 poolings.",
+)  # fmt: skip
 
 
 char_cnn.default_tokenizer = "char"

@@ -19,7 +19,7 @@ from huggingface_hub import PyTorchModelHubMixin
 from .._errors import ConvtextError
 from ..layers import NgramTableCache, masked_max_over_time
 from ._contract import TextModel
-from ._registry import register_model
+from ._registry import register_variant
 
 __all__ = ["InceptionBlock", "InceptionCNN", "inception", "inception_base", "inception_small"]
 
@@ -151,28 +151,14 @@ class InceptionCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tag
         groups["head"] = ["head."]
         return groups
 
-    def config(self) -> dict:
-        return {
-            "vocab_size": self.vocab_size, "num_classes": self.num_classes, "embed_dim": self.embed_dim,
-            "channels": self.channels, "depth": self.depth, "bottleneck": self.bottleneck,
-            "dropout": self.dropout_rate, "block_dropout": self.block_dropout,
-            "embedding_mode": self.embedding_mode, "pad_id": self.pad_id,
-        }  # fmt: skip
 
-
-@register_model
-def inception(vocab_size: int, num_classes: int, **overrides) -> InceptionCNN:
-    """The Inception CNN with every setting given (what a saved model's config rebuilds)."""
-    return InceptionCNN(vocab_size, num_classes, **overrides)
-
-
-@register_model
-def inception_small(vocab_size: int, num_classes: int, **overrides) -> InceptionCNN:
-    """One Inception block of 128 channels: about TextCNN's cost."""
-    return InceptionCNN(vocab_size, num_classes, **{"channels": 128, "depth": 1, "bottleneck": 32, **overrides})
-
-
-@register_model
-def inception_base(vocab_size: int, num_classes: int, **overrides) -> InceptionCNN:
-    """Two Inception blocks of 256 channels."""
-    return InceptionCNN(vocab_size, num_classes, **{"channels": 256, "depth": 2, "bottleneck": 64, **overrides})
+inception = register_variant(
+    "inception", InceptionCNN, "The Inception CNN with every setting given (what a saved model's config rebuilds)."
+)
+inception_small = register_variant(
+    "inception_small", InceptionCNN, "One Inception block of 128 channels: about TextCNN's cost.",
+    channels=128, depth=1, bottleneck=32,
+)  # fmt: skip
+inception_base = register_variant(
+    "inception_base", InceptionCNN, "Two Inception blocks of 256 channels.", channels=256, depth=2, bottleneck=64
+)

@@ -15,7 +15,7 @@ from huggingface_hub import PyTorchModelHubMixin
 from .._errors import ConvtextError
 from ..layers import weights_key
 from ._contract import TextModel
-from ._registry import register_model
+from ._registry import register_variant
 
 __all__ = ["MeanEmbedding", "mean_bigram", "mean_embedding"]
 
@@ -113,21 +113,12 @@ class MeanEmbedding(TextModel, PyTorchModelHubMixin, library_name="convtext", ta
     def group_matcher(self) -> dict[str, list[str]]:
         return {"embedding": ["embedding.", "static_embedding.", "bigrams."], "head": ["head."]}
 
-    def config(self) -> dict:
-        return {
-            "vocab_size": self.vocab_size, "num_classes": self.num_classes, "embed_dim": self.embed_dim,
-            "bigram_buckets": self.bigram_buckets, "dropout": self.dropout_rate,
-            "embedding_mode": self.embedding_mode, "pad_id": self.pad_id,
-        }  # fmt: skip
 
-
-@register_model
-def mean_embedding(vocab_size: int, num_classes: int, **overrides) -> MeanEmbedding:
-    """Mean of token vectors (a bag of words), then the head."""
-    return MeanEmbedding(vocab_size, num_classes, **overrides)
-
-
-@register_model
-def mean_bigram(vocab_size: int, num_classes: int, **overrides) -> MeanEmbedding:
-    """fastText's recipe: mean of token and hashed word-bigram vectors (20k buckets), then the head."""
-    return MeanEmbedding(vocab_size, num_classes, **{"bigram_buckets": 20_000, **overrides})
+mean_embedding = register_variant(
+    "mean_embedding", MeanEmbedding, "Mean of token vectors (a bag of words), then the head."
+)
+mean_bigram = register_variant(
+    "mean_bigram", MeanEmbedding,
+    "fastText's recipe: mean of token and hashed word-bigram vectors (20k buckets), then the head.",
+    bigram_buckets=20_000,
+)  # fmt: skip

@@ -70,10 +70,6 @@ class MiniLMBody(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=
         groups["head"] = ["head."]
         return groups
 
-    def config(self) -> dict:
-        return {"vocab_size": self.vocab_size, "num_classes": self.num_classes, "dropout": self.dropout_rate,
-                "embedding_mode": self.embedding_mode, "pad_id": self.pad_id, "embed_dim": self.embed_dim}  # fmt: skip
-
 
 @register_model
 def minilm(vocab_size: int = 30522, num_classes: int = 2, **overrides) -> MiniLMBody:

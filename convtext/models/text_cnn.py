@@ -29,7 +29,7 @@ from huggingface_hub import PyTorchModelHubMixin
 from .._errors import ConvtextError
 from ..layers import NgramTableCache, masked_max_over_time, pad_to_min_length, window_mask
 from ._contract import TextModel
-from ._registry import register_model
+from ._registry import register_variant
 
 __all__ = ["TextCNN", "textcnn", "textcnn_kim"]
 
@@ -67,7 +67,7 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
         self.kernel_sizes, self.num_filters = [int(k) for k in kernel_sizes], int(num_filters)
         self.activation_name, self.dropout_rate = activation, float(dropout)
         self.embed_dropout_rate = float(embed_dropout)
-        self._build_embeddings(vocab_size, embed_dim, embedding_mode, pad_id)
+        self._build_embeddings(vocab_size, embed_dim, embedding_mode, pad_id, copies=self.members)
         width, filters = self.members * self.embed_dim, self.members * self.num_filters  # member m: block m of each
         self.convs = nn.ModuleList(nn.Conv1d(width, filters, k, groups=self.members) for k in self.kernel_sizes)
         self.activation = ACTIVATIONS[activation]()
@@ -188,29 +188,13 @@ class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
     def group_matcher(self) -> dict[str, list[str]]:
         return {"embedding": ["embedding.", "static_embedding."], "encoder": ["convs."], "head": ["head."]}
 
-    def config(self) -> dict:
-        return {
-            "vocab_size": self.vocab_size,
-            "num_classes": self.num_classes,
-            "embed_dim": self.embed_dim,
-            "kernel_sizes": self.kernel_sizes,
-            "num_filters": self.num_filters,
-            "dropout": self.dropout_rate,
-            "embed_dropout": self.embed_dropout_rate,
-            "activation": self.activation_name,
-            "embedding_mode": self.embedding_mode,
-            "pad_id": self.pad_id,
-            "members": self.members,
-        }
 
-
-@register_model
-def textcnn(vocab_size: int, num_classes: int, **overrides) -> TextCNN:
-    """convtext's default: kernels 1, 2, 3 with 100 filters each (measured: as good as 3, 4, 5 on sentences, faster)."""
-    return TextCNN(vocab_size=vocab_size, num_classes=num_classes, **{"kernel_sizes": (1, 2, 3), **overrides})
-
-
-@register_model
-def textcnn_kim(vocab_size: int, num_classes: int, **overrides) -> TextCNN:
-    """Kim (2014) exactly: kernels 3, 4, 5 with 100 filters each, ReLU, dropout 0.5."""
-    return TextCNN(vocab_size=vocab_size, num_classes=num_classes, **{"kernel_sizes": (3, 4, 5), **overrides})
+textcnn = register_variant(
+    "textcnn", TextCNN,
+    "convtext's default: kernels 1, 2, 3 with 100 filters each (measured: as good as 3, 4, 5 on sentences, faster).",
+    kernel_sizes=(1, 2, 3),
+)  # fmt: skip
+textcnn_kim = register_variant(
+    "textcnn_kim", TextCNN, "Kim (2014) exactly: kernels 3, 4, 5 with 100 filters each, ReLU, dropout 0.5.",
+    kernel_sizes=(3, 4, 5),
+)  # fmt: skip

@@ -17,7 +17,7 @@ from ..classifier import Explanation, TextClassifier, training
 from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
 from ..infer import model_device, predict_logits, set_threads
 from ..models import TextCNN, TextModel
-from ..train import TrainConfig, TrainResult, ensemble_result, plot_training_curve, score_logits
+from ..train import TrainConfig, TrainResult, ensemble_result, plot_training_curve, score_logits, stage_checkpoint
 from ._card import multitask_card
 from ._loop import MultiTaskConfig, TaskData, fit_multitask
 from ._network import MultiTaskNetwork, check_task_name, share_body
@@ -71,9 +71,15 @@ class MultiTaskClassifier:
         self.classifier_options = classifier_options
 
     # -- training --------------------------------------------------------------------------
-    def fit(self, tasks: Mapping[str, TaskInput], valid: Mapping[str, TaskInput] | None = None) -> MultiTaskClassifier:
+    def fit(
+        self, tasks: Mapping[str, TaskInput], valid: Mapping[str, TaskInput] | None = None,
+        checkpoints: str | Path | None = None, resume: bool = False,
+    ) -> MultiTaskClassifier:  # fmt: skip
         """Train on ``{task: (texts, labels)}`` (or ``LabeledTexts``); ``valid`` gives some or all tasks their
-        validation data, the others hold out a seeded stratified 10 % of theirs. Returns ``self``."""
+        validation data, the others hold out a seeded stratified 10 % of theirs. Returns ``self``.
+
+        ``checkpoints``: a folder that receives the training state after every epoch; with ``resume``, an
+        interrupted run goes on from there (same data and settings) and ends as an uninterrupted one would."""
         if not isinstance(tasks, Mapping) or len(tasks) < 1:
             raise ConvtextError("give the tasks as {name: (texts, labels)} — at least one")
         valid = dict(valid or {})
@@ -90,9 +96,12 @@ class MultiTaskClassifier:
                 keep, held = stratified_holdout(train.label_sets, 0.1, seed)
                 train, valid_sets[name] = train.subset(keep), train.subset(held)
             train_sets[name] = train
-        return self.fit_data(train_sets, valid_sets)
+        return self.fit_data(train_sets, valid_sets, checkpoints, resume)
 
-    def fit_data(self, train: dict[str, LabeledTexts], valid: dict[str, LabeledTexts]) -> MultiTaskClassifier:
+    def fit_data(
+        self, train: dict[str, LabeledTexts], valid: dict[str, LabeledTexts],
+        checkpoints: str | Path | None = None, resume: bool = False,
+    ) -> MultiTaskClassifier:  # fmt: skip
         """``fit`` on already-read data sets, one training and one validation set per task (as the CLI does)."""
         template = TextClassifier(**self.classifier_options)
         if template.pretrained is not None or template.multi_label:
@@ -126,9 +135,9 @@ class MultiTaskClassifier:
             )
             for name, clf in classifiers.items()
         }  # fmt: skip
-        result = self._train(
-            body, {name: clf.model_ for name, clf in classifiers.items()}, data, training.train_config(template)
-        )
+        models = {name: clf.model_ for name, clf in classifiers.items()}
+        checkpoints = Path(checkpoints) if checkpoints is not None else None
+        result = self._train(body, models, data, training.train_config(template), checkpoints, resume)
         for name, classifier in classifiers.items():
             classifier.history_, classifier.thresholds_ = result, np.full(len(classifier.label_set_), 0.5)
             classifier.metrics_ = {"valid": result.best_valid[name]}
@@ -162,12 +171,22 @@ class MultiTaskClassifier:
     def _task_config(self) -> MultiTaskConfig:
         return MultiTaskConfig(self.sampling, self.temperature, self.task_weights)
 
-    def _train(self, body: TextModel, models: dict, data: dict[str, TaskData], config: TrainConfig) -> TrainResult:
+    def _train(
+        self, body: TextModel, models: dict, data: dict[str, TaskData], config: TrainConfig,
+        checkpoints: Path | None, resume: bool,
+    ) -> TrainResult:  # fmt: skip
         """Train the shared body and every head — an ensemble (``members > 1``) one member at a time, as
         ``TextClassifier`` does, each member with its own heads; the members are then joined per task."""
         tasks = self._task_config()
-        if body.members == 1:
-            return fit_multitask(MultiTaskNetwork(models, body), data, config, tasks)
+
+        if training.ensemble_size(body) == 1:
+            return fit_multitask(
+                MultiTaskNetwork(models, body),
+                data,
+                config,
+                tasks,
+                **stage_checkpoint(checkpoints, "multitask", resume),
+            )
         trained, results = [], []
         for index, single_body in enumerate(body.split_members()):
             torch.manual_seed(config.seed + index)  # the heads' (and private filters') initialisation
@@ -176,7 +195,12 @@ class MultiTaskClassifier:
                 for name, model in models.items()
             }
             network = MultiTaskNetwork(singles, single_body)
-            results.append(fit_multitask(network, data, replace(config, seed=config.seed + index), tasks))
+            member_config = replace(config, seed=config.seed + index)
+            results.append(
+                fit_multitask(
+                    network, data, member_config, tasks, **stage_checkpoint(checkpoints, f"member-{index}", resume)
+                )
+            )
             trained.append(singles)
         for name, model in models.items():
             model.join_members([singles[name] for singles in trained])

@@ -9,38 +9,21 @@ task is validated; training keeps the epoch with the best mean accuracy over the
 
 from __future__ import annotations
 
-import logging
 import math
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
-from ..train import (
-    EarlyStopping,
-    EpochLog,
-    TrainConfig,
-    TrainResult,
-    batch_tensors,
-    bucketed_batches,
-    linear_decay,
-    min_input_length,
-    predict_logits,
-    progress_bar,
-    resolve_device,
-    score_logits,
-    sequence_lengths,
-    set_threads,
-)
+from ..infer import batch_tensors, bucketed_batches, min_input_length, predict_logits, sequence_lengths
+from ..train import EpochEnd, EpochLog, Passes, TrainConfig, TrainingStep, TrainResult, fingerprint, run, score_logits
 from ._network import MultiTaskNetwork
 
-__all__ = ["MultiTaskConfig", "MultiTaskEpochLog", "TaskData", "fit_multitask", "task_probabilities"]
-
-log = logging.getLogger(__name__)
+__all__ = ["MultiTaskConfig", "MultiTaskEpochLog", "MultiTaskStep", "TaskData", "fit_multitask", "task_probabilities"]
 
 SAMPLING = ("proportional", "temperature")
 
@@ -90,18 +73,85 @@ def task_probabilities(rows: dict[str, int], config: MultiTaskConfig) -> dict[st
     return {name: value / total for name, value in mass.items()}
 
 
-def _endless_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """A task's training batches, reshuffled whenever a pass over its data is used up."""
-    while True:
-        yield from bucketed_batches(lengths, batch_size, rng)
+class MultiTaskStep(TrainingStep):
+    """Every task of a ``MultiTaskNetwork`` on the engine: a batch is ``(task, rows)``, its loss the task's
+    cross-entropy times the task's weight. Each task's batches come pass after pass of its own data."""
 
+    log_type = MultiTaskEpochLog
+    find_unused_parameters = True  # a step trains one task's head
 
-def _validate(network: MultiTaskNetwork, data: dict[str, TaskData]) -> dict[str, dict]:
-    """Each task's validation report."""
-    return {
-        name: score_logits(predict_logits(network.models[name], d.valid_ids), d.valid_y, d.labels)[0]
-        for name, d in data.items()
-    }
+    def __init__(self, network: MultiTaskNetwork, data: dict[str, TaskData], batch_size: int, tasks: MultiTaskConfig):
+        super().__init__()
+        self.network, self.data, self.names, self.tasks = network, data, list(data), tasks
+        self.probabilities = task_probabilities({name: len(data[name].train_ids) for name in self.names}, tasks)
+        self.chances = np.array([self.probabilities[name] for name in self.names])
+        self.streams = {
+            name: Passes(lambda rng, lengths=sequence_lengths(d.train_ids): bucketed_batches(lengths, batch_size, rng))
+            for name, d in data.items()
+        }  # fmt: skip
+        self.steps = sum(math.ceil(len(d.train_ids) / batch_size) for d in data.values())
+        self.loss_function, self.min_length = nn.CrossEntropyLoss(), min_input_length(network.body)
+        self.rows_scored = 1
+
+    def batches_per_epoch(self) -> int:
+        return self.steps
+
+    def epoch_batches(self, rng: np.random.Generator) -> list:
+        turns = (self.names[i] for i in rng.choice(len(self.names), size=self.steps, p=self.chances))
+        return [(name, self.streams[name].next(rng)) for name in turns]
+
+    def start_epoch(self, epoch: int) -> None:
+        self.losses, self.seen, self.counts = (dict.fromkeys(self.names, 0) for _ in range(3))
+
+    def forward(self, batch, progress: float) -> torch.Tensor:
+        name, rows = batch
+        ids, mask = batch_tensors(self.data[name].train_ids, rows, self.network.body.pad_id, self.min_length)  # (B, T)
+        target = torch.from_numpy(self.data[name].train_y[rows]).to(self.device)  # (B,)
+        logits = self.network.task_logits(name, ids.to(self.device), mask.to(self.device))  # (B, M, C_task)
+        self.rows_scored = logits.shape[1]
+        loss = self.loss_function(logits.flatten(0, 1).float(), target.repeat_interleave(self.rows_scored))
+        self.losses[name] += loss.item() * len(rows)
+        self.seen[name] += len(rows)
+        self.counts[name] += 1
+        return self.tasks.weights.get(name, 1.0) * loss
+
+    def clip_gradients(self, max_norm: float) -> None:
+        nn.utils.clip_grad_norm_(self.network.parameters(), max_norm / self.rows_scored**0.5)
+
+    def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
+        reports = {
+            name: score_logits(predict_logits(self.network.models[name], d.valid_ids), d.valid_y, d.labels)[0]
+            for name, d in self.data.items()
+        }
+        entry = MultiTaskEpochLog(
+            epoch, sum(self.losses.values()) / max(sum(self.seen.values()), 1),
+            float(np.mean([r["accuracy"] for r in reports.values()])),
+            float(np.mean([r["macro_f1"] for r in reports.values()])), seconds,
+            tasks={name: {"steps": self.counts[name], "train_loss": self.losses[name] / max(self.seen[name], 1),
+                          "valid_accuracy": r["accuracy"], "valid_macro_f1": r["macro_f1"]}
+                   for name, r in reports.items()},
+        )  # fmt: skip
+        status = f"mean valid acc {entry.valid_accuracy:.4f}  " + "  ".join(
+            f"{name} {r['accuracy']:.4f}" for name, r in reports.items()
+        )
+        return EpochEnd(entry, reports, entry.valid_accuracy, status)
+
+    def fingerprint(self, settings: dict) -> str:
+        ids = [row for d in self.data.values() for row in d.train_ids]
+        labels = np.concatenate([d.train_y for d in self.data.values()])
+        tasks = {name: len(d.train_ids) for name, d in self.data.items()}
+        model = {"body": self.network.body.config(), "tasks": tasks, "multitask": asdict(self.tasks)}
+        return fingerprint(ids, labels, {"model": model, "train": settings})
+
+    def record(self, config: TrainConfig) -> dict:
+        return {**asdict(config), "multitask": {**asdict(self.tasks), "probabilities": self.probabilities}}
+
+    def batch_state(self) -> dict:
+        return {name: stream.state() for name, stream in self.streams.items()}
+
+    def load_batch_state(self, state: dict) -> None:
+        for name, stream in self.streams.items():
+            stream.load_state(state[name])
 
 
 def fit_multitask(
@@ -109,83 +159,16 @@ def fit_multitask(
     data: dict[str, TaskData],
     config: TrainConfig | None = None,
     tasks: MultiTaskConfig | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
 ) -> TrainResult:
     """Train every task of ``network`` on its ``data``; keep the weights of the epoch with the best mean
-    validation accuracy over the tasks (early stopping on that mean)."""
+    validation accuracy over the tasks (early stopping on that mean). ``checkpoint`` / ``resume``: see ``run``."""
     config, tasks = config or TrainConfig(), tasks or MultiTaskConfig()
     if set(data) != set(network.models):
         raise ConvtextError(f"data for tasks {sorted(data)} but the network has {sorted(network.models)}")
     unknown = sorted(set(tasks.weights) - set(data))
     if unknown:
         raise ConvtextError(f"loss weights for unknown tasks {unknown} — the tasks are {', '.join(data)}")
-    set_threads(config.threads)
-    device = resolve_device(config.device)
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    network.to(device)
-    names = list(data)
-    probabilities = task_probabilities({name: len(data[name].train_ids) for name in names}, tasks)
-    chances = np.array([probabilities[name] for name in names])
-    streams = {
-        name: _endless_batches(sequence_lengths(d.train_ids), config.batch_size, rng) for name, d in data.items()
-    }
-    steps_per_epoch = sum(math.ceil(len(d.train_ids) / config.batch_size) for d in data.values())
-    optimizer = torch.optim.AdamW(
-        [p for p in network.parameters() if p.requires_grad], lr=config.lr, weight_decay=config.weight_decay
-    )
-    scheduler = linear_decay(optimizer, config.epochs * steps_per_epoch) if config.lr_schedule == "linear" else None
-    loss_function, min_length = nn.CrossEntropyLoss(), min_input_length(network.body)
-    stopper = EarlyStopping(network, config.patience)
-    record = {**asdict(config), "multitask": {**asdict(tasks), "probabilities": probabilities}}
-    result, started = TrainResult(config=record), time.perf_counter()
-    with progress_bar(config.progress) as progress:
-        bar = progress.add_task("training", total=config.epochs * steps_per_epoch, status="")
-        for epoch in range(1, config.epochs + 1):
-            epoch_start = time.perf_counter()
-            losses, seen, steps = dict.fromkeys(names, 0.0), dict.fromkeys(names, 0), dict.fromkeys(names, 0)
-            network.train()
-            for name in (names[i] for i in rng.choice(len(names), size=steps_per_epoch, p=chances)):
-                batch = next(streams[name])
-                ids, mask = batch_tensors(data[name].train_ids, batch, network.body.pad_id, min_length)  # (B, T)
-                target = torch.from_numpy(data[name].train_y[batch]).to(device)  # (B,)
-                logits = network.task_logits(name, ids.to(device), mask.to(device))  # (B, M, C_task)
-                members = logits.shape[1]
-                loss = loss_function(logits.flatten(0, 1).float(), target.repeat_interleave(members))
-                optimizer.zero_grad(set_to_none=True)
-                (tasks.weights.get(name, 1.0) * loss).backward()
-                if config.grad_clip:
-                    nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip / members**0.5)
-                optimizer.step()
-                if scheduler is not None:
-                    scheduler.step()
-                losses[name] += loss.item() * len(batch)
-                seen[name] += len(batch)
-                steps[name] += 1
-                progress.update(bar, advance=1, description=f"epoch {epoch}/{config.epochs}")
-            reports = _validate(network, data)
-            entry = MultiTaskEpochLog(
-                epoch, sum(losses.values()) / max(sum(seen.values()), 1),
-                float(np.mean([r["accuracy"] for r in reports.values()])),
-                float(np.mean([r["macro_f1"] for r in reports.values()])), time.perf_counter() - epoch_start,
-                tasks={name: {"steps": steps[name], "train_loss": losses[name] / max(seen[name], 1),
-                              "valid_accuracy": r["accuracy"], "valid_macro_f1": r["macro_f1"]}
-                       for name, r in reports.items()},
-            )  # fmt: skip
-            result.history.append(entry)
-            status = f"mean valid acc {entry.valid_accuracy:.4f}  " + "  ".join(
-                f"{name} {r['accuracy']:.4f}" for name, r in reports.items()
-            )
-            progress.update(bar, status=status)
-            log.info("epoch %d: %s", epoch, status)
-            stop = stopper.step(entry.valid_accuracy, epoch)
-            if stopper.improved:
-                result.best_epoch, result.best_valid = epoch, reports
-            if stop:
-                log.info(
-                    "early stop after epoch %d: no better mean validation accuracy for %d epochs", epoch, stopper.stale
-                )
-                progress.update(bar, completed=config.epochs * steps_per_epoch)
-                break
-    stopper.restore()
-    result.seconds = time.perf_counter() - started
-    return result
+    step = MultiTaskStep(network, data, config.batch_size, tasks)
+    return run(step, config, checkpoint=checkpoint, resume=resume)

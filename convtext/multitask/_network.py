@@ -17,6 +17,7 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
+from ..classifier.training import ensemble_size, logit_rows
 from ..models import TextCNN, TextModel, create_model
 
 __all__ = ["MultiTaskNetwork", "check_task_name", "fresh_head", "private_convs", "share_body"]
@@ -38,7 +39,7 @@ def fresh_head(model: TextModel, num_classes: int, device: torch.device) -> nn.L
     """A new ``(num_features -> num_classes)`` head initialised as the architecture's own: for an ensemble of
     ``members`` each block starts as a single member's head would (fan-in of its own features)."""
     head = nn.Linear(model.num_features, num_classes, device=device)
-    bound = (model.num_features // model.members) ** -0.5
+    bound = (model.num_features // ensemble_size(model)) ** -0.5
     nn.init.uniform_(head.weight, -bound, bound)
     nn.init.uniform_(head.bias, -bound, bound)
     return head
@@ -100,8 +101,11 @@ class MultiTaskNetwork(nn.Module):
         })  # fmt: skip
 
     def task_logits(self, task: str, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """``(B, T)`` -> ``(B, members, C_task)``: the task's logits, each member on its own (see ``member_logits``)."""
-        return self.models[task].member_logits(ids, mask)
+        """``(B, T)`` -> ``(B, M, C_task)``: the task's logits, each ensemble member on its own (``M = 1`` but for a
+        TextCNN ensemble; see ``classifier.training.logit_rows``)."""
+        model = self.models[task]
+        rows = logit_rows(model)
+        return rows(ids, mask) if rows is not None else model(ids, mask).unsqueeze(1)
 
     def weights(self) -> dict[str, torch.Tensor]:
         """The saved form: the shared layers under the body's own names, each head as ``heads.NAME.weight|bias``

@@ -23,6 +23,7 @@ from .._errors import ConvtextError
 from .._version import __version__
 from ..artifact import MULTITASK, read_config
 from ..classifier import TextClassifier
+from ..classifier.training import ensemble_size
 from ..infer import set_threads
 from ..multitask import MultiTaskClassifier
 from ..tokenize import valid_unicode
@@ -114,7 +115,7 @@ def _model_info(name: str, classifier: TextClassifier) -> dict:
     return {
         "name": name, "labels": classifier.classes_, "architecture": classifier.model_.architecture,
         "multi_label": classifier.multi_label, "max_length": classifier.max_length,
-        "members": classifier.model_.members, "tokenizer": classifier.tokenizer_.kind,
+        "members": ensemble_size(classifier.model_), "tokenizer": classifier.tokenizer_.kind,
         "embeddings": str(classifier.embeddings_), "metrics": _scores(classifier.metrics_),
         "trained": {key: training.get(key) for key in ("train_rows", "seconds", "best_epoch") if key in training},
         "explain": hasattr(classifier.model_, "ngram_features"),

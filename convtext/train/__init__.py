@@ -1,4 +1,5 @@
-"""Training and evaluation: the loop, metrics, plots, checkpoints, DDP (prediction's names re-exported from infer)."""
+"""Training and evaluation: the engine (``run``) and its steps, metrics, plots, checkpoints, DDP (prediction's names
+re-exported from infer)."""
 
 from ..infer import (
     DEVICES,
@@ -15,24 +16,22 @@ from ..infer import (
     set_threads,
     sorted_batches,
 )
-from ._checkpoint import remove_checkpoints
+from ._checkpoint import fingerprint, remove_checkpoints, stage_checkpoint
+from ._classification import ClassificationStep, fit, score_logits
+from ._config import EpochLog, TrainConfig, TrainResult, ensemble_result
 from ._distributed import is_main_process
 from ._early_stopping import EarlyStopping
-from ._loop import (
-    EpochLog,
-    TrainConfig,
-    TrainResult,
-    ensemble_result,
-    fit,
-    linear_decay,
-    progress_bar,
-    score_logits,
-)
+from ._engine import linear_decay, progress_bar, run
 from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._plots import plot_confusion_matrix, plot_training_curve
+from ._step import EpochEnd, Passes, TrainingStep
 
 __all__ = [
     "DEVICES",
+    "ClassificationStep",
+    "EpochEnd",
+    "Passes",
+    "TrainingStep",
     "EarlyStopping",
     "EpochLog",
     "TrainConfig",
@@ -43,6 +42,7 @@ __all__ = [
     "classification_report",
     "confusion_matrix",
     "ensemble_result",
+    "fingerprint",
     "fit",
     "is_main_process",
     "linear_decay",
@@ -57,8 +57,10 @@ __all__ = [
     "progress_bar",
     "remove_checkpoints",
     "resolve_device",
+    "run",
     "score_logits",
     "sequence_lengths",
     "set_threads",
     "sorted_batches",
+    "stage_checkpoint",
 ]

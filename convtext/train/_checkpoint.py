@@ -27,7 +27,9 @@ from .._errors import ConvtextError
 from ..artifact import replaced_atomically
 from ..infer import sequence_lengths
 
-__all__ = ["CheckpointState", "fingerprint", "read_checkpoint", "remove_checkpoints", "write_checkpoint"]
+__all__ = [
+    "CheckpointState", "fingerprint", "read_checkpoint", "remove_checkpoints", "stage_checkpoint", "write_checkpoint",
+]  # fmt: skip
 
 FORMAT = "convtext-checkpoint/1"
 
@@ -116,6 +118,12 @@ def read_checkpoint(path: Path, run: str) -> CheckpointState:
         scheduler=meta["scheduler"], numpy_rng=meta["numpy_rng"], torch_rng=tensors["rng.torch"],
         progress=meta["progress"],
     )  # fmt: skip
+
+
+def stage_checkpoint(folder: Path | None, stage: str, resume: bool) -> dict:
+    """``run``'s ``checkpoint`` and ``resume`` for one stage of a training (``train``, ``member-0``, ``round-2``...):
+    its own file in ``folder``; nothing without a folder."""
+    return {"checkpoint": folder / f"{stage}.safetensors", "resume": resume} if folder is not None else {}
 
 
 def _is_checkpoint(path: Path) -> bool:

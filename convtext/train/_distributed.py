@@ -1,8 +1,8 @@
 """Data-parallel training on PyTorch's engine: DistributedDataParallel, launched by ``torchrun``.
 
 ``torchrun --nproc-per-node 2 -m convtext train DATA -o DIR`` starts one process per worker with
-``RANK`` / ``WORLD_SIZE`` / ``MASTER_ADDR`` set; ``fit`` sees them, joins the process group (gloo on
-CPU, nccl on CUDA), wraps the model in DDP (gradients averaged across processes every step) and
+``RANK`` / ``WORLD_SIZE`` / ``MASTER_ADDR`` set; the engine (``run``) sees them, joins the process group (gloo
+on CPU, nccl on CUDA), wraps the training step in DDP (gradients averaged across processes every step) and
 gives each process its share of every epoch's batches. Every process validates on the whole
 validation set with the same (synchronised) weights, so early stopping agrees everywhere; only
 rank 0 writes checkpoints and the model folder.
@@ -15,9 +15,8 @@ from collections.abc import Sequence
 
 import torch
 import torch.distributed as dist
-import torch.nn as nn
 
-__all__ = ["MemberLogits", "is_main_process", "join_process_group", "shard_batches", "world"]
+__all__ = ["is_main_process", "join_process_group", "shard_batches", "world"]
 
 
 def world() -> tuple[int, int]:
@@ -48,14 +47,3 @@ def shard_batches(batches: Sequence[list[int]], rank: int, size: int) -> list[li
     from its start so that every process takes as many steps (DDP synchronises every step)."""
     steps = len(batches) + (-len(batches) % size)
     return [batches[i % len(batches)] for i in range(rank, steps, size)]
-
-
-class MemberLogits(nn.Module):
-    """``model.member_logits`` as a ``forward``, which DDP wraps (it hooks ``forward`` only)."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.model.member_logits(ids, mask)
