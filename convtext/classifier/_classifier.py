@@ -12,7 +12,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 
-from .._errors import ConvtextError, DataError
+from .._errors import ConvtextError
 from ..adapt import DannConfig
 from ..artifact import read_model
 from ..data import LabeledTexts, as_text_list, stratified_holdout
@@ -29,16 +29,7 @@ from ._explain import Explanation, explain_text
 from ._pretrained import open_pretrained
 from ._saving import from_parts, push_to_hub, save
 from ._stream_train import fit_stream
-from .training import (
-    build_model,
-    forget_derived,
-    given_data,
-    record_fit,
-    seed_and_threads,
-    start_from_pretrained,
-    targets,
-)
-from .training import train as train_model
+from .training import fit_sets, given_data
 
 __all__ = ["TextClassifier", "load_pretrained"]
 
@@ -152,28 +143,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self, train: LabeledTexts, valid: LabeledTexts, checkpoints: str | Path | None = None, resume: bool = False
     ) -> TextClassifier:
         """``fit`` on already-read data sets (as the CLI does)."""
-        seed_and_threads(self)
-        if train.is_multilabel and not self.multi_label:
-            raise DataError(
-                f"{train.source}: some rows have several labels — train a multi-label model "
-                "(multi_label=True, --multi-label)"
-            )
-        self.label_set_ = train.label_set()
-        unknown = sorted(set(valid.label_set()) - set(self.label_set_))
-        if unknown:
-            raise DataError(f"validation labels {unknown[:10]} do not occur in the training data")
-        forget_derived(self)
-        if self.pretrained is None:
-            build_model(self, train.texts)
-        else:
-            start_from_pretrained(self, train.texts)
-        self.data_seen_ = list(dict.fromkeys([*self.data_seen_, train.source, valid.source]))
-        train_y, valid_y = targets(self, train), targets(self, valid)
-        train_data, valid_data = (self.encode(train.texts), train_y), (self.encode(valid.texts), valid_y)
-        result = train_model(
-            self, train_data, valid_data, Path(checkpoints) if checkpoints is not None else None, resume
-        )
-        return record_fit(self, result, valid, valid_y, len(train), train.source)
+        return fit_sets(self, train, valid, checkpoints, resume)
 
     def fit_file(
         self,

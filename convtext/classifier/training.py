@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .._errors import ConvtextError
+from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, as_labeled, as_text_list
 from ..infer import model_device, predict_logits, set_threads
 from ..models import TextCNN, TextModel
@@ -21,7 +21,7 @@ from ..transfer import fit_head, prepare_transfer
 from ._recipe import Built, Recipe
 
 __all__ = [
-    "build_model", "choose_thresholds", "ensemble_size", "forget_derived", "given_data", "logit_rows", "record_fit",
+    "build_model", "choose_thresholds", "ensemble_size", "fit_sets", "forget_derived", "given_data", "logit_rows", "record_fit",
     "seed_and_threads", "start_from_pretrained", "targets", "train", "train_config", "train_members",
 ]  # fmt: skip
 
@@ -128,6 +128,29 @@ def choose_thresholds(clf, valid_texts: list[str], valid_targets) -> np.ndarray:
         chosen[label] = max(scores)[2]
     log.info("thresholds tuned on validation: %s", dict(zip(clf.classes_, chosen.round(2).tolist())))
     return chosen
+
+
+def fit_sets(clf, data: LabeledTexts, valid: LabeledTexts, checkpoints: str | Path | None, resume: bool):
+    """``TextClassifier.fit_data``: labels, a new (or pretrained) model, training, the record; returns ``clf``."""
+    seed_and_threads(clf)
+    if data.is_multilabel and not clf.multi_label:
+        raise DataError(
+            f"{data.source}: some rows have several labels — train a multi-label model (multi_label=True, --multi-label)"
+        )
+    clf.label_set_ = data.label_set()
+    unknown = sorted(set(valid.label_set()) - set(clf.label_set_))
+    if unknown:
+        raise DataError(f"validation labels {unknown[:10]} do not occur in the training data")
+    forget_derived(clf)
+    if clf.pretrained is None:
+        build_model(clf, data.texts)
+    else:
+        start_from_pretrained(clf, data.texts)
+    clf.data_seen_ = list(dict.fromkeys([*clf.data_seen_, data.source, valid.source]))
+    train_y, valid_y = targets(clf, data), targets(clf, valid)
+    train_data, valid_data = (clf.encode(data.texts), train_y), (clf.encode(valid.texts), valid_y)
+    result = train(clf, train_data, valid_data, Path(checkpoints) if checkpoints is not None else None, resume)
+    return record_fit(clf, result, valid, valid_y, len(data), data.source)
 
 
 def record_fit(clf, result: TrainResult, valid: LabeledTexts, valid_y, train_rows: int, train_source: str):
