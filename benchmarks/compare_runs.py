@@ -1,6 +1,8 @@
-"""Compare two runs of kim2014.py --quick and classifier.py (their JSON in BEFORE and AFTER folders): convtext's accuracies, exactly.
+"""Compare two runs of the benchmarks a refactor could move (their JSON in BEFORE and AFTER folders): kim2014.py
+--quick, classifier.py, and where present distill.py (distill_trec_check.json) and domain.py (domain_check.json);
+accuracies compared exactly, as stored.
 
-Run: python benchmarks/compare_runs.py BEFORE_DIR AFTER_DIR   (each holding kim2014_quick_check.json and classifier.json)
+Run: python benchmarks/compare_runs.py BEFORE_DIR AFTER_DIR
 """
 
 import json
@@ -23,10 +25,20 @@ def classifier(path):
     return {(s, system): [r["accuracy"] for r in rs] for s, systems in runs.items() for system, rs in systems.items()}
 
 
-def generic(path):
-    data = json.load(open(path))
-    key = "scores" if "scores" in data else "runs"
-    return data[key]
+def distill(path):
+    runs = json.load(open(path))["runs"]
+    return {
+        (s, student): [r["accuracy"] for r in rs] for s, run in runs.items() for student, rs in run["results"].items()
+    }
+
+
+def domain(path):
+    scores = json.load(open(path))["scores"]
+    return {
+        (system, pair): [a / 100 for a in accuracies]
+        for system, pairs in scores.items()
+        for pair, accuracies in pairs.items()
+    }
 
 
 def lines(name, base, after):
@@ -57,4 +69,8 @@ if __name__ == "__main__":
     report += [""] + lines(
         "classifier.py --seeds 1", classifier(base / "classifier.json"), classifier(after / "classifier.json")
     )
+    for name, read, title in (("distill_trec_check.json", distill, "distill.py --sets TREC --runs 1"),
+                              ("domain_check.json", domain, "domain.py --pairs B→D --folds 1")):  # fmt: skip
+        if (base / name).is_file() and (after / name).is_file():
+            report += [""] + lines(title, read(base / name), read(after / name))
     print("\n".join(report))
