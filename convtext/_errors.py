@@ -1,6 +1,6 @@
 """Errors convtext raises on bad input: each message names the problem and the fix."""
 
-__all__ = ["ConvtextError", "DataError"]
+__all__ = ["ArtifactError", "ConvtextError", "DataError"]
 
 
 class ConvtextError(Exception):
@@ -9,3 +9,7 @@ class ConvtextError(Exception):
 
 class DataError(ConvtextError, ValueError):
     """A data file or its options cannot be read as labelled texts."""
+
+
+class ArtifactError(ConvtextError):
+    """A model folder is missing, incomplete or corrupted."""

@@ -1,14 +1,15 @@
-"""The model folder: its format (config.json, model.safetensors, tokenizer.json, README.md), the checks on
-loading, the model card, and files and folders that are written atomically."""
+"""The model folder: its format (config.json, model.safetensors, tokenizer.json, README.md, digests.json), the
+checks on loading, the model card, and files and folders that are written atomically."""
 
+from .._errors import ArtifactError
 from ._atomic import replaced_atomically, write_atomically
 from ._card import front_matter, model_card, usage
+from ._digest import DIGESTS, check_digest, record_digest
 from ._format import (
     CONFIG,
     MULTITASK,
     TOKENIZER,
     WEIGHTS,
-    ArtifactError,
     build_model,
     check_tokenizer_fits,
     config_for,
@@ -20,7 +21,7 @@ from ._format import (
 )
 
 __all__ = [
-    "CONFIG", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_tokenizer_fits", "config_for",
-    "front_matter", "model_card", "read_config", "read_model", "read_tokenizer", "read_weights", "replaced_atomically",
+    "CONFIG", "DIGESTS", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
+    "check_tokenizer_fits", "config_for", "front_matter", "record_digest", "model_card", "read_config", "read_model", "read_tokenizer", "read_weights", "replaced_atomically",
     "usage", "write_atomically", "write_model",
 ]  # fmt: skip

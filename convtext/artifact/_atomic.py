@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._format import CONFIG, ArtifactError
+from .._errors import ArtifactError
+from ._digest import write_digests
+from ._format import CONFIG
 
 __all__ = ["replaced_atomically", "write_atomically"]
 
@@ -31,7 +33,8 @@ def replaced_atomically(target: str | Path) -> Iterator[Path]:
 
 
 def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_folder)``, then move the folder to ``target`` (replacing an older model there)."""
+    """Call ``write(tmp_folder)``, record its weights files' digests, then move the folder to ``target`` (replacing
+    an older model there)."""
     target = Path(target)
     if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / CONFIG).exists())):
         raise ArtifactError(f"refusing to overwrite {target}: it exists and is not a convtext model folder")
@@ -40,6 +43,7 @@ def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
     staging.mkdir()
     try:
         write(staging)
+        write_digests(staging)
         if target.exists():
             retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
             target.rename(retired)

@@ -15,14 +15,14 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 
-from .._errors import ConvtextError
+from .._errors import ArtifactError, ConvtextError
 from .._version import __version__
 from ..models import TextModel, create_model, is_pretrained_only, model_entrypoint
 from ..tokenize import TextTokenizer, load_tokenizer
+from ._digest import check_digest
 
 __all__ = [
     "MULTITASK",
-    "ArtifactError",
     "build_model",
     "check_tokenizer_fits",
     "config_for",
@@ -36,10 +36,6 @@ __all__ = [
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
 FORMAT = "convtext/1"
 MULTITASK = "multi-task"  # convtext.task of a folder holding one body and a head per task
-
-
-class ArtifactError(ConvtextError):
-    """A model folder is missing, incomplete or corrupted."""
 
 
 def write_model(folder: Path, model: TextModel, tokenizer: TextTokenizer, config: dict) -> None:
@@ -202,10 +198,11 @@ def check_tokenizer_fits(folder: Path, model: TextModel, tokenizer: TextTokenize
         )
 
 
-def read_weights(folder: Path, expected: dict[str, tuple[int, ...]]) -> dict[str, torch.Tensor]:
-    """``model.safetensors`` as tensors, after checking that it holds exactly the ``expected`` names and shapes
-    (read from its header before any tensor is loaded)."""
-    weights = _require(folder, WEIGHTS)
+def read_weights(folder: Path, expected: dict[str, tuple[int, ...]], name: str = WEIGHTS) -> dict[str, torch.Tensor]:
+    """``model.safetensors`` (or ``name``) as tensors, after checking its digest (``digests.json``) and that it holds
+    exactly the ``expected`` names and shapes (read from its header before any tensor is loaded)."""
+    weights = _require(folder, name)
+    check_digest(weights)
     try:
         with safe_open(str(weights), framework="pt") as handle:
             stored = {name: tuple(handle.get_slice(name).get_shape()) for name in handle.keys()}

@@ -270,7 +270,14 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         sequences = self.encode(as_text_list(texts))
         onnx = getattr(self, "onnx_", None)
-        return onnx(sequences, batch_size) if onnx is not None else predict_logits(self.model_, sequences, batch_size)
+        logits = onnx(sequences, batch_size) if onnx is not None else predict_logits(self.model_, sequences, batch_size)
+        broken = np.flatnonzero(~np.isfinite(logits).all(axis=1))
+        if len(broken):  # never a label from a nan score
+            raise ConvtextError(
+                f"the model scored {len(broken)} of {len(logits)} texts as not-a-number (first: text {broken[0]}) — its "
+                "weights are damaged or overflow; load it again from a good copy, or train it again"
+            )
+        return logits
 
     def export_onnx(self, path: str | Path, int8: bool = False) -> Path:
         """Write the logits graph as ONNX (``int8``: then quantized, weights int8) for ``use_onnx`` or any runtime."""

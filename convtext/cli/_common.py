@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -66,9 +67,21 @@ def reader_options(command):
     return grouped_options("reader", options)(command)
 
 
+def _finite(value: object) -> object:
+    """``value`` with every nan or infinite float as ``None``: JSON has no such numbers."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
 def print_json(value: object) -> None:
-    """Machine-readable output on stdout, UTF-8 kept readable (Cyrillic stays Cyrillic)."""
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    """Machine-readable output on stdout, always valid JSON (a nan is ``null``), UTF-8 kept readable (Cyrillic
+    stays Cyrillic)."""
+    sys.stdout.write(json.dumps(_finite(value), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
 def split_pair(option: str, value: str, example: str) -> tuple[str, str]:

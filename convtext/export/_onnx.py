@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._errors import ConvtextError
-from ..artifact import replaced_atomically
+from ..artifact import check_digest, record_digest, replaced_atomically
 from ..infer import batch_tensors, min_input_length, sequence_lengths, sorted_batches
 from ..layers import offset_contributions
 from ..models import TextCNN, TextModel
@@ -121,6 +121,7 @@ def export_onnx(model: TextModel, labels: Sequence[str], path: str | Path) -> Pa
         for key, value in _metadata(model, labels).items():
             stored.metadata_props.add(key=key, value=value)
         onnx.save(stored, str(temporary))
+    record_digest(Path(path))  # inside a saved model folder, its digest joins the others
     return Path(path)
 
 
@@ -135,6 +136,7 @@ def quantize_int8(source: str | Path, target: str | Path) -> Path:
         del quantized.metadata_props[:]
         quantized.metadata_props.extend(original.metadata_props)  # the labels and weights hash travel along
         onnx.save(quantized, str(temporary))
+    record_digest(Path(target))
     return Path(target)
 
 
@@ -147,6 +149,7 @@ class OnnxLogits:
         path = Path(path)
         if not path.is_file():
             raise ConvtextError(f"{path}: no ONNX file — write it with `convtext export MODEL_DIR --onnx {path}`")
+        check_digest(path)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()
         options.inter_op_num_threads = 1

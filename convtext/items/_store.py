@@ -10,11 +10,10 @@ import re
 from pathlib import Path
 
 import numpy as np
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from .._errors import ConvtextError
-from ..artifact import ArtifactError, write_atomically
+from ..artifact import ArtifactError, read_weights, write_atomically
 from ..embed import NamedVectors
 from ._factorization import FactorizationResult, MatrixFactorization
 from ._ratings import Ratings
@@ -108,15 +107,7 @@ def load_items(folder: str | Path) -> tuple[MatrixFactorization, dict, dict]:
         raise ArtifactError(f"{folder}/config.json: bad sizes {sizes}")
     model = MatrixFactorization(sizes["num_users"], sizes["num_items"], sizes["dim"])
     expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
-    weights = folder / "vectors.safetensors"
-    try:
-        with safe_open(str(weights), framework="pt") as handle:
-            stored = {name: tuple(handle.get_slice(name).get_shape()) for name in handle.keys()}
-        if stored != expected:
-            raise ArtifactError(f"{weights}: tensors do not match config.json — the folder is inconsistent")
-        model.load_state_dict(load_file(str(weights)))
-    except (SafetensorError, OSError, ValueError) as error:
-        raise ArtifactError(f"{weights}: unreadable ({error}) — the file is truncated or corrupted") from None
+    model.load_state_dict(read_weights(folder, expected, "vectors.safetensors"))
     if len(items.get("ids", [])) != sizes["num_items"]:
         raise ArtifactError(f"{folder}/items.json: {len(items.get('ids', []))} ids for {sizes['num_items']} items")
     model.eval()

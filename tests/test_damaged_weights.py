@@ -1,0 +1,83 @@
+"""A damaged byte anywhere in a saved weights file is a one-line error (exit 2), never silently wrong predictions;
+a nan score is never printed as a label; JSON output is always valid JSON."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from conftest import run_cli, toy_texts
+
+from convtext import ArtifactError, ConvtextError, MultiTaskClassifier, TextClassifier
+from convtext.artifact import DIGESTS
+from convtext.cli._common import print_json
+from convtext.items import FactorizationConfig, fit_factorization, load_items, save_items
+from convtext.items._ratings import Ratings
+
+
+def _damage(path, where: float = 0.5, count: int = 4000) -> None:
+    """Overwrite ``count`` bytes at ``where`` (a share of the file's length) with other bytes."""
+    data = bytearray(path.read_bytes())
+    start = int(len(data) * where)
+    data[start : start + count] = bytes((b + 1) % 256 for b in data[start : start + count])
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def saved(trained, tmp_path):
+    return trained.save(tmp_path / "model")
+
+
+@pytest.mark.parametrize("where", [0.5, 0.98])
+def test_a_damaged_weights_file_is_refused_on_load(saved, where):
+    assert json.loads((saved / DIGESTS).read_text())["model.safetensors"]
+    _damage(saved / "model.safetensors", where, count=4000 if where == 0.5 else 8)
+    with pytest.raises(ArtifactError, match="damaged"):
+        TextClassifier.load(saved)
+
+
+def test_the_cli_says_so_in_one_line_and_exits_2(saved, capsys):
+    _damage(saved / "model.safetensors")
+    code, out, err = run_cli(capsys, "predict", saved, "--json", "a great film")
+    assert code == 2 and out == "" and "damaged" in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_onnx_export_joins_the_digests_and_is_checked(trained, saved):
+    path = trained.export_onnx(saved / "model.onnx")
+    assert set(json.loads((saved / DIGESTS).read_text())) == {"model.safetensors", "model.onnx"}
+    loaded = TextClassifier.load(saved).use_onnx(path)
+    assert loaded.predict(["a great film"])
+    _damage(path)
+    with pytest.raises(ConvtextError, match="damaged"):
+        TextClassifier.load(saved).use_onnx(path)
+
+
+def test_multitask_and_item_folders_are_checked_too(tmp_path):
+    texts, labels = toy_texts(120)
+    tasks = {"a": (texts, labels), "b": (texts, [str(len(t) % 2) for t in texts])}
+    folder = MultiTaskClassifier(epochs=1, embeddings="random", members=1, threads=1).fit(tasks).save(tmp_path / "mt")
+    _damage(folder / "model.safetensors")
+    with pytest.raises(ArtifactError, match="damaged"):
+        MultiTaskClassifier.load(folder)
+    rng = np.random.default_rng(0)
+    ratings = Ratings([str(i) for i in range(30)], [str(i) for i in range(40)], rng.integers(0, 30, 600),
+                      rng.integers(0, 40, 600), rng.integers(1, 6, 600).astype(np.float32))  # fmt: skip
+    result = fit_factorization(ratings, FactorizationConfig(epochs=2, threads=1))
+    items = save_items(tmp_path / "it", result, ratings, {}, {})
+    load_items(items)
+    _damage(items / "vectors.safetensors")
+    with pytest.raises(ArtifactError, match="damaged"):
+        load_items(items)
+
+
+def test_a_nan_score_is_an_error_not_a_label(saved):
+    broken = TextClassifier.load(saved)
+    with torch.no_grad():
+        broken.model_.head.bias[0] = float("nan")
+    with pytest.raises(ConvtextError, match="not-a-number"):
+        broken.predict(["a great film"])
+
+
+def test_json_output_is_valid_json_even_with_nan(capsys):
+    print_json({"accuracy": float("nan"), "rows": [1.0, float("inf")], "n": 3})
+    assert json.loads(capsys.readouterr().out) == {"accuracy": None, "rows": [1.0, None], "n": 3}
