@@ -107,7 +107,7 @@ def test_save_load_round_trip(trained, toy, tmp_path):
 
 def test_refuses_to_overwrite_a_folder_that_is_not_a_model(trained, tmp_path):
     (tmp_path / "notes.txt").write_text("precious")
-    with pytest.raises(ArtifactError, match="refusing to overwrite"):
+    with pytest.raises(ArtifactError, match="refusing to write a model to"):
         trained.save(tmp_path)
     assert (tmp_path / "notes.txt").read_text() == "precious"
 

@@ -13,7 +13,7 @@ from .._errors import ArtifactError
 from ._digest import write_digests
 from ._format import CONFIG
 
-__all__ = ["replaced_atomically", "write_atomically"]
+__all__ = ["check_output_folder", "replaced_atomically", "write_atomically"]
 
 
 @contextmanager
@@ -32,12 +32,22 @@ def replaced_atomically(target: str | Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
+def check_output_folder(target: str | Path) -> Path:
+    """``target`` if a model folder may be written there (absent, empty, or an older convtext model), else an error
+    — checked before training as well as when saving, so no work is lost to a bad ``-o``."""
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / CONFIG).exists())):
+        raise ArtifactError(
+            f"refusing to write a model to {target}: it exists and is not a convtext model folder — "
+            "give a new or empty folder (or an older model's, which is replaced)"
+        )
+    return target
+
+
 def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_folder)``, record its weights files' digests, then move the folder to ``target`` (replacing
     an older model there)."""
-    target = Path(target)
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not (target / CONFIG).exists())):
-        raise ArtifactError(f"refusing to overwrite {target}: it exists and is not a convtext model folder")
+    target = check_output_folder(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
     staging.mkdir()

@@ -40,7 +40,7 @@ def adapt(
         Path, typer.Option(help="Labelled source-domain data (any format, or a folder of .review files).")
     ],
     target: Annotated[Path, typer.Option(help="Unlabelled target-domain texts (one per line, or a text column).")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the model to.")],
+    output: common.ModelOutput,
     target_valid: Annotated[
         Path | None,
         typer.Option(help="A small labelled target set to pick the epoch on (default: a 10% source holdout)."),

@@ -16,10 +16,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._errors import ConvtextError
+from ..artifact import check_output_folder
 
 __all__ = [
-    "CheckpointsOption", "EncodingOption", "FormatOption", "LabelColOption", "ProgressOption", "ResumeOption",
-    "TextColOption", "checkpoint_folder", "console", "grouped_options", "print_json", "reader_options", "split_pair",
+    "CheckpointsOption", "EncodingOption", "FormatOption", "LabelColOption", "ModelOutput", "ProgressOption",
+    "ResumeOption", "TextColOption", "checkpoint_folder", "console", "grouped_options", "print_json", "reader_options",
+    "split_pair",
 ]  # fmt: skip
 
 console = Console(soft_wrap=True)
@@ -93,6 +95,18 @@ def split_pair(option: str, value: str, example: str) -> tuple[str, str]:
 
 
 ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
+
+
+def _output_folder(value: Path | None) -> Path | None:
+    return check_output_folder(value) if value is not None else None
+
+
+ModelOutput = Annotated[
+    Path,
+    typer.Option(
+        "--output", "-o", help="Folder to write the model to (checked before any work).", callback=_output_folder
+    ),
+]
 TaskOption = Annotated[str | None, typer.Option("--task", help="Multi-task model: the task to use.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
 ResumeOption = Annotated[

@@ -11,12 +11,21 @@ from .._errors import ConvtextError
 from ..classifier import TextClassifier
 from ..data import read_labeled, read_texts
 from ..distill import TEACHERS, Augmentation, DistillConfig, SentenceEncoder, split_sentences
-from ._common import EncodingOption, FormatOption, JsonOption, LabelColOption, TextColOption, console, print_json
+from ._common import (
+    EncodingOption,
+    FormatOption,
+    JsonOption,
+    LabelColOption,
+    ModelOutput,
+    TextColOption,
+    console,
+    print_json,
+)
 from ._settings import DEFAULT, Arch, Embeddings, Threads
 
 
 def distill(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the student to.")],
+    output: ModelOutput,
     teacher: Annotated[
         str,
         typer.Option(

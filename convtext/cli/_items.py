@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..items import FactorizationConfig, fit_factorization, item_vectors, read_item_names, read_ratings, save_items
-from ._common import console, print_json
+from ._common import ModelOutput, console, print_json
 from ._vectors import JsonOption, MethodOption, NeighboursK, draw, print_neighbours
 
 app = typer.Typer(help="Learn and explore item embeddings from interactions (user, item, rating).")
@@ -20,7 +20,7 @@ MinRatings = Annotated[int, typer.Option(help="Only items with at least this man
 @app.command()
 def train(
     ratings: Annotated[Path, typer.Argument(help="CSV with a header: one interaction per row.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the vectors to.")],
+    output: ModelOutput,
     user_col: Annotated[str, typer.Option(help="Column with the user id.")] = "userId",
     item_col: Annotated[str, typer.Option(help="Column with the item id.")] = "movieId",
     rating_col: Annotated[str, typer.Option(help="Column with the rating (a number).")] = "rating",

@@ -15,6 +15,7 @@ from ..train import is_main_process, remove_checkpoints
 from ._common import (
     CheckpointsOption,
     JsonOption,
+    ModelOutput,
     ProgressOption,
     ResumeOption,
     checkpoint_folder,
@@ -44,7 +45,7 @@ def train(
         Path | None,
         typer.Argument(help="Labelled training data (CSV, TSV, JSONL, fastText, LABEL TEXT); or use --task."),
     ] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the model to.")] = ...,
+    output: ModelOutput = ...,
     task: Annotated[
         list[str] | None,
         typer.Option(help="Multi-task: NAME=FILE, repeated — one body, a head per task, trained together."),

@@ -1,5 +1,6 @@
-"""A damaged byte anywhere in a saved weights file is a one-line error (exit 2), never silently wrong predictions;
-a nan score is never printed as a label; JSON output is always valid JSON."""
+"""What a newcomer must be able to trust: a damaged byte anywhere in a saved weights file is a one-line error
+(exit 2), never silently wrong predictions; a nan score is never printed as a label; JSON output is always valid
+JSON; a bad -o fails before any work and leaves nothing behind."""
 
 import json
 
@@ -81,3 +82,17 @@ def test_a_nan_score_is_an_error_not_a_label(saved):
 def test_json_output_is_valid_json_even_with_nan(capsys):
     print_json({"accuracy": float("nan"), "rows": [1.0, float("inf")], "n": 3})
     assert json.loads(capsys.readouterr().out) == {"accuracy": None, "rows": [1.0, None], "n": 3}
+
+
+@pytest.mark.parametrize("command", ["train", "adapt"])
+def test_a_bad_output_folder_fails_before_any_work_and_leaves_nothing(command, kim, tmp_path, capsys):
+    taken = tmp_path / "notes"
+    taken.mkdir()
+    (taken / "thesis.txt").write_text("mine", encoding="utf-8")
+    data = kim / "TREC.train.all"
+    args = [command, data] if command == "train" else [command, "--source", data, "--target", data]
+    code, _, err = run_cli(capsys, *args, "-o", taken, "--epochs", "1")
+    assert code == 2 and "refusing to write a model to" in err and "not a convtext model folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"] and [p.name for p in taken.iterdir()] == [
+        "thesis.txt"
+    ]
