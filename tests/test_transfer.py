@@ -82,10 +82,11 @@ def test_feature_extraction_head_is_a_logistic_regression_chosen_on_validation(t
     clf = TextClassifier(pretrained=trained, transfer="feature-extraction", vocabulary="keep", **SMALL)
     clf.fit(texts, labels, dev_texts, dev_labels)
     training = clf.training_
-    assert [h["epoch"] for h in training["history"]] == list(range(1, len(HEAD_CS) + 1))  # one fit per C
-    best = training["history"][training["best_epoch"] - 1]
-    assert best["valid_accuracy"] == max(h["valid_accuracy"] for h in training["history"])
-    assert training["config"]["head_c"] == HEAD_CS[training["best_epoch"] - 1]
+    assert training["history"] == [] and training["best_epoch"] == 0  # a linear probe has no epochs
+    search = training["config"]["head_search"]
+    assert [entry["c"] for entry in search] == list(HEAD_CS)  # one fit per C
+    best = max(search, key=lambda entry: entry["valid_accuracy"])
+    assert training["config"]["head_c"] == best["c"]
     # the standardisation is folded into the head: the saved model scores validation as the probe did
     assert clf.score(dev_texts, dev_labels) == pytest.approx(best["valid_accuracy"])
 
@@ -130,7 +131,7 @@ def test_fine_tuning_starts_from_the_trained_head_and_never_ends_below_it(traine
     settings = {**SMALL, "epochs": 4}
     extracted = TextClassifier(pretrained=trained, transfer="feature-extraction", **settings).fit(texts, labels)
     tuned = TextClassifier(pretrained=trained, transfer="fine-tune", **settings).fit(texts, labels)
-    assert tuned.training_["config"]["head_warmup_epochs"] == len(extracted.training_["history"])
+    assert tuned.training_["config"]["head_warmup_c"] == extracted.training_["config"]["head_c"]
     assert tuned.metrics_["valid"]["accuracy"] >= extracted.metrics_["valid"]["accuracy"]
 
 

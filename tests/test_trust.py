@@ -3,6 +3,7 @@
 JSON; a bad -o fails before any work and leaves nothing behind."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -96,3 +97,31 @@ def test_a_bad_output_folder_fails_before_any_work_and_leaves_nothing(command, k
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"] and [p.name for p in taken.iterdir()] == [
         "thesis.txt"
     ]
+
+
+def test_feature_extraction_reports_its_regularisation_not_epochs(saved, tmp_path, capsys):
+    texts, labels = toy_texts(200, seed=5)
+    data = tmp_path / "data.csv"
+    data.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in zip(texts, labels)), encoding="utf-8")
+    code, out, err = run_cli(capsys, "train", data, "--from", saved, "--mode", "feature-extraction", "-o",
+                             tmp_path / "probe", "--threads", "1", "--no-progress")  # fmt: skip
+    assert code == 0, err
+    assert "logistic-regression head, C = " in out and "kept epoch" not in out
+    files = {p.name for p in (tmp_path / "probe").iterdir()}
+    assert "head_search.png" in files and "training_curve.png" not in files
+
+
+def test_every_verb_that_takes_a_model_takes_a_zoo_name(saved, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CONVTEXT_CACHE", str(tmp_path / "cache"))
+    name = "textcnn.mr_sentiment"
+    code, _, err = run_cli(capsys, "predict", name, "a great film")
+    assert code == 2 and "not built yet" in err and f"convtext zoo build {name}" in err and "cache" in err
+    shutil.copytree(saved, tmp_path / "cache" / "models" / name)  # as `convtext zoo build` leaves it
+    lines = tmp_path / "texts.txt"
+    lines.write_text("pos a great film\nneg a boring film\n", encoding="utf-8")
+    for verb in (["predict", name, "--json", "a great film"], ["evaluate", name, lines, "--json"],
+                 ["explain", name, "a great film", "--json"], ["summary", name, "--json"],
+                 ["features", name, lines, "-o", tmp_path / "f.npy"], ["embeddings", "neighbours", name, "great"],
+                 ["export", name, "--onnx", tmp_path / "m.onnx"]):  # fmt: skip
+        code, _, err = run_cli(capsys, *verb)
+        assert code == 0, (verb, err)

@@ -4,6 +4,7 @@ from ..artifact import ArtifactError
 from . import training
 from ._classifier import TextClassifier, load_pretrained
 from ._explain import Explanation, NgramContribution
+from ._pretrained import pretrained_source
 from ._stream import StreamReport, predict_file
 
 load = TextClassifier.load  # a single-task folder; convtext.load also takes task=
@@ -16,6 +17,7 @@ __all__ = [
     "TextClassifier",
     "load",
     "load_pretrained",
+    "pretrained_source",
     "predict_file",
     "training",
 ]

@@ -23,13 +23,17 @@ def pretrained_source(name_or_path: str | Path) -> Path | PretrainedBody:
         return minilm_body()
     if name in RECIPES:
         if not zoo_path(name).exists():
-            raise ConvtextError(f"zoo model {name} is not built yet — run `convtext zoo build {name}`")
+            raise ConvtextError(
+                f"zoo model {name} is not built yet (built zoo models live in {zoo_path(name).parent}) — build it "
+                f"with `convtext zoo build {name}` (`convtext zoo info {name}` says which data it needs)"
+            )
         return zoo_path(name)
     if name.count("/") == 1 and not name.startswith((".", "/")):
         return download(name)
-    raise ConvtextError(
-        f"{name}: not a model folder, 'minilm', a zoo name ({', '.join(sorted(RECIPES))}) or a Hugging Face Hub id "
-        "(owner/name)"
+    raise ArtifactError(
+        f"{name}: no such model folder, and not a model the zoo or the Hub knows — give a folder written by "
+        f"`convtext train -o`, 'minilm', a zoo name ({', '.join(sorted(RECIPES))}) or a Hugging Face Hub id "
+        "(owner/name); this is not a model folder"
     )
 
 

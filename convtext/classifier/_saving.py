@@ -12,7 +12,7 @@ from ..artifact import ArtifactError, config_for, model_card, write_atomically, 
 from ..data import LabelSet
 from ..models import TextModel
 from ..tokenize import TextTokenizer
-from ..train import plot_confusion_matrix, plot_training_curve
+from ..train import plot_confusion_matrix, plot_head_search, plot_training_curve
 
 __all__ = ["folder_config", "from_parts", "push_to_hub", "save"]
 
@@ -38,6 +38,8 @@ def _write_figures(clf, folder: Path) -> None:
     history = getattr(clf, "history_", None)
     if history is not None and history.history:
         plot_training_curve(history.history, history.best_epoch, folder / "training_curve.png")
+    elif history is not None and history.config.get("head_search"):  # feature extraction: no epochs, a C sweep
+        plot_head_search(history.config["head_search"], history.config["head_c"], folder / "head_search.png")
     split = "test" if "test" in clf.metrics_ else "valid"
     report = clf.metrics_.get(split)
     if report and "confusion" in report:  # multi-label reports have no single confusion matrix

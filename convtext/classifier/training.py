@@ -203,7 +203,7 @@ def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, r
         **stage_checkpoint(checkpoints, "fine-tune", resume), logit_rows=logit_rows(clf.model_),
     )  # fmt: skip
     if warm is not None:
-        result.config["head_warmup_epochs"] = len(warm.history)
+        result.config["head_warmup_c"] = warm.config["head_c"]  # the linear probe fine-tuning started from
     return result
 
 

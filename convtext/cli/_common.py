@@ -94,7 +94,9 @@ def split_pair(option: str, value: str, example: str) -> tuple[str, str]:
     return name.strip(), rest.strip()
 
 
-ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
+ModelDir = Annotated[
+    Path, typer.Argument(help="A model: a folder written by `convtext train -o`, a built zoo model's name or a Hub id.")
+]
 
 
 def _output_folder(value: Path | None) -> Path | None:

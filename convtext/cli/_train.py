@@ -171,8 +171,12 @@ def train(
         )
     for split, report in classifier.metrics_.items():
         print_report(split, report)
+    config = classifier.training_["config"]
+    kept = f"kept epoch {summary['best_epoch']}"
+    if "head_search" in config:  # feature extraction: a linear probe, no epochs
+        kept = f"logistic-regression head, C = {config['head_c']:g} chosen on validation"
     console.print(
-        f"trained in {summary['seconds']:.1f}s (kept epoch {summary['best_epoch']}, "
+        f"trained in {summary['seconds']:.1f}s ({kept}, "
         f"embeddings {classifier.embeddings_} ({classifier.embedding_mode_}), tokenizer {classifier.tokenizer_.kind})"
         f" → {folder}"
     )

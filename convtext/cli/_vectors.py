@@ -15,11 +15,10 @@ from rich.table import Table
 from .._errors import ConvtextError
 from ..embed import NamedVectors, WordVectors
 from ..multitask import load
-from ._common import console, print_json
+from ._common import ModelDir, console, print_json
 
 app = typer.Typer(help="Look inside a model's word vectors: neighbours, a projector export, a 2-D map.")
 
-ModelDir = Annotated[Path, typer.Argument(help="A model folder written by `convtext train -o`.")]
 NeighboursK = Annotated[int, typer.Option("-k", help="How many neighbours.")]
 NamesOption = Annotated[
     list[str],

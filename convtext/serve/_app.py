@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from .._errors import ConvtextError
 from .._version import __version__
 from ..artifact import MULTITASK, read_config
-from ..classifier import TextClassifier
+from ..classifier import TextClassifier, pretrained_source
 from ..classifier.training import ensemble_size
 from ..infer import set_threads
 from ..multitask import MultiTaskClassifier
@@ -97,7 +97,10 @@ def load_models(folders: dict[str, str | Path], backend: str = "torch") -> dict[
     if backend not in ("torch", "onnx"):
         raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
     models = {}
-    for name, folder in folders.items():
+    for name, model in folders.items():
+        folder = pretrained_source(model)  # a folder, a built zoo model or a Hub id
+        if not isinstance(folder, Path):
+            raise ConvtextError(f"{name}={model}: a pretrained body, not a classifier — serve a trained model")
         if read_config(folder)["convtext"].get("task") != MULTITASK:
             models[name] = TextClassifier.load(folder)
             if backend == "onnx":

@@ -23,7 +23,7 @@ from ._distributed import is_main_process
 from ._early_stopping import EarlyStopping
 from ._engine import linear_decay, progress_bar, run
 from ._metrics import classification_report, confusion_matrix, multilabel_report
-from ._plots import plot_confusion_matrix, plot_training_curve
+from ._plots import plot_confusion_matrix, plot_head_search, plot_training_curve
 from ._step import EpochEnd, Passes, TrainingStep
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "multilabel_report",
     "pad_batch",
     "plot_confusion_matrix",
+    "plot_head_search",
     "plot_training_curve",
     "predict_features",
     "predict_logits",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["plot_training_curve", "plot_confusion_matrix"]
+__all__ = ["plot_confusion_matrix", "plot_head_search", "plot_training_curve"]
 
 
 def _pyplot():
@@ -31,6 +31,25 @@ def plot_training_curve(history: Sequence, best_epoch: int, path: Path) -> Path:
     score_axis.set_ylabel("validation score")
     score_axis.axvline(best_epoch, color="grey", linestyle=":", label=f"kept: epoch {best_epoch}")
     figure.legend(loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, 0.0))
+    figure.tight_layout(rect=(0, 0.12, 1, 1))
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def plot_head_search(search: Sequence[dict], chosen: float, path: Path) -> Path:
+    """Feature extraction's linear probe: validation accuracy / macro-F1 for each regularisation strength C tried
+    (no epochs); the chosen C is marked."""
+    plt = _pyplot()
+    cs = [entry["c"] for entry in search]
+    figure, axis = plt.subplots(figsize=(6, 3.5), dpi=100)
+    axis.plot(cs, [entry["valid_accuracy"] for entry in search], "s-", label="valid accuracy")
+    axis.plot(cs, [entry["valid_macro_f1"] for entry in search], "^--", label="valid macro-F1")
+    axis.set_xscale("log")
+    axis.set_xlabel("C (inverse L2 strength) of the logistic-regression head")
+    axis.set_ylabel("validation score")
+    axis.axvline(chosen, color="grey", linestyle=":", label=f"chosen: C = {chosen:g}")
+    figure.legend(loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, 0.0))
     figure.tight_layout(rect=(0, 0.12, 1, 1))
     figure.savefig(path)
     plt.close(figure)

@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 from ..models import TextModel
-from ..train import EpochLog, TrainConfig, TrainResult, predict_features, resolve_device, score_logits, set_threads
+from ..train import TrainConfig, TrainResult, predict_features, resolve_device, score_logits, set_threads
 
 __all__ = ["HEAD_CS", "fit_head"]
 
@@ -56,7 +56,8 @@ def fit_head(
     config: TrainConfig,
 ) -> TrainResult:
     """Fit only ``model.head`` on cached features: one logistic regression per ``C`` in ``HEAD_CS``
-    (weakest regularisation last, each warm-started from the previous), the best on validation kept.
+    (weakest regularisation last, each warm-started from the previous), the best on validation kept. No epochs:
+    the result's history is empty, ``config["head_search"]`` lists every C with its validation scores.
 
     The standardisation is folded into the head's weights, so the model keeps reading raw features.
     """
@@ -75,24 +76,23 @@ def fit_head(
     nn.init.zeros_(probe.weight)
     nn.init.zeros_(probe.bias)
     result = TrainResult(config={**asdict(config), "head": "logistic regression", "head_cs": list(HEAD_CS)})
-    best = None
-    for step, c in enumerate(HEAD_CS, start=1):
-        step_start = time.perf_counter()
+    search, best = [], None  # one entry per C tried: a regularisation strength, not an epoch
+    for c in HEAD_CS:
         with torch.enable_grad():
             loss = _fit_linear(probe, (train_x - mean) / std, train_y, loss_function, c)
         with torch.inference_mode():
             logits = probe((valid_x - mean) / std)  # (M, C)
         report, score = score_logits(logits.float().cpu().numpy(), valid[1], labels)
-        result.history.append(EpochLog(step, loss, report["accuracy"], report["macro_f1"],
-                                       time.perf_counter() - step_start, report.get("micro_f1")))  # fmt: skip
+        search.append({"c": c, "train_loss": loss, "valid_accuracy": report["accuracy"],
+                       "valid_macro_f1": report["macro_f1"]})  # fmt: skip
         if best is None or score > best[0]:
             best = (score, c, probe.weight.detach().clone(), probe.bias.detach().clone())
-            result.best_epoch, result.best_valid = step, report
+            result.best_valid = report
     _, c, weight, bias = best
     with torch.no_grad():  # W·(x - μ)/σ + b  ==  (W/σ)·x + (b - W·μ/σ)
         model.head.weight.copy_(weight / std)
         model.head.bias.copy_(bias - (weight / std) @ mean)
-    result.config["head_c"] = c
+    result.config["head_c"], result.config["head_search"] = c, search
     model.eval()
     result.seconds = time.perf_counter() - started
     log.info("head fitted on fixed features: logistic regression, C=%g chosen on validation", c)
