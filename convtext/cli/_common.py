@@ -20,7 +20,7 @@ from ..artifact import check_output_folder
 
 __all__ = [
     "CheckpointsOption", "EncodingOption", "FormatOption", "LabelColOption", "ModelOutput", "ProgressOption",
-    "ResumeOption", "TextColOption", "checkpoint_folder", "console", "grouped_options", "print_json", "reader_options",
+    "ResumeOption", "TextColOption", "checkpoint_folder", "console", "given_flags", "grouped_options", "print_json", "reader_options",
     "split_pair",
 ]  # fmt: skip
 
@@ -60,6 +60,13 @@ def grouped_options(group: str, options: dict, parse=None):
         return with_group
 
     return decorate
+
+
+def given_flags(context: typer.Context, *names: str) -> list[str]:
+    """The options among ``names`` (parameter names) that the command line gave explicitly, as their flags."""
+    flags = {parameter.name: parameter.opts[0] for parameter in context.command.params}
+    explicit = ("COMMANDLINE", "ENVIRONMENT")  # compared by name: typer carries its own copy of click's enum
+    return [flags[name] for name in names if name in flags and context.get_parameter_source(name).name in explicit]
 
 
 def reader_options(command):

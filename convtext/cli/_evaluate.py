@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,18 @@ from ._common import (
     report_table,
     split_pair,
 )
+
+
+def _check_label_names(data_labels, classes: list[str], source: str) -> None:
+    """Data labels the model does not know score as errors: say so on stderr, with the fix (--map-label)."""
+    unknown = sorted(set(data_labels) - set(classes))
+    if unknown:
+        every = "none of its labels" if len(unknown) == len(set(data_labels)) else "labels"
+        print(
+            f"warning: {source}: {every} {', '.join(unknown[:10])} are not the model's ({', '.join(classes)}), so they "
+            "count as errors — map them with --map-label DATA_LABEL=MODEL_LABEL",
+            file=sys.stderr,
+        )
 
 
 def _label_mapping(values: list[str], classes: list[str]) -> dict[str, str]:
@@ -65,6 +78,7 @@ def evaluate(
     if map_label:
         mapping = _label_mapping(map_label, classifier.classes_)
         dataset = dataset.rename_labels(mapping)
+    _check_label_names(dataset.label_set(), classifier.classes_, str(data))
     report = classifier.evaluate(dataset.texts, dataset.label_sets if classifier.multi_label else dataset.labels)
     report["skipped_rows"] = len(dataset.skipped)
     if as_json:

@@ -20,6 +20,7 @@ from ._common import (
     ResumeOption,
     checkpoint_folder,
     console,
+    given_flags,
     print_json,
     print_report,
     reader_options,
@@ -34,6 +35,7 @@ def _big_enough_to_stream(path: Path) -> bool:
     return path.is_file() and path.stat().st_size > STREAM_AUTO_MB * 1e6
 
 
+TRANSFER_ONLY = ("transfer", "body_lr_mult", "lr_range", "unfreeze_schedule", "vocabulary")  # need --from
 SINGLE_TASK = ("multi_label", "threshold", "pretrained", "transfer", "body_lr_mult", "lr_range", "unfreeze_schedule",
                "vocabulary")  # fmt: skip
 
@@ -41,6 +43,7 @@ SINGLE_TASK = ("multi_label", "threshold", "pretrained", "transfer", "body_lr_mu
 @model_options(*OPTIONS)
 @reader_options
 def train(
+    context: typer.Context,
     data: Annotated[
         Path | None,
         typer.Argument(help="Labelled training data (CSV, TSV, JSONL, fastText, LABEL TEXT); or use --task."),
@@ -102,6 +105,8 @@ def train(
     (`torchrun --nproc-per-node N -m convtext train ...`), it trains data-parallel (DDP); rank 0 writes.
     With --task NAME=FILE (repeated) and no DATA it trains one body with a head per task (multi-task)."""
     single = {name: settings.pop(name) for name in SINGLE_TASK}  # the rest is what multi-task training takes too
+    if single["pretrained"] is None and (stray := given_flags(context, *TRANSFER_ONLY)):
+        raise ConvtextError(f"{', '.join(stray)} shape transfer from a trained model — add --from MODEL, or drop them")
     options = {**settings, "progress": progress and not as_json}
     multi_label, from_model = single["multi_label"], single["pretrained"]
     if task:

@@ -34,11 +34,13 @@ def print_neighbours(vectors: NamedVectors, name: str, k: int, as_json: bool) ->
     """Print the k nearest neighbours of ``name`` as a table (or JSON)."""
     found = vectors.neighbours(name, k)
     _, rows = vectors.lookup(name)
-    if len(rows) > 1 or vectors.names[rows[0]] != name:
+    if len(rows) > 1:
         pieces = ", ".join(vectors.names[row] for row in rows)
         console.print(
             f"{escape(name)!r} is not one {vectors.kind}: using the mean of {escape(pieces)}", highlight=False
         )
+    elif vectors.names[rows[0]] != name:
+        console.print(f"{escape(name)!r}: using {escape(vectors.names[rows[0]])!r}", highlight=False)
     if as_json:
         print_json({"query": name, "neighbours": [{"name": n, "cosine": round(c, 4)} for n, c in found]})
         return

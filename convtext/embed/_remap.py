@@ -68,7 +68,7 @@ def remap_vocabulary(
         setattr(model, name, replacement)
     model.vocab_size = len(new_tokens)
     new = sum(token != PAD for token in new_tokens) - shared
-    log.info(
+    log.debug(  # a step of a transfer: the caller may set the new rows again (pretrained vectors) and says so
         "vocabulary remapped: %s of %s tokens keep their vectors, %s new ones start at %s",
         f"{shared:,}", f"{len(new_tokens):,}", f"{new:,}", f"{fill_token}'s vector" if fill_token else "the mean vector",
     )  # fmt: skip

@@ -78,8 +78,7 @@ register_recipe(
     ZooRecipe(
         "textcnn.amazon_sentiment",
         "Sentiment body from the 8,000 Amazon reviews of books, DVDs, electronics and kitchen goods (Blitzer et al. "
-        "2007): the sentiment body for SST, MR and CR (zero-shot 74.6% on SST-2, 79.2% on CR). Needs --data "
-        "FOLDER (the data folder holding amazon-multidomain/).",
+        "2007): the sentiment body for SST, MR and CR (zero-shot 74.6% on SST-2, 79.2% on CR).",
         train=AMAZON,
     )
 )
@@ -88,7 +87,7 @@ register_recipe(
         "textcnn.minilm_distilled",
         "Sentence encoder distilled from all-MiniLM-L6-v2 (cosine to its embeddings) on unlabelled text: TREC's "
         "training questions and the Amazon reviews (73k sentences; labels unused). No Kim-suite test text, no "
-        "MR or SST text, so it may be scored on every Kim set. Needs --data FOLDER holding amazon-multidomain/.",
+        "MR or SST text, so it may be scored on every Kim set.",
         train=("kim2014/TREC.train.all", *AMAZON),
         kind="encoder",
     )

@@ -43,8 +43,8 @@ class ItemVectors(NamedVectors):
             if candidate.casefold().startswith(title.casefold()) and (year is None or candidate.endswith(f"({year})"))
         ]  # fmt: skip
         if len(hits) > 1:
-            shown = "; ".join(self.names[i] for i in hits[:5])
-            raise ConvtextError(f"{name!r} matches {len(hits)} items ({shown}) — give the full name")
+            shown = "; ".join(self.names[i] for i in hits[:5]) + ("; …" if len(hits) > 5 else "")
+            raise ConvtextError(f"{name!r} matches {len(hits)} items, e.g. {shown} — give the full name")
         if hits:
             return self.matrix[hits[0]], hits
         return super().lookup(name)  # the error, with close matches

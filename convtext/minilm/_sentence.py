@@ -15,9 +15,11 @@ def minilm_sentence_model():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model is a local folder: never ask the network
     try:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
     except ImportError:
         raise ConvtextError(
             "the MiniLM teacher runs through sentence-transformers — `pip install sentence-transformers` "
             "(make install does)"
         ) from None
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every call: it is a local folder
     return SentenceTransformer(str(minilm_folder()), device="cpu")
