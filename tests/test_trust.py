@@ -4,6 +4,8 @@ JSON; a bad -o fails before any work and leaves nothing behind."""
 
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -159,3 +161,9 @@ def test_an_ambiguous_item_name_says_how_many_and_that_the_list_is_cut():
     vectors = ItemVectors(np.eye(8, dtype=np.float32), names, np.full(8, 20))
     with pytest.raises(ConvtextError, match=r"matches 8 items, e\.g\. .*; …"):
         vectors.lookup("Star Trek")
+
+
+def test_data_inspect_reports_skipped_rows_once(kim):
+    done = subprocess.run([sys.executable, "-m", "convtext", "data", "inspect", str(kim / "custrev.all")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0 and (done.stdout + done.stderr).count("skipped 4") == 1

@@ -45,6 +45,7 @@ def inspect(
     for label, count in data.label_counts().items():
         table.add_row(label, f"{count:,}", f"{count / len(data):.1%}")
     console.print(table)
-    console.print(data.skip_summary())
+    if not data.skipped:  # skipped rows: the reader's warning on stderr has just named them (once is enough)
+        console.print(data.skip_summary())
     for text, labels in list(zip(data.texts, data.label_sets))[:examples]:
         console.print(f"  [cyan]{escape(','.join(labels))}[/]  {escape(text[:120])}", highlight=False)
