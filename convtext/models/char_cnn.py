@@ -29,17 +29,10 @@ class CharCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["t
     architecture = "char_cnn"
 
     def __init__(
-        self,
-        vocab_size: int,
-        num_classes: int,
-        embed_dim: int = 32,
-        channels: int = 256,
-        kernel_sizes: Sequence[int] = (7, 5, 3, 3),
-        pools: int = 2,
-        dropout: float = 0.5,
-        embedding_mode: str = "rand",
+        self, vocab_size: int, num_classes: int, embed_dim: int = 32, channels: int = 256,
+        kernel_sizes: Sequence[int] = (7, 5, 3, 3), pools: int = 2, dropout: float = 0.5, embedding_mode: str = "rand",
         pad_id: int = 0,
-    ):
+    ):  # fmt: skip
         super().__init__()
         if not kernel_sizes or min(kernel_sizes) < 1 or not 0 <= pools <= len(kernel_sizes):
             raise ConvtextError(

@@ -100,18 +100,12 @@ class InceptionCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tag
     architecture = "inception"
 
     def __init__(
-        self,
-        vocab_size: int,
-        num_classes: int,
-        embed_dim: int | str = 128,
-        channels: int = 256,
-        depth: int = 2,
+        self, vocab_size: int, num_classes: int, embed_dim: int | str = 128, channels: int = 256, depth: int = 2,
         bottleneck: int = 64,
         dropout: float = 0.5,  # on the pooled sentence vector
         block_dropout: float = 0.1,  # inside each block, on the branches
-        embedding_mode: str = "rand",
-        pad_id: int = 0,
-    ):
+        embedding_mode: str = "rand", pad_id: int = 0,
+    ):  # fmt: skip
         super().__init__()
         if depth < 1 or channels < 4 or bottleneck < 1:
             raise ConvtextError(

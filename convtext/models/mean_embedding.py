@@ -28,15 +28,10 @@ class MeanEmbedding(TextModel, PyTorchModelHubMixin, library_name="convtext", ta
     architecture = "mean_embedding"
 
     def __init__(
-        self,
-        vocab_size: int,
-        num_classes: int,
-        embed_dim: int | str = 128,
+        self, vocab_size: int, num_classes: int, embed_dim: int | str = 128,
         bigram_buckets: int = 0,  # 0: unigrams only; fastText uses 2M; dense updates make big tables slow here
-        dropout: float = 0.0,
-        embedding_mode: str = "rand",
-        pad_id: int = 0,
-    ):
+        dropout: float = 0.0, embedding_mode: str = "rand", pad_id: int = 0,
+    ):  # fmt: skip
         super().__init__()
         if bigram_buckets < 0:
             raise ConvtextError(f"bigram_buckets must be 0 (off) or positive, got {bigram_buckets}")

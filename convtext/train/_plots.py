@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 
 __all__ = ["plot_confusion_matrix", "plot_head_search", "plot_training_curve"]
 
@@ -25,31 +26,33 @@ def plot_training_curve(history: Sequence, best_epoch: int, path: Path) -> Path:
     loss_axis.plot(epochs, [entry.train_loss for entry in history], "o-", color="tab:red", label="training loss")
     loss_axis.set_xlabel("epoch")
     loss_axis.set_ylabel("training loss")
-    score_axis = loss_axis.twinx()
-    score_axis.plot(epochs, [entry.valid_accuracy for entry in history], "s-", label="valid accuracy")
-    score_axis.plot(epochs, [entry.valid_macro_f1 for entry in history], "^--", label="valid macro-F1")
-    score_axis.set_ylabel("validation score")
-    score_axis.axvline(best_epoch, color="grey", linestyle=":", label=f"kept: epoch {best_epoch}")
-    figure.legend(loc="lower center", ncol=2, fontsize=8, bbox_to_anchor=(0.5, 0.0))
-    figure.tight_layout(rect=(0, 0.12, 1, 1))
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    _scores(loss_axis.twinx(), epochs, history, best_epoch, f"kept: epoch {best_epoch}")
+    return _save(plt, figure, path, columns=2)
 
 
 def plot_head_search(search: Sequence[dict], chosen: float, path: Path) -> Path:
     """Feature extraction's linear probe: validation accuracy / macro-F1 for each regularisation strength C tried
     (no epochs); the chosen C is marked."""
     plt = _pyplot()
-    cs = [entry["c"] for entry in search]
     figure, axis = plt.subplots(figsize=(6, 3.5), dpi=100)
-    axis.plot(cs, [entry["valid_accuracy"] for entry in search], "s-", label="valid accuracy")
-    axis.plot(cs, [entry["valid_macro_f1"] for entry in search], "^--", label="valid macro-F1")
+    rows = [SimpleNamespace(**entry) for entry in search]
+    _scores(axis, [row.c for row in rows], rows, chosen, f"chosen: C = {chosen:g}")
     axis.set_xscale("log")
     axis.set_xlabel("C (inverse L2 strength) of the logistic-regression head")
+    return _save(plt, figure, path, columns=3)
+
+
+def _scores(axis, xs: Sequence, rows: Sequence, kept, label: str) -> None:
+    """Validation accuracy and macro-F1 of ``rows`` along ``xs``, the kept point marked."""
+    axis.plot(xs, [row.valid_accuracy for row in rows], "s-", label="valid accuracy")
+    axis.plot(xs, [row.valid_macro_f1 for row in rows], "^--", label="valid macro-F1")
     axis.set_ylabel("validation score")
-    axis.axvline(chosen, color="grey", linestyle=":", label=f"chosen: C = {chosen:g}")
-    figure.legend(loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, 0.0))
+    axis.axvline(kept, color="grey", linestyle=":", label=label)
+
+
+def _save(plt, figure, path: Path, columns: int) -> Path:
+    """One legend under the axes, then the PNG."""
+    figure.legend(loc="lower center", ncol=columns, fontsize=8, bbox_to_anchor=(0.5, 0.0))
     figure.tight_layout(rect=(0, 0.12, 1, 1))
     figure.savefig(path)
     plt.close(figure)
