@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 DATA ?=
 # benchmarks read their data folder from --data; without DATA they use their own default (see benchmarks/_report.py)
@@ -18,19 +19,24 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# the test, benchmark and fuzzing tools on top of the library (pytest, hypothesis, import-linter, fastText, atheris...)
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
 install: $(STAMP)
 
 demo: $(STAMP)
 	bash scripts/demo.sh
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest
 
 # the word and movie maps in docs/images (bundled data, about a minute)
 maps: $(STAMP)
 	bash scripts/maps.sh
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	cd benchmarks && ../$(BIN)/python kim2014.py $(DATA_OPTION) --quick --name kim2014_quick
 	cd benchmarks && ../$(BIN)/python bpe_train.py $(DATA_OPTION)
 	cd benchmarks && ../$(BIN)/python classifier.py $(DATA_OPTION)
@@ -40,26 +46,26 @@ bench: $(STAMP)
 	cd benchmarks && ../$(BIN)/python devices.py $(DATA_OPTION) --devices cpu,cuda
 
 # the full Kim (2014) table: convtext and its peers, full protocol (about an hour on 2 cores)
-bench-kim: $(STAMP)
+bench-kim: $(DEV_STAMP)
 	cd benchmarks && ../$(BIN)/python kim2014.py $(DATA_OPTION)
 
 # transfer learning: zoo bodies, the distilled encoder vs MiniLM, few-shot learning curves (about 1.5 h on 2 cores)
-bench-transfer: $(STAMP)
+bench-transfer: $(DEV_STAMP)
 	cd benchmarks && ../$(BIN)/python encoder.py $(DATA_OPTION) --quick
 	cd benchmarks && ../$(BIN)/python transfer.py $(DATA_OPTION)
 
 # the HTTP service under load (about 3 min) and the long fuzz run of hostile input (about 5 min)
-bench-serve: $(STAMP)
+bench-serve: $(DEV_STAMP)
 	cd benchmarks && ../$(BIN)/python serve.py $(DATA_OPTION)
 
 # predict speed, training time and memory against fastText and MiniLM, 1 and 2 threads (about 20 min)
-bench-speed: $(STAMP)
+bench-speed: $(DEV_STAMP)
 	cd benchmarks && ../$(BIN)/python speed.py $(DATA_OPTION)
 
-bench-stream-train: $(STAMP)
+bench-stream-train: $(DEV_STAMP)
 	cd benchmarks && ../$(BIN)/python stream_train.py $(DATA_OPTION)
 
-fuzz: $(STAMP)
+fuzz: $(DEV_STAMP)
 	cd benchmarks && ../$(BIN)/python fuzz.py
 
 clean:
