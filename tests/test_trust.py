@@ -167,3 +167,26 @@ def test_data_inspect_reports_skipped_rows_once(kim):
     done = subprocess.run([sys.executable, "-m", "convtext", "data", "inspect", str(kim / "custrev.all")],
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0 and (done.stdout + done.stderr).count("skipped 4") == 1
+
+
+def test_training_curves_show_each_task_member_and_the_domain_accuracy(tmp_path, monkeypatch):
+    from convtext.adapt import AdaptEpochLog
+    from convtext.multitask import MultiTaskEpochLog
+    from convtext.train import _plots, plot_training_curve
+
+    drawn = {}
+
+    def keep_labels(plt, figure, path, columns):
+        drawn[path.name] = [line.get_label() for axis in figure.axes for line in axis.lines]
+        plt.close(figure)
+        return path
+
+    monkeypatch.setattr(_plots, "_save", keep_labels)
+    tasks = {"sentiment": {"valid_accuracy": 0.8}, "тема": {"valid_accuracy": 0.6}}
+    plot_training_curve([MultiTaskEpochLog(1, 0.5, 0.7, 0.7, 1.0, tasks=tasks)], 1, tmp_path / "multi.png")
+    plot_training_curve([AdaptEpochLog(1, 0.5, 0.7, 0.7, 1.0, domain_accuracy=0.6)], 1, tmp_path / "dann.png")
+    members = [{"valid_curve": [0.7]}, {"valid_curve": [0.68]}, {"valid_curve": [0.71]}]
+    plot_training_curve([MultiTaskEpochLog(1, 0.5, 0.7, 0.7, 1.0)], 1, tmp_path / "ensemble.png", members)
+    assert {"sentiment: valid accuracy", "тема: valid accuracy"} <= set(drawn["multi.png"])
+    assert "domain accuracy (0.5: domains hidden)" in drawn["dann.png"]
+    assert {"member 1: valid accuracy", "member 2: valid accuracy"} <= set(drawn["ensemble.png"])

@@ -293,7 +293,8 @@ class MultiTaskClassifier:
             (staging / "README.md").write_text(multitask_card(config), encoding="utf-8")
             history = getattr(self, "history_", None)
             if history is not None and history.history:
-                plot_training_curve(history.history, history.best_epoch, staging / "training_curve.png")
+                members = history.config.get("members", [])
+                plot_training_curve(history.history, history.best_epoch, staging / "training_curve.png", members)
 
         return artifact.write_atomically(folder, write)
 

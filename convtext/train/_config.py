@@ -60,8 +60,10 @@ class TrainResult:
 
 def ensemble_result(results: list[TrainResult], best_valid: dict, seed: int, member_scores: list) -> TrainResult:
     """The record of an ensemble whose members trained one at a time: the first member's curve, the joined
-    model's validation report, the members' seconds summed, ``config["members"]`` one entry per member."""
-    members = [{"seed": seed + index, "best_epoch": result.best_epoch, "valid_accuracy": score}
+    model's validation report, the members' seconds summed, ``config["members"]`` one entry per member (with its
+    validation curve)."""
+    members = [{"seed": seed + index, "best_epoch": result.best_epoch, "valid_accuracy": score,
+                "valid_curve": [entry.valid_accuracy for entry in result.history]}
                for index, (result, score) in enumerate(zip(results, member_scores))]  # fmt: skip
     return TrainResult(
         history=results[0].history, best_epoch=results[0].best_epoch, best_valid=best_valid,

@@ -18,15 +18,27 @@ def _pyplot():
     return plt
 
 
-def plot_training_curve(history: Sequence, best_epoch: int, path: Path) -> Path:
-    """Training loss and validation accuracy / macro-F1 per epoch; the kept epoch is marked."""
+def plot_training_curve(history: Sequence, best_epoch: int, path: Path, members: Sequence[dict] = ()) -> Path:
+    """Training loss and validation accuracy / macro-F1 per epoch; the kept epoch is marked. Multi-task: each task's
+    validation accuracy too; DANN: how well the domain classifier told the domains apart; an ensemble trained
+    member by member (``members``: its record): each member's validation accuracy (the main curve is member 0's)."""
     plt = _pyplot()
     epochs = [entry.epoch for entry in history]
     figure, loss_axis = plt.subplots(figsize=(6, 3.5), dpi=100)
     loss_axis.plot(epochs, [entry.train_loss for entry in history], "o-", color="tab:red", label="training loss")
     loss_axis.set_xlabel("epoch")
     loss_axis.set_ylabel("training loss")
-    _scores(loss_axis.twinx(), epochs, history, best_epoch, f"kept: epoch {best_epoch}")
+    score_axis = loss_axis.twinx()
+    _scores(score_axis, epochs, history, best_epoch, f"kept: epoch {best_epoch}")
+    for task in getattr(history[0], "tasks", {}):  # multi-task: the scores above are the means over tasks
+        accuracy = [entry.tasks[task]["valid_accuracy"] for entry in history]
+        score_axis.plot(epochs, accuracy, ".:", linewidth=1, label=f"{task}: valid accuracy")
+    for index, member in enumerate(members[1:], start=1):
+        curve = member.get("valid_curve", [])
+        score_axis.plot(range(1, len(curve) + 1), curve, "--", linewidth=1, label=f"member {index}: valid accuracy")
+    if hasattr(history[0], "domain_accuracy"):  # DANN
+        domain = [entry.domain_accuracy for entry in history]
+        score_axis.plot(epochs, domain, "x:", color="tab:purple", label="domain accuracy (0.5: domains hidden)")
     return _save(plt, figure, path, columns=2)
 
 
