@@ -36,10 +36,14 @@ def _read(folder: Path) -> dict[str, str] | None:
     return digests
 
 
+def _write(folder: Path, digests: dict[str, str]) -> None:
+    (folder / DIGESTS).write_text(json.dumps(digests, indent=2) + "\n", encoding="utf-8")
+
+
 def write_digests(folder: Path) -> None:
     """``digests.json``: the SHA-256 of every weights file (``*.safetensors``, ``*.onnx``) in ``folder``."""
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
-    (folder / DIGESTS).write_text(json.dumps({p.name: _sha256(p) for p in files}, indent=2) + "\n", encoding="utf-8")
+    _write(folder, {p.name: _sha256(p) for p in files})
 
 
 def record_digest(path: Path) -> None:
@@ -47,9 +51,7 @@ def record_digest(path: Path) -> None:
     such as an ONNX export); a folder without one (not a saved model) is left as it is."""
     digests = _read(path.parent)
     if digests is not None:
-        digests = {name: value for name, value in digests.items() if (path.parent / name).is_file()}  # drop stale
-        digests[path.name] = _sha256(path)
-        (path.parent / DIGESTS).write_text(json.dumps(digests, indent=2) + "\n", encoding="utf-8")
+        _write(path.parent, {**digests, path.name: _sha256(path)})
 
 
 def check_digest(path: Path) -> None:

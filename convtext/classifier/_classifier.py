@@ -14,7 +14,7 @@ from sklearn.exceptions import NotFittedError
 
 from .._errors import ConvtextError
 from ..adapt import DannConfig
-from ..artifact import read_model
+from ..artifact import read_model, record_digest
 from ..data import LabeledTexts, as_text_list, stratified_holdout
 from ..distill import Augmentation, DistillConfig, SentenceEncoder
 from ..export import OnnxLogits, export_onnx, quantize_int8
@@ -284,12 +284,15 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         path = Path(path)
         if not int8:
-            return export_onnx(self.model_, self.classes_, path)
-        float_graph = export_onnx(self.model_, self.classes_, path.with_name(f".{path.name}.float.onnx"))
-        try:
-            return quantize_int8(float_graph, path)
-        finally:
-            float_graph.unlink(missing_ok=True)
+            written = export_onnx(self.model_, self.classes_, path)
+        else:
+            float_graph = export_onnx(self.model_, self.classes_, path.with_name(f".{path.name}.float.onnx"))
+            try:
+                written = quantize_int8(float_graph, path)
+            finally:
+                float_graph.unlink(missing_ok=True)
+        record_digest(written)  # written into a saved model folder, its digest joins the others
+        return written
 
     def use_onnx(self, path: str | Path, threads: int | None = None) -> TextClassifier:
         """Predict through onnxruntime with the graph ``export_onnx`` wrote (it must come from this model);

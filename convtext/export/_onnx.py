@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._errors import ConvtextError
-from ..artifact import check_digest, record_digest, replaced_atomically
+from ..artifact import check_digest, replaced_atomically
 from ..infer import batch_tensors, min_input_length, sequence_lengths, sorted_batches
 from ..layers import offset_contributions
 from ..models import TextCNN, TextModel
@@ -121,7 +121,6 @@ def export_onnx(model: TextModel, labels: Sequence[str], path: str | Path) -> Pa
         for key, value in _metadata(model, labels).items():
             stored.metadata_props.add(key=key, value=value)
         onnx.save(stored, str(temporary))
-    record_digest(Path(path))  # inside a saved model folder, its digest joins the others
     return Path(path)
 
 
@@ -136,7 +135,6 @@ def quantize_int8(source: str | Path, target: str | Path) -> Path:
         del quantized.metadata_props[:]
         quantized.metadata_props.extend(original.metadata_props)  # the labels and weights hash travel along
         onnx.save(quantized, str(temporary))
-    record_digest(Path(target))
     return Path(target)
 
 

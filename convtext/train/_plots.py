@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 
 __all__ = ["plot_confusion_matrix", "plot_head_search", "plot_training_curve"]
 
@@ -29,7 +28,8 @@ def plot_training_curve(history: Sequence, best_epoch: int, path: Path, members:
     loss_axis.set_xlabel("epoch")
     loss_axis.set_ylabel("training loss")
     score_axis = loss_axis.twinx()
-    _scores(score_axis, epochs, history, best_epoch, f"kept: epoch {best_epoch}")
+    accuracy, macro_f1 = [entry.valid_accuracy for entry in history], [entry.valid_macro_f1 for entry in history]
+    _scores(score_axis, epochs, accuracy, macro_f1, best_epoch, f"kept: epoch {best_epoch}")
     for task in getattr(history[0], "tasks", {}):  # multi-task: the scores above are the means over tasks
         accuracy = [entry.tasks[task]["valid_accuracy"] for entry in history]
         score_axis.plot(epochs, accuracy, ".:", linewidth=1, label=f"{task}: valid accuracy")
@@ -47,17 +47,17 @@ def plot_head_search(search: Sequence[dict], chosen: float, path: Path) -> Path:
     (no epochs); the chosen C is marked."""
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6, 3.5), dpi=100)
-    rows = [SimpleNamespace(**entry) for entry in search]
-    _scores(axis, [row.c for row in rows], rows, chosen, f"chosen: C = {chosen:g}")
+    accuracy, macro_f1 = [entry["valid_accuracy"] for entry in search], [entry["valid_macro_f1"] for entry in search]
+    _scores(axis, [entry["c"] for entry in search], accuracy, macro_f1, chosen, f"chosen: C = {chosen:g}")
     axis.set_xscale("log")
     axis.set_xlabel("C (inverse L2 strength) of the logistic-regression head")
     return _save(plt, figure, path, columns=3)
 
 
-def _scores(axis, xs: Sequence, rows: Sequence, kept, label: str) -> None:
-    """Validation accuracy and macro-F1 of ``rows`` along ``xs``, the kept point marked."""
-    axis.plot(xs, [row.valid_accuracy for row in rows], "s-", label="valid accuracy")
-    axis.plot(xs, [row.valid_macro_f1 for row in rows], "^--", label="valid macro-F1")
+def _scores(axis, xs: Sequence, accuracy: Sequence, macro_f1: Sequence, kept, label: str) -> None:
+    """Validation accuracy and macro-F1 along ``xs``, the kept point marked."""
+    axis.plot(xs, accuracy, "s-", label="valid accuracy")
+    axis.plot(xs, macro_f1, "^--", label="valid macro-F1")
     axis.set_ylabel("validation score")
     axis.axvline(kept, color="grey", linestyle=":", label=label)
 
