@@ -190,3 +190,15 @@ def test_training_curves_show_each_task_member_and_the_domain_accuracy(tmp_path,
     assert {"sentiment: valid accuracy", "тема: valid accuracy"} <= set(drawn["multi.png"])
     assert "domain accuracy (0.5: domains hidden)" in drawn["dann.png"]
     assert {"member 1: valid accuracy", "member 2: valid accuracy"} <= set(drawn["ensemble.png"])
+
+
+def test_a_zoo_models_onnx_file_lands_in_its_folder(saved, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CONVTEXT_CACHE", str(tmp_path / "cache"))
+    name = "textcnn.mr_sentiment"
+    shutil.copytree(saved, tmp_path / "cache" / "models" / name)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "export", name)
+    assert code == 0, err
+    assert (tmp_path / "cache" / "models" / name / "model.onnx").is_file() and not (tmp_path / name).exists()
+    code, out, err = run_cli(capsys, "predict", name, "--backend", "onnx", "--json", "a great film")
+    assert code == 0, err

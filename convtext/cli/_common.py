@@ -17,6 +17,7 @@ from rich.table import Table
 
 from .._errors import ConvtextError
 from ..artifact import check_output_folder
+from ..classifier import pretrained_source
 
 __all__ = [
     "CheckpointsOption", "EncodingOption", "FormatOption", "LabelColOption", "ModelOutput", "ProgressOption",
@@ -101,8 +102,18 @@ def split_pair(option: str, value: str, example: str) -> tuple[str, str]:
     return name.strip(), rest.strip()
 
 
+def _model_folder(value: Path) -> Path:
+    """A zoo name or Hub id as the folder it stands for, so that MODEL/... paths (an ONNX file) land in it."""
+    source = pretrained_source(value)
+    return source if isinstance(source, Path) else value  # "minilm": convtext.load says it is not a classifier
+
+
 ModelDir = Annotated[
-    Path, typer.Argument(help="A model: a folder written by `convtext train -o`, a built zoo model's name or a Hub id.")
+    Path,
+    typer.Argument(
+        help="A model: a folder written by `convtext train -o`, a built zoo model's name or a Hub id.",
+        callback=_model_folder,
+    ),
 ]
 
 
