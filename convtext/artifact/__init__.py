@@ -22,6 +22,7 @@ from ._format import (
 
 __all__ = [
     "CONFIG", "DIGESTS", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
-    "check_output_folder", "check_tokenizer_fits", "config_for", "front_matter", "record_digest", "model_card", "read_config", "read_model", "read_tokenizer", "read_weights", "replaced_atomically",
-    "usage", "write_atomically", "write_model",
+    "check_output_folder", "check_tokenizer_fits", "config_for", "front_matter", "model_card", "read_config",
+    "read_model", "read_tokenizer", "read_weights", "record_digest", "replaced_atomically", "usage",
+    "write_atomically", "write_model",
 ]  # fmt: skip

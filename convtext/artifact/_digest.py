@@ -61,6 +61,6 @@ def check_digest(path: Path) -> None:
     expected = digests.get(path.name) if digests else None
     if expected is not None and _sha256(path) != expected:
         raise ArtifactError(
-            f"{path}: its bytes differ from the digest recorded when it was saved — the file is damaged, truncated or "
-            "corrupted (disk, copy or edit); copy the model again from its source or train it again"
+            f"{path}: its bytes differ from the digest recorded when it was saved — the file is damaged, "
+            "truncated or corrupted (disk, copy or edit); copy the model again from its source or train it again"
         )

@@ -274,8 +274,8 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         broken = np.flatnonzero(~np.isfinite(logits).all(axis=1))
         if len(broken):  # never a label from a nan score
             raise ConvtextError(
-                f"the model scored {len(broken)} of {len(logits)} texts as not-a-number (first: text {broken[0]}) — its "
-                "weights are damaged or overflow; load it again from a good copy, or train it again"
+                f"the model scored {len(broken)} of {len(logits)} texts as not-a-number (first: text {broken[0]}) "
+                "— its weights are damaged or overflow; load it again from a good copy, or train it again"
             )
         return logits
 

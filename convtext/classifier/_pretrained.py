@@ -31,8 +31,9 @@ def pretrained_source(name_or_path: str | Path) -> Path | PretrainedBody:
     if name.count("/") == 1 and not name.startswith((".", "/")):
         return download(name)
     raise ArtifactError(
-        f"{name}: no such model folder — it is not a model folder, 'minilm', a zoo name ({', '.join(sorted(RECIPES))}) "
-        "or a Hugging Face Hub id (owner/name); give a folder written by `convtext train -o` or one of those"
+        f"{name}: no such model folder — it is not a model folder, 'minilm', a zoo name "
+        f"({', '.join(sorted(RECIPES))}) or a Hugging Face Hub id (owner/name); give a folder written by "
+        "`convtext train -o` or one of those"
     )
 
 

@@ -21,8 +21,8 @@ from ..transfer import fit_head, prepare_transfer
 from ._recipe import Built, Recipe
 
 __all__ = [
-    "build_model", "choose_thresholds", "ensemble_size", "fit_sets", "forget_derived", "given_data", "logit_rows", "record_fit",
-    "seed_and_threads", "start_from_pretrained", "targets", "train", "train_config", "train_members",
+    "build_model", "choose_thresholds", "ensemble_size", "fit_sets", "forget_derived", "given_data", "logit_rows",
+    "record_fit", "seed_and_threads", "start_from_pretrained", "targets", "train", "train_config", "train_members",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)

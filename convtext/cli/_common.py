@@ -20,9 +20,9 @@ from ..artifact import check_output_folder
 from ..classifier import pretrained_source
 
 __all__ = [
-    "CheckpointsOption", "EncodingOption", "FormatOption", "LabelColOption", "ModelOutput", "ProgressOption",
-    "ResumeOption", "TextColOption", "checkpoint_folder", "console", "given_flags", "grouped_options", "print_json", "reader_options",
-    "split_pair",
+    "CheckpointsOption", "EncodingOption", "FormatOption", "JsonOption", "LabelColOption", "ModelDir", "ModelOutput",
+    "ProgressOption", "ResumeOption", "TaskOption", "TextColOption", "checkpoint_folder", "console", "given_flags",
+    "grouped_options", "print_json", "print_report", "reader_options", "report_table", "split_pair",
 ]  # fmt: skip
 
 console = Console(soft_wrap=True)
