@@ -9,6 +9,7 @@ fold and no other data set reaches it (the leakage rule of ``../shared/data/READ
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -81,10 +82,16 @@ def _subsample(data: LabeledTexts, cap: int | None, seed: int) -> LabeledTexts:
     return data.subset(keep)
 
 
+@functools.cache
+def _read(path: Path) -> LabeledTexts:
+    """Each file read once per run, so its reader's report (skipped lines) is printed once."""
+    return read_labeled(path)
+
+
 def kim_runs(kim_set: KimSet, folder: Path, folds: int, seeds: int, cap: int | None):
     """``(train, dev, test, seed)`` for each fold or seed of the set's protocol."""
     if len(kim_set.files) == 1:
-        data = read_labeled(folder / kim_set.files[0])
+        data = _read(folder / kim_set.files[0])
         for fold, (train_rows, test_rows) in enumerate(kfold(data.label_sets, 10, seed=0)):
             if fold >= folds:
                 return
@@ -94,10 +101,10 @@ def kim_runs(kim_set: KimSet, folder: Path, folds: int, seeds: int, cap: int | N
             yield _subsample(train, cap, fold), dev, data.subset(test_rows), fold
         return
     train_file, dev_file, test_file = kim_set.files
-    train_all, test = read_labeled(folder / train_file), read_labeled(folder / test_file)
+    train_all, test = _read(folder / train_file), _read(folder / test_file)
     for seed in range(seeds):
         if dev_file:
-            train, dev = train_all, read_labeled(folder / dev_file)
+            train, dev = train_all, _read(folder / dev_file)
         else:
             keep, held = stratified_holdout(train_all.label_sets, 0.1, seed)
             train, dev = train_all.subset(keep), train_all.subset(held)

@@ -10,7 +10,7 @@ target only if it never saw the target's test text (convtext.zoo.check_unseen: S
 training labels (a body that saw those is no few-shot start); unlabelled training text is fair.
 
 Run: python benchmarks/transfer.py [--data ../shared/data] [--targets SST-2,CR,TREC]
-     [--sizes 16,64,256,1024,all] [--seeds 3] [--bodies ...] [--threads 2] [--quick]
+     [--sizes 16,64,256,1024,all] [--seeds 3] [--bodies ...] [--threads 2] [--body-rates 0.1,1] [--quick]
 """
 
 from __future__ import annotations
@@ -89,25 +89,32 @@ def usable_bodies(bodies: list[str], target: str) -> list[str]:
     return usable
 
 
-def systems_for(target: str, bodies: list[str], threads: int) -> dict:
-    """name -> make(seed) -> an object with fit_select(train, dev) and predict(texts)."""
+def systems_for(target: str, bodies: list[str], threads: int, body_rates: list[float]) -> dict:
+    """name -> make(seed) -> an object with fit_select(train, dev) and predict(texts); fine-tuning once per body
+    rate multiplier (the first is convtext's default, its row unmarked)."""
     systems = {
         "convtext from scratch (random vectors)": lambda seed: ConvtextPeer({"embeddings": "random"}, threads, seed),
         "convtext from scratch (defaults: MiniLM input vectors)": lambda seed: ConvtextPeer({}, threads, seed),
     }
     for body in usable_bodies(bodies, target):
-        for mode in ("feature-extraction",) if body in FEATURES_ONLY else ("feature-extraction", "fine-tune"):
-            settings = {"pretrained": body, "transfer": mode}
-            systems[f"{body} {mode}"] = lambda seed, s=settings: ConvtextPeer(s, threads, seed)
+        systems[f"{body} feature-extraction"] = lambda seed, b=body: ConvtextPeer(
+            {"pretrained": b, "transfer": "feature-extraction"}, threads, seed
+        )
+        for index, rate in enumerate([] if body in FEATURES_ONLY else body_rates):
+            settings = {"pretrained": body, "transfer": "fine-tune", "body_lr_mult": rate}
+            name = f"{body} fine-tune" + (f" (body {rate:g}×)" if index else "")
+            systems[name] = lambda seed, s=settings: ConvtextPeer(s, threads, seed)
     systems[MiniLMLogReg.name] = lambda seed: MiniLMLogReg(threads, seed)
     return systems
 
 
-def run_target(data: Path, target: str, sizes: list[int | None], seeds: int, bodies: list[str], threads: int):
+def run_target(
+    data: Path, target: str, sizes: list[int | None], seeds: int, bodies: list[str], threads: int, body_rates: list
+):  # fmt: skip
     pool, test, _ = load_target(data, target)
     gold = np.asarray(test.labels)
     curves: dict[str, Curve] = {}
-    for name, make in systems_for(target, bodies, threads).items():
+    for name, make in systems_for(target, bodies, threads, body_rates).items():
         curve = curves.setdefault(name, Curve())
         for size in sizes:
             key = "all" if size is None else str(size)
@@ -134,6 +141,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--bodies", default=None, help="Zoo bodies for every target (default: per target, BODIES).")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--body-rates",
+        default="0.1",
+        help="Fine-tuning's body rate multipliers, one row each (default: 0.1, convtext's)",
+    )
     parser.add_argument("--quick", action="store_true", help="Sizes 64,256; 1 seed.")
     parser.add_argument("--name", default="transfer")
     args = parser.parse_args()
@@ -142,6 +154,7 @@ def main() -> None:
     sizes = [None if s.strip() == "all" else int(s) for s in args.sizes.split(",")]
     keys = ["all" if s is None else str(s) for s in sizes]
     targets = [t.strip() for t in args.targets.split(",")]
+    body_rates = [float(rate) for rate in args.body_rates.split(",")]
     chosen = {t: [b.strip() for b in args.bodies.split(",")] if args.bodies else BODIES[t] for t in targets}
     for body in sorted({b for bodies in chosen.values() for b in bodies} - {"minilm"}):
         build(body, args.data, threads=args.threads)
@@ -153,10 +166,14 @@ def main() -> None:
         "Bodies (convtext zoo, `convtext zoo build NAME`; `minilm` is all-MiniLM-L6-v2 itself, feature extraction "
         "only): " + "; ".join(f"{t}: {', '.join(b)}" for t, b in chosen.items()) + ". A body that saw the target's "
         "test text (SST ⊂ MR) or its training labels is left out.",
+        "fine-tune: from the linear probe (feature extraction's head), the body at 0.1× the head's rate (convtext's "
+        "default), no dropout on the sentence vector; a row marked (body N×) trains the body at N× instead.",
     ]
     sections, raw = [], {}
     for target in targets:
-        curves, pool_size, test_size = run_target(args.data, target, sizes, args.seeds, chosen[target], args.threads)
+        curves, pool_size, test_size = run_target(
+            args.data, target, sizes, args.seeds, chosen[target], args.threads, body_rates
+        )
         raw[target] = {name: {"accuracies": c.accuracies, "train_seconds": c.train_seconds,
                               "texts_per_second": c.texts_per_second} for name, c in curves.items()}  # fmt: skip
         header = f"| system | {' | '.join(f'n={k}' for k in keys)} | train s (median) | predict texts/s |"

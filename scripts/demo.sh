@@ -31,6 +31,7 @@ $CONVTEXT data inspect $DATA/custrev.all --examples 0
 $CONVTEXT bpe explain --words "hug:10,pug:5,pun:12,bun:4,hugs:5" --merges 3
 $CONVTEXT bpe train $DATA/stsa.binary.train --vocab-size 8000 -o "$OUT/bpe/tokenizer.json"
 $CONVTEXT bpe encode "$OUT/bpe/tokenizer.json" "an unforgettable , heartbreaking film" "Фильм просто отличный 👍"
-echo "   (learned on English sentences only, this BPE knows no Cyrillic pieces: train the tokenizer on text in the"
-echo "    languages you need — convtext reads any script — or use --tokenizer char)"
+echo "   (learned on English sentences only, this BPE has no Cyrillic pieces: a character it never saw falls back to"
+echo "    its UTF-8 bytes, <0xD0> <0xA4> …, so nothing is <unk> — but bytes carry little meaning: train the tokenizer"
+echo "    on text in the languages you need — convtext reads any script — or use --tokenizer char)"
 echo; echo "Model folder: $OUT/sst2 (config.json, model.safetensors, digests.json, tokenizer.json, README.md, training_curve.png, confusion_matrix.png)"

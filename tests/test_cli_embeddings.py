@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
-from convtext.embed import WordVectors
+from convtext.embed import WordVectors, map_figure
 
 
 def run(capsys, *args) -> tuple[int, str, str]:
@@ -79,3 +79,18 @@ def test_word_map(saved, capsys, tmp_path):
     assert code == 0 and png.stat().st_size > 10_000 and "map of 6 words" in out
     code, _, err = run(capsys, "embeddings", "plot", saved, "--words", "good,bad", "-o", png)
     assert code == 2 and "at least 3 names" in err
+
+
+def test_map_labels_neither_overlap_nor_leave_the_frame():
+    names = ["Harry Potter and the Sorcerer's Stone (2001)", "Shrek (2001)", "Three Colors: Blue (1993)",
+             "Фильм (2001)", "Incredibles, The (2004)", "Memento (2000)"]  # fmt: skip
+    points = np.array([[1.0, 0.05], [0.2, -0.16], [0.18, -0.15], [0.21, -0.12], [0.5, -0.05], [-0.9, -0.17]])
+    figure = map_figure(points, names, groups=["a", "a", "b", "b", "a", "c"], title="a long title " * 12)
+    renderer = figure.canvas.get_renderer()
+    frame = figure.axes[0].get_window_extent(renderer)
+    boxes = [text.get_window_extent(renderer) for text in figure.axes[0].texts]
+    assert len(boxes) == len(names)
+    assert all(frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1 for box in boxes)
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    title = figure.axes[0].title.get_window_extent(renderer)
+    assert figure.bbox.x0 <= title.x0 and title.x1 <= figure.bbox.x1

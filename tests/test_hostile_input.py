@@ -17,7 +17,7 @@ QUICK = settings(max_examples=120, deadline=None, suppress_health_check=[HealthC
 TOKENIZERS = [
     WordTokenizer.train(["the film is great", "Фильм отличный 👍"]),
     CharTokenizer.train(["the film is great", "Фильм отличный 👍"]),
-    BpeTokenizer.train(["the film is great", "Фильм отличный 👍"], 60, min_frequency=1),
+    BpeTokenizer.train(["the film is great", "Фильм отличный 👍"], 300, min_frequency=1),
     WhitespaceTokenizer.train(["the film is great", "Фильм отличный 👍"]),
 ]
 LIMITS = Limits(max_chars=500)

@@ -12,7 +12,7 @@ any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), ma
 TRAINED = {
     "word": WordTokenizer.train(["the film is great", "Фильм отличный"]),
     "char": CharTokenizer.train(["the film is great", "Фильм отличный"]),
-    "bpe": BpeTokenizer.train(["the film is great", "Фильм отличный"], 60, min_frequency=1),
+    "bpe": BpeTokenizer.train(["the film is great", "Фильм отличный"], 300, min_frequency=1),
 }
 
 

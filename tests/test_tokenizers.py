@@ -136,10 +136,21 @@ def test_bpe_is_deterministic_and_readable_in_any_script(kim):
     assert all("Ð" not in s.token for s in first.tokens(CORPUS[1]))  # pieces are characters, not bytes
 
 
+def test_bpe_falls_back_to_bytes_for_characters_it_never_saw(kim):
+    english = BpeTokenizer.train(read_labeled(kim / "TREC.test.all").texts, 800)
+    text = "Фильм просто отличный 👍 — très bien"
+    ids = english.encode(text)
+    assert english.unk_id not in ids and english.decode(ids) == text
+    pieces = [span.token for span in english.tokens("Ф")]
+    assert pieces == ["▁", "<0xD0>", "<0xA4>"]  # 'Ф' is two UTF-8 bytes, one piece each
+    with pytest.raises(ConvtextError, match="at least 259"):
+        BpeTokenizer.train(CORPUS, 100)
+
+
 def test_bpe_file_is_standard_tokenizer_json(tmp_path):
     from tokenizers import Tokenizer
 
-    path = BpeTokenizer.train(CORPUS, 200, min_frequency=1).save(tmp_path / "tokenizer.json")
+    path = BpeTokenizer.train(CORPUS, 400, min_frequency=1).save(tmp_path / "tokenizer.json")
     assert json.loads(path.read_text())["model"]["type"] == "BPE"
     assert Tokenizer.from_file(str(path)).encode("film").tokens  # any Hugging Face tool reads it
 

@@ -5,9 +5,9 @@ import logging
 import numpy as np
 import pytest
 import torch
-from conftest import run_cli, toy_texts
+from conftest import KIM, run_cli, toy_texts
 
-from convtext import ConvtextError, TextClassifier, load
+from convtext import ConvtextError, TextClassifier, load, read_labeled, stratified_holdout
 from convtext.models import create_model
 from convtext.transfer import HEAD_CS, discriminative_groups, gradual_unfreezing, prepare_transfer
 
@@ -260,3 +260,37 @@ def test_minilm_body_is_the_sentence_transformer_and_transfers(tmp_path):
     assert "<s>" not in (tmp_path / "minilm-clf" / "README.md").read_text()  # the card names convtext's own only
     with pytest.raises(ConvtextError, match=r"pretrained='minilm'"):
         TextClassifier("minilm").fit(train_texts, labels)
+
+
+@pytest.fixture(scope="module")
+def sentiment_body():
+    """A small sentiment body trained on a quarter of MR (MiniLM input vectors, as the zoo's), and CR to move to."""
+    movies = read_labeled(KIM / "rt-polarity.all")
+    movies = movies.subset(stratified_holdout(movies.label_sets, 0.25, seed=0)[1])
+    body = TextClassifier(epochs=1, members=1, num_filters=50, threads=2, seed=0).fit(movies.texts, movies.labels)
+    reviews = read_labeled(KIM / "custrev.all")
+    rest, train = stratified_holdout(reviews.label_sets, 0.15, seed=0)
+    return body, reviews.subset(train), reviews.subset(rest[:600])
+
+
+def test_fine_tuning_from_the_probe_starts_at_its_loss_and_learns_below_chance(sentiment_body):
+    body, train, valid = sentiment_body
+    settings = {"threads": 2, "seed": 0, "epochs": 2}
+    probe = TextClassifier(pretrained=body, transfer="feature-extraction", **settings)
+    probe.fit(train.texts, train.labels, valid.texts, valid.labels)
+    tuned = TextClassifier(pretrained=body, transfer="fine-tune", **settings)
+    tuned.fit(train.texts, train.labels, valid.texts, valid.labels)
+    start, first = tuned.training_["history"][:2]
+    probabilities = probe.predict_proba(train.texts)[np.arange(len(train)), probe.label_set_.encode(train.labels)]
+    assert start["epoch"] == 0 and start["train_loss"] == pytest.approx(-np.log(probabilities).mean(), rel=1e-4)
+    assert first["epoch"] == 1 and first["train_loss"] < np.log(2)  # chance for two classes
+    assert (
+        tuned.model_.dropout_rate == 0.0 and tuned.metrics_["valid"]["accuracy"] >= probe.metrics_["valid"]["accuracy"]
+    )
+
+
+def test_dropout_given_with_a_pretrained_body_is_kept(sentiment_body):
+    body, train, valid = sentiment_body
+    tuned = TextClassifier(pretrained=body, transfer="fine-tune", dropout=0.3, epochs=1, threads=2, seed=0)
+    tuned.fit(train.texts, train.labels, valid.texts, valid.labels)
+    assert tuned.model_.dropout_rate == 0.3 and tuned.transfer_["dropout"] == 0.3

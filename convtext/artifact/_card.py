@@ -48,7 +48,7 @@ def model_card(config: dict) -> str:
         kept = (
             f"{len(members)} members trained alone, kept epochs {'/'.join(str(m['best_epoch']) for m in members)}"
             if isinstance(members, list)
-            else f"kept epoch {training.get('best_epoch')} of {len(training.get('history', []))}"
+            else f"kept epoch {training.get('best_epoch')} of {_epochs_run(training.get('history', []))}"
         )
         lines.append(
             f"- Trained on {training.get('train_rows', '?'):,} texts ({training.get('train_source', 'in memory')}), "
@@ -85,3 +85,8 @@ def _vectors_line(vectors: dict | None) -> list[str]:
         f"{vectors['found']:,} of {vectors['total']:,} words ({100 * vectors['coverage']:.1f}%, "
         f"{vectors['lowercased']:,} lower-cased)"
     ]
+
+
+def _epochs_run(history: list[dict]) -> int:
+    """Training epochs in a history (epoch 0, the starting state of a fine-tune, is none)."""
+    return history[-1]["epoch"] if history else 0

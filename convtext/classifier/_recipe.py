@@ -210,13 +210,26 @@ class Recipe:
             fill_embedding(model)
         return Built(model, tokenizer, source, mode, vectors)
 
+    def _transfer_dropout(self, model: TextModel) -> None:
+        """The dropout given, else none for fine-tuning: it starts from the linear probe, fitted on whole sentence
+        vectors, which dropout's rescaled, uncentred vectors would throw above chance (docs/transfer.md)."""
+        s = self.settings
+        if s.dropout is not None:
+            model.set_dropout(s.dropout)
+        elif s.transfer == "fine-tune" and model.dropout_rate > 0:
+            log.warning(
+                "--mode fine-tune implies no dropout on the sentence vector (the body had %g): it starts from the "
+                "linear probe — set --dropout to keep some", model.dropout_rate,
+            )  # fmt: skip
+            model.set_dropout(0.0)
+
     def from_pretrained(self, base, texts: list[str], classes: list[str], multi_label: bool) -> Built:
         """Copy a trained model's (``base``'s) tokenizer and body; a new head unless the label set is the same."""
         s = self.settings
         given = {
             "architecture": s.architecture if s.architecture not in ("textcnn", base.model_.architecture) else None,
             "tokenizer": s.tokenizer, "embed_dim": s.embed_dim, "kernel_sizes": s.kernel_sizes,
-            "num_filters": s.num_filters, "dropout": s.dropout, "embedding_mode": s.embedding_mode,
+            "num_filters": s.num_filters, "embedding_mode": s.embedding_mode,
             "members": s.members, "boundaries": s.boundaries,
             "embeddings": s.embeddings if str(s.embeddings) != "auto" else None, **(s.model_options or {}),
         }  # fmt: skip
@@ -236,11 +249,12 @@ class Recipe:
         same_task = getattr(base, "classes_", None) == classes and getattr(base, "multi_label", False) == multi_label
         if not same_task:  # a new label set (or a sentence encoder's projection): a new head
             model.reset_classifier(len(classes))
+        self._transfer_dropout(model)
         origin = f"a {type(s.pretrained).__name__}" if hasattr(s.pretrained, "model_") else str(s.pretrained)
         transfer = {
             "from": origin, "architecture": model.architecture, "mode": s.transfer,
             "body_lr_mult": s.body_lr_mult, "lr_range": list(s.lr_range) if s.lr_range else None,
-            "unfreeze_schedule": s.unfreeze_schedule, "vocabulary": s.vocabulary,
+            "unfreeze_schedule": s.unfreeze_schedule, "vocabulary": s.vocabulary, "dropout": model.dropout_rate,
         }  # fmt: skip
         log.info("transfer from %s (%s): %s", origin, model.architecture, s.transfer)
         return Built(model, tokenizer, base.embeddings_, model.embedding_mode, None, transfer, list(base.data_seen_))

@@ -1,6 +1,6 @@
 """Embeddings: pretrained word vectors from files, vocabulary remapping, and looking inside a table."""
 
-from ._inspect import export_projector, nearest, plot_map, project_2d
+from ._inspect import export_projector, map_figure, nearest, plot_map, project_2d
 from ._named import NamedVectors, WordVectors
 from ._remap import remap_rows, remap_vocabulary
 from ._vectors import VECTOR_FORMATS, VectorTable, detect_vector_format, iter_vectors, load_vectors
@@ -14,6 +14,7 @@ __all__ = [
     "export_projector",
     "iter_vectors",
     "load_vectors",
+    "map_figure",
     "nearest",
     "plot_map",
     "project_2d",

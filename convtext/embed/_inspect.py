@@ -6,6 +6,7 @@ a ``(N, D)`` matrix and ``N`` names.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from .._errors import ConvtextError
 
-__all__ = ["export_projector", "nearest", "plot_map", "project_2d"]
+__all__ = ["export_projector", "map_figure", "nearest", "plot_map", "project_2d"]
 
 PROJECTIONS = ("pca", "tsne")
 
@@ -63,31 +64,44 @@ def project_2d(matrix: np.ndarray, method: str = "pca", seed: int = 0) -> np.nda
 def plot_map(
     points: np.ndarray, names: Sequence[str], path: str | Path, groups: Sequence[str] | None = None, title: str = ""
 ) -> Path:
-    """Labelled 2-D scatter plot written to ``path`` (PNG); points of one group share a colour."""
+    """Labelled 2-D scatter plot written to ``path`` (PNG): see ``map_figure``."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    figure = map_figure(points, names, groups, title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def map_figure(points: np.ndarray, names: Sequence[str], groups: Sequence[str] | None = None, title: str = ""):
+    """The figure of ``plot_map``: points of one group share a colour; labels are moved apart by adjustText (no
+    overlaps, all inside the frame, a grey line back to a point moved from); a long title wraps."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from adjustText import adjust_text
 
-    path = Path(path)
     figure, axes = plt.subplots(figsize=(8, 6.5), dpi=120)
     groups = list(groups) if groups is not None else [""] * len(names)
     palette = plt.get_cmap("tab10")
     for index, group in enumerate(dict.fromkeys(groups)):
         chosen = [i for i, g in enumerate(groups) if g == group]
         axes.scatter(points[chosen, 0], points[chosen, 1], s=40, color=palette(index % 10), label=group or None)
-    for (x, y), name in zip(points, names):
-        axes.annotate(name, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=9)
-    if any(groups):
-        axes.legend(loc="best", fontsize=8)
-    axes.set_title(title)
+    legend = axes.legend(loc="best", fontsize=8) if any(groups) else None
+    axes.set_title(textwrap.fill(title, 70))
     axes.set_xticks([])
     axes.set_yticks([])
+    axes.margins(0.15)  # room for the labels of the outermost points
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    labels = [axes.text(x, y, textwrap.fill(name, 28), fontsize=9) for (x, y), name in zip(points, names)]
+    adjust_text(
+        labels, x=points[:, 0], y=points[:, 1], objects=[legend] if legend else None, ax=axes,
+        arrowprops={"arrowstyle": "-", "color": "grey"},
+    )  # fmt: skip
+    return figure
 
 
 def export_projector(matrix: np.ndarray, metadata: dict[str, Sequence[str]], folder: str | Path) -> Path:

@@ -70,6 +70,13 @@ class TextModel(nn.Module):
         log.info("head dropped: %d → %d classes", self.num_classes, num_classes)
         self.head = nn.Linear(self.num_features, num_classes).to(self.head.weight.device)
 
+    def set_dropout(self, rate: float) -> None:
+        """Dropout ``rate`` on the sentence vector from now on (a training setting: predictions do not change)."""
+        if not 0.0 <= rate < 1.0:
+            raise ConvtextError(f"dropout must be in [0, 1), got {rate}")
+        self.dropout_rate = float(rate)
+        self.dropout.p = self.dropout_rate
+
     def _build_embeddings(
         self, vocab_size: int, embed_dim: int | str, embedding_mode: str, pad_id: int, copies: int = 1
     ) -> None:

@@ -87,6 +87,11 @@ class ClassificationStep(TrainingStep):
         self.total_loss, self.seen = 0.0, 0
 
     def forward(self, batch, progress: float) -> torch.Tensor:
+        loss = self._batch_loss(batch)
+        self.total_loss, self.seen = self.total_loss + loss.item() * len(batch), self.seen + len(batch)
+        return loss
+
+    def _batch_loss(self, batch) -> torch.Tensor:
         device = self.device
         ids, mask = batch_tensors(self.train_ids, batch, self.model.pad_id, self.min_length)  # (B, T)
         ids, mask = ids.to(device, non_blocking=True), mask.to(device, non_blocking=True)
@@ -96,9 +101,17 @@ class ClassificationStep(TrainingStep):
             target = torch.from_numpy(self.train_y[batch]).to(device)  # (B,)
         logits = self.logit_rows(ids, mask)  # (B, K, C): each set of logits scored on its own
         self.rows_scored = logits.shape[1]
-        loss = self.loss_function(logits.flatten(0, 1).float(), target.repeat_interleave(self.rows_scored, dim=0))
-        self.total_loss, self.seen = self.total_loss + loss.item() * len(batch), self.seen + len(batch)
-        return loss
+        return self.loss_function(logits.flatten(0, 1).float(), target.repeat_interleave(self.rows_scored, dim=0))
+
+    def _starting_loss(self) -> float:
+        """Epoch 0: the loss of the weights as they are over the whole training set (no dropout, no update)."""
+        self.eval()
+        total, rows = 0.0, len(self.train_ids)
+        with torch.inference_mode():
+            for start in range(0, rows, self.batch_size):
+                batch = np.arange(start, min(start + self.batch_size, rows))
+                total += self._batch_loss(batch).item() * len(batch)
+        return total / max(rows, 1)
 
     def clip_gradients(self, max_norm: float) -> None:
         # K sets of logits add up their gradients in the norm: clip where one alone would be
@@ -106,8 +119,9 @@ class ClassificationStep(TrainingStep):
 
     def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
         report, score = score_logits(predict_logits(self.model, self.valid_ids), self.valid_y, self.labels)
+        train_loss = self.total_loss / self.seen if self.seen else self._starting_loss()
         entry = EpochLog(
-            epoch, self.total_loss / max(self.seen, 1), report["accuracy"], report["macro_f1"], seconds,
+            epoch, train_loss, report["accuracy"], report["macro_f1"], seconds,
             report.get("micro_f1"),
         )  # fmt: skip
         status = f"loss {entry.train_loss:.4f}  valid acc {entry.valid_accuracy:.4f}  F1 {entry.valid_macro_f1:.4f}"

@@ -91,9 +91,11 @@ def run(
         state = read_checkpoint(checkpoint, run_id)
         first_epoch, finished = _resume(state, step, optimizer, scheduler, rng, stopper, result)
         log.info("resumed from %s after epoch %d", checkpoint, first_epoch - 1)
-    elif validate_first:  # the starting state as epoch 0
+    elif validate_first:  # the starting state as epoch 0: the first point of the training curve
         step.start_epoch(0)
         end = step.end_epoch(0, 0.0)
+        result.history.append(end.entry)
+        log.info("epoch 0 (the starting state): %s", end.status)
         result.best_valid = end.report
         stopper.step(end.score, 0)
     started = time.perf_counter()

@@ -22,10 +22,13 @@ def plot_training_curve(history: Sequence, best_epoch: int, path: Path, members:
     validation accuracy too; DANN: how well the domain classifier told the domains apart; an ensemble trained
     member by member (``members``: its record): each member's validation accuracy (the main curve is member 0's)."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     epochs = [entry.epoch for entry in history]
     figure, loss_axis = plt.subplots(figsize=(6, 3.5), dpi=100)
     loss_axis.plot(epochs, [entry.train_loss for entry in history], "o-", color="tab:red", label="training loss")
-    loss_axis.set_xlabel("epoch")
+    loss_axis.set_xlabel("epoch (0: the starting state)" if epochs and epochs[0] == 0 else "epoch")
+    loss_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     loss_axis.set_ylabel("training loss")
     score_axis = loss_axis.twinx()
     accuracy, macro_f1 = [entry.valid_accuracy for entry in history], [entry.valid_macro_f1 for entry in history]
