@@ -10,40 +10,17 @@ import typer
 
 from .._errors import ConvtextError
 from .._version import __version__
-from ._adapt import adapt
-from ._data import app as data_app
-from ._distill import distill
-from ._evaluate import evaluate
-from ._explain import explain
-from ._export import export
-from ._items import app as items_app
-from ._models import models
-from ._predict import predict
-from ._serve import serve
-from ._tokenizers import bpe_app, tokenizer_app
-from ._train import train
-from ._transfer import features, summary
-from ._vectors import app as embeddings_app
-from ._zeroshot import zero_shot
-from ._zoo import app as zoo_app
+from ._lazy import LazyVerbs
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
+    cls=LazyVerbs,
     help="Convolutional text classifiers and transfer learning.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for command in (train, adapt, predict, evaluate, explain, export, models, features, summary, distill, serve):
-    app.command()(command)
-app.command("zero-shot")(zero_shot)
-app.add_typer(data_app, name="data")
-app.add_typer(tokenizer_app, name="tokenizer")
-app.add_typer(bpe_app, name="bpe")
-app.add_typer(embeddings_app, name="embeddings")
-app.add_typer(items_app, name="items")
-app.add_typer(zoo_app, name="zoo")
 
 
 def _version(value: bool) -> None:

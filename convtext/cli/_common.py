@@ -16,8 +16,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from .._errors import ConvtextError
-from ..artifact import check_output_folder
-from ..classifier import pretrained_source
 
 __all__ = [
     "CheckpointsOption", "EncodingOption", "FormatOption", "JsonOption", "LabelColOption", "ModelDir", "ModelOutput",
@@ -104,6 +102,8 @@ def split_pair(option: str, value: str, example: str) -> tuple[str, str]:
 
 def _model_folder(value: Path) -> Path:
     """A zoo name or Hub id as the folder it stands for, so that MODEL/... paths (an ONNX file) land in it."""
+    from ..classifier import pretrained_source  # here, not at the top: a verb's --help needs no PyTorch
+
     source = pretrained_source(value)
     return source if isinstance(source, Path) else value  # "minilm": convtext.load says it is not a classifier
 
@@ -118,6 +118,8 @@ ModelDir = Annotated[
 
 
 def _output_folder(value: Path | None) -> Path | None:
+    from ..artifact import check_output_folder  # here, not at the top: a verb's --help needs no PyTorch
+
     return check_output_folder(value) if value is not None else None
 
 

@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..models import create_model, default_tokenizer, list_models, model_entrypoint
 from ._common import (
     JsonOption,
     console,
@@ -24,7 +23,9 @@ def models(
     as_json: JsonOption = False,
 ) -> None:
     """List the registered architectures with their parameter counts and tokenizer."""
-    import torch
+    import torch  # here, not at the top: --help needs no PyTorch
+
+    from ..models import create_model, default_tokenizer, list_models, model_entrypoint
 
     rows = []
     pretrained = list_models(pattern, pretrained_only=True)  # bodies with fixed vocabularies (--from minilm)

@@ -11,9 +11,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["PackedSequences", "PackedWriter"]
 
@@ -53,6 +56,8 @@ class PackedSequences:
 
     def padded(self, indices: Sequence[int], pad_id: int, min_length: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Rows ``indices`` as right-padded ``(B, T)`` ids and a ``(B, T)`` mask, gathered in one step."""
+        import torch  # here, not at the top: tokenizing needs no PyTorch
+
         indices = np.asarray(indices, dtype=np.int64)
         lengths = self.lengths[indices]  # (B,)
         length = max(min_length, int(lengths.max(initial=0)))
