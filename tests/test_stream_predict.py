@@ -1,6 +1,12 @@
 """Predicting a file of any size: chunked reading and writing, every line accounted for."""
 
 import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
 
 import pytest
 from conftest import run_cli
@@ -68,3 +74,43 @@ def test_a_missing_input_is_a_clear_error(trained, tmp_path, missing):
 
     with pytest.raises(DataError, match="no such file"):
         predict_file(trained, tmp_path / missing, tmp_path / "o.jsonl")
+
+
+def test_an_output_that_cannot_be_written_fails_before_any_work(trained, tmp_path, capsys):
+    folder = trained.save(tmp_path / "toy")
+    (tmp_path / "in.txt").write_text("great film\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "predict", folder, "--input", tmp_path / "in.txt", "--output", tmp_path)
+    assert code == 2 and "is a folder" in err and "predictions.jsonl" in err
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):  # root writes anywhere: nothing to refuse
+        return
+    code, _, err = run_cli(capsys, "predict", folder, "--input", tmp_path / "in.txt", "--output", locked / "o.jsonl")
+    assert code == 2 and "not a writable folder" in err
+
+
+def test_an_overwritten_output_keeps_its_permissions(trained, tmp_path, capsys):
+    folder = trained.save(tmp_path / "toy")
+    (tmp_path / "in.txt").write_text("great film\nawful plot\n", encoding="utf-8")
+    output = tmp_path / "o.jsonl"
+    output.write_text("old\n")
+    output.chmod(0o640)
+    code, _, _ = run_cli(capsys, "predict", folder, "--input", tmp_path / "in.txt", "--output", output)
+    assert code == 0 and stat.S_IMODE(output.stat().st_mode) == 0o640 and len(output.read_text().splitlines()) == 2
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_prediction_leaves_no_file(trained, tmp_path, signum):
+    folder = trained.save(tmp_path / "toy")
+    (tmp_path / "in.txt").write_text("a great film with a plot\n" * 400_000, encoding="utf-8")
+    command = [sys.executable, "-m", "convtext", "predict", str(folder), "--input", str(tmp_path / "in.txt"),
+               "--output", str(tmp_path / "o.jsonl")]  # fmt: skip
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".o.jsonl.tmp-*")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert process.poll() is None, "prediction ended before it could be stopped: give it more lines"
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.txt", "toy"]

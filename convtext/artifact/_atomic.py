@@ -13,7 +13,7 @@ from .._errors import ArtifactError
 from ._digest import write_digests
 from ._format import CONFIG
 
-__all__ = ["check_output_folder", "replaced_atomically", "write_atomically"]
+__all__ = ["check_output_file", "check_output_folder", "replaced_atomically", "write_atomically"]
 
 
 @contextmanager
@@ -27,9 +27,23 @@ def replaced_atomically(target: str | Path) -> Iterator[Path]:
         yield temporary
         with open(temporary, "rb+") as handle:
             os.fsync(handle.fileno())
+        if target.exists():  # an overwritten file keeps its permissions
+            shutil.copymode(target, temporary)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def check_output_file(target: str | Path) -> Path:
+    """``target`` if a file may be written there (it is not a folder, and its folder exists or can be made and is
+    writable), else an error — checked before any work."""
+    target = Path(target)
+    if target.is_dir():
+        raise ArtifactError(f"{target} is a folder — give a file path to write, e.g. {target / 'predictions.jsonl'}")
+    folder = next((parent for parent in [target.parent, *target.parent.parents] if parent.exists()), Path("."))
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ArtifactError(f"cannot write {target}: {folder} is not a writable folder — give a path you can write")
+    return target
 
 
 def check_output_folder(target: str | Path) -> Path:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -13,6 +15,8 @@ from .._version import __version__
 from ._lazy import LazyVerbs
 
 __all__ = ["app", "main"]
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 app = typer.Typer(
     cls=LazyVerbs,
@@ -39,10 +43,22 @@ def _root(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
 
 
+def _stop(signum: int, frame) -> None:
+    """Ctrl-C and SIGTERM stop the command with one line and exit code 130; ``finally`` blocks still run, so a
+    file or model being written is not put in place and its temporary file is removed."""
+    print("interrupted — what was being written was not put in place", file=sys.stderr)
+    raise KeyboardInterrupt  # typer turns it into exit code 130
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input ends with one line on stderr naming the problem and the fix (exit code 2)."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = {signum: signal.signal(signum, _stop) for signum in STOP_SIGNALS} if main_thread else {}
     try:
         app(args=argv, prog_name="convtext")
     except ConvtextError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

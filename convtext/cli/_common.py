@@ -123,10 +123,25 @@ def _output_folder(value: Path | None) -> Path | None:
     return check_output_folder(value) if value is not None else None
 
 
+def _output_file(value: Path | None) -> Path | None:
+    from ..artifact import check_output_file  # here, not at the top: a verb's --help needs no PyTorch
+
+    return check_output_file(value) if value is not None else None
+
+
 ModelOutput = Annotated[
     Path,
     typer.Option(
         "--output", "-o", help="Folder to write the model to (checked before any work).", callback=_output_folder
+    ),
+]
+OutputFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        help="With --input: write one JSON line per text to this file, in chunks (any file size); checked before "
+        "any work, replaced whole when done.",
+        callback=_output_file,
     ),
 ]
 TaskOption = Annotated[str | None, typer.Option("--task", help="Multi-task model: the task to use.")]

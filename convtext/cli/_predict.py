@@ -16,6 +16,7 @@ from ..multitask import load
 from ._common import (
     JsonOption,
     ModelDir,
+    OutputFile,
     TaskOption,
     console,
     print_json,
@@ -53,10 +54,7 @@ def predict(
         str, typer.Option(help="torch, or onnx: onnxruntime on the graph `convtext export` wrote.")
     ] = "torch",
     onnx: Annotated[Path | None, typer.Option(help="--backend onnx: the ONNX file (default MODEL/model.onnx).")] = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(help="With --input: write one JSON line per text to this file, in chunks (any file size)."),
-    ] = None,
+    output: OutputFile = None,
     task: TaskOption = None,
     as_json: JsonOption = False,
 ) -> None:
