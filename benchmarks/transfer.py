@@ -16,6 +16,7 @@ Run: python benchmarks/transfer.py [--data ../shared/data] [--targets SST-2,CR,T
 from __future__ import annotations
 
 import argparse
+import inspect
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ BODIES = {  # target: the bodies worth trying there (sentiment bodies for sentim
     "TREC": ["textcnn.minilm_distilled", "minilm"],
     "CR": ["textcnn.amazon_sentiment", "textcnn.mr_sentiment", "textcnn.minilm_distilled", "minilm"],
 }
+DEFAULT_BODY_RATE = inspect.signature(TextClassifier).parameters["body_lr_mult"].default
 FEATURES_ONLY = {"minilm"}  # fine-tuning the transformer on 2 CPU cores takes about half an hour per run
 
 
@@ -155,6 +157,7 @@ def main() -> None:
     keys = ["all" if s is None else str(s) for s in sizes]
     targets = [t.strip() for t in args.targets.split(",")]
     body_rates = [float(rate) for rate in args.body_rates.split(",")]
+    default_rate = " (convtext's default)" if body_rates[0] == DEFAULT_BODY_RATE else ""
     chosen = {t: [b.strip() for b in args.bodies.split(",")] if args.bodies else BODIES[t] for t in targets}
     for body in sorted({b for bodies in chosen.values() for b in bodies} - {"minilm"}):
         build(body, args.data, threads=args.threads)
@@ -166,8 +169,8 @@ def main() -> None:
         "Bodies (convtext zoo, `convtext zoo build NAME`; `minilm` is all-MiniLM-L6-v2 itself, feature extraction "
         "only): " + "; ".join(f"{t}: {', '.join(b)}" for t, b in chosen.items()) + ". A body that saw the target's "
         "test text (SST ⊂ MR) or its training labels is left out.",
-        "fine-tune: from the linear probe (feature extraction's head), the body at 0.1× the head's rate (convtext's "
-        "default), no dropout on the sentence vector; a row marked (body N×) trains the body at N× instead.",
+        f"fine-tune: from the linear probe (feature extraction's head), the body at {body_rates[0]:g}× the head's rate"
+        f"{default_rate}, no dropout on the sentence vector; a row marked (body N×) trains the body at N× instead.",
     ]
     sections, raw = [], {}
     for target in targets:
