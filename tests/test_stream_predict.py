@@ -114,3 +114,15 @@ def test_a_stopped_prediction_leaves_no_file(trained, tmp_path, signum):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.txt", "toy"]
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(trained, tmp_path, capsys):
+    folder = trained.save(tmp_path / "toy")
+    (tmp_path / "in.txt").write_text("great film\n", encoding="utf-8")
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f".o.jsonl.tmp-{ended.stdout.strip()}"  # as a SIGKILLed run leaves it
+    alive = tmp_path / f".o.jsonl.tmp-{os.getppid()}"  # another run still writing
+    dead.write_text("half a file")
+    alive.write_text("being written")
+    code, _, _ = run_cli(capsys, "predict", folder, "--input", tmp_path / "in.txt", "--output", tmp_path / "o.jsonl")
+    assert code == 0 and not dead.exists() and alive.exists() and (tmp_path / "o.jsonl").exists()

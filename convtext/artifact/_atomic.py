@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 import uuid
@@ -22,6 +23,7 @@ def replaced_atomically(target: str | Path) -> Iterator[Path]:
     replaces ``target`` in one rename (a kill or crash mid-write leaves the old ``target`` untouched)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
     temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
         yield temporary
@@ -32,6 +34,24 @@ def replaced_atomically(target: str | Path) -> Iterator[Path]:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Delete ``target``'s temporary siblings whose writer no longer runs (it was killed mid-write: SIGKILL, power)."""
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _running(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
 
 
 def check_output_file(target: str | Path) -> Path:
