@@ -126,3 +126,20 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(trained, t
     alive.write_text("being written")
     code, _, _ = run_cli(capsys, "predict", folder, "--input", tmp_path / "in.txt", "--output", tmp_path / "o.jsonl")
     assert code == 0 and not dead.exists() and alive.exists() and (tmp_path / "o.jsonl").exists()
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(trained, tmp_path, capsys, monkeypatch):
+    import errno
+
+    from convtext.classifier import _stream
+
+    def full(classifier, batch, out, top_k):
+        raise OSError(errno.ENOSPC, "No space left on device", out.name)
+
+    folder = trained.save(tmp_path / "toy")
+    (tmp_path / "in.txt").write_text("great film\n", encoding="utf-8")
+    monkeypatch.setattr(_stream, "_write", full)
+    code, _, err = run_cli(capsys, "predict", folder, "--input", tmp_path / "in.txt", "--output", tmp_path / "o.jsonl")
+    assert code == 2 and f"cannot write {tmp_path / 'o.jsonl'}: No space left on device" in err and ".tmp" not in err
+    assert "free some space" in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.txt", "toy"]

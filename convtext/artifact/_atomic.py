@@ -32,6 +32,10 @@ def replaced_atomically(target: str | Path) -> Iterator[Path]:
         if target.exists():  # an overwritten file keeps its permissions
             shutil.copymode(target, temporary)
         os.replace(temporary, target)
+    except OSError as error:  # a full disk, say: name the file the user asked for, not its hidden stand-in
+        if error.filename not in (None, str(temporary)):
+            raise
+        raise OSError(error.errno, error.strerror, str(target)) from error
     finally:
         temporary.unlink(missing_ok=True)
 

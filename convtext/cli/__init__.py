@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import sys
@@ -17,6 +18,12 @@ from ._lazy import LazyVerbs
 __all__ = ["app", "main"]
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STORAGE_ERRORS = {  # errors of the place written to, not of convtext: one line each, with what to do
+    errno.ENOSPC: "free some space or write elsewhere",
+    errno.EDQUOT: "free some of your quota or write elsewhere",
+    errno.EROFS: "the file system is read-only: write elsewhere",
+    errno.EACCES: "you may not write there: choose another path",
+}
 
 app = typer.Typer(
     cls=LazyVerbs,
@@ -58,6 +65,12 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, prog_name="convtext")
     except ConvtextError as error:
         print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except OSError as error:
+        if error.errno not in STORAGE_ERRORS:
+            raise
+        print(f"error: cannot write {error.filename or 'a file'}: {error.strerror} — {STORAGE_ERRORS[error.errno]}",
+              file=sys.stderr)  # fmt: skip
         raise SystemExit(2) from None
     finally:
         for signum, handler in previous.items():
