@@ -10,7 +10,9 @@ fold and no other data set reaches it (the leakage rule of ``../shared/data/READ
 from __future__ import annotations
 
 import functools
+import os
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -121,6 +123,18 @@ def throughput(predict: Predict, texts: list[str], repeats: int = 3) -> float:
         predict(texts)
         times.append(time.perf_counter() - started)
     return len(texts) / statistics.median(times)
+
+
+def process_seconds(command: list[str], threads: int, repeats: int = 3) -> float:
+    """The median wall time of ``command`` over ``repeats`` fresh processes, each with ``threads`` threads for
+    PyTorch/OpenMP and the tokenizers' thread pool."""
+    environment = {**os.environ, "OMP_NUM_THREADS": str(threads), "RAYON_NUM_THREADS": str(threads)}
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=environment)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def run_suite(

@@ -14,14 +14,11 @@ Run: python benchmarks/cli_speed.py [--data ../shared/data] [--threads 1,2] [--l
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from _kim import process_seconds
 from _peers import FastTextPeer
 from _report import add_data_option, write_results
 
@@ -37,17 +34,6 @@ labels, _ = model.predict(lines)
 with open(sys.argv[3], "w", encoding="utf-8") as out:
     out.write("".join(label[0].removeprefix("__label__") + "\\n" for label in labels))
 """
-
-
-def wall(command: list[str], threads: int, repeats: int, stdout=subprocess.DEVNULL) -> float:
-    """The median wall time of ``command`` over ``repeats`` fresh processes."""
-    environment = {**os.environ, "OMP_NUM_THREADS": str(threads), "RAYON_NUM_THREADS": str(threads)}
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=stdout, stderr=subprocess.DEVNULL, env=environment)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def train_models(data: Path, work: Path) -> dict[str, Path]:
@@ -81,21 +67,23 @@ def main() -> None:
     rows, raw = [], {}
     for threads in [int(t) for t in args.threads.split(",")]:
         timed = {
-            "convtext --version (s)": wall([*convtext, "--version"], threads, args.repeats),
-            "convtext --help (s)": wall([*convtext, "--help"], threads, args.repeats),
+            "convtext --version (s)": process_seconds([*convtext, "--version"], threads, args.repeats),
+            "convtext --help (s)": process_seconds([*convtext, "--help"], threads, args.repeats),
         }
         for key in ("defaults", "fastest"):
             model = str(models[key])
-            timed[f'{key}: predict DIR "one text" (s)'] = wall(
+            timed[f'{key}: predict DIR "one text" (s)'] = process_seconds(
                 [*convtext, "predict", model, "a gripping , beautifully acted film"], threads, args.repeats
             )
-            seconds = wall([*convtext, "predict", model, "--input", str(inputs), "--output", str(work / "out.jsonl")],
+            seconds = process_seconds([*convtext, "predict", model, "--input", str(inputs), "--output", str(work / "out.jsonl")],
                            threads, args.repeats)  # fmt: skip
             timed[f"{key}: predict --input --output (texts/s)"] = args.lines / seconds
-            seconds = wall([*convtext, "predict", model, "--input", str(inputs), "--json"], threads, args.repeats)
+            seconds = process_seconds(
+                [*convtext, "predict", model, "--input", str(inputs), "--json"], threads, args.repeats
+            )
             timed[f"{key}: predict --input to stdout (texts/s)"] = args.lines / seconds
         fasttext = [sys.executable, "-c", FASTTEXT_JOB, str(models["fasttext"]), str(inputs), str(work / "out.txt")]
-        timed["fastText wordNgrams=2: load, read, predict, write (texts/s)"] = args.lines / wall(
+        timed["fastText wordNgrams=2: load, read, predict, write (texts/s)"] = args.lines / process_seconds(
             fasttext, threads, args.repeats
         )
         raw[threads] = timed

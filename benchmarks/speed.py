@@ -20,15 +20,13 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
-from _kim import throughput
+from _kim import process_seconds, throughput
 from _peers import ConvtextPeer, FastTextPeer, MiniLMLogReg
 from _report import add_data_option, write_results
 
@@ -124,13 +122,7 @@ def command_line_speed(data: Path, threads: int, backend: str, lines: int = 20_0
     inputs.write_text("\n".join((test.texts * (lines // len(test.texts) + 1))[:lines]) + "\n", encoding="utf-8")
     command = [sys.executable, "-m", "convtext", "predict", str(work / "model"), "--input", str(inputs), "--json",
                "--backend", backend]  # fmt: skip
-    environment = {**os.environ, "RAYON_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=environment)
-        times.append(time.perf_counter() - started)
-    return lines / statistics.median(times)
+    return lines / process_seconds(command, threads)
 
 
 def _device_name() -> str:

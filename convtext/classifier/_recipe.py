@@ -211,8 +211,7 @@ class Recipe:
         return Built(model, tokenizer, source, mode, vectors)
 
     def _transfer_dropout(self, model: TextModel) -> None:
-        """The dropout given, else none for fine-tuning: it starts from the linear probe, fitted on whole sentence
-        vectors, which dropout's rescaled, uncentred vectors would throw above chance (docs/transfer.md)."""
+        """The sentence-vector dropout given, else none for fine-tuning (why: docs/defaults.md), else the body's."""
         s = self.settings
         if s.dropout is not None:
             model.set_dropout(s.dropout)

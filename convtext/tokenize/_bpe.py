@@ -41,10 +41,10 @@ class BpeTokenizer(TextTokenizer):
                 f"vocab_size must be at least {smallest} (the special tokens and 256 byte pieces, which keep any "
                 f"character known, and one more), got {vocab_size}"
             )
-        backend = Tokenizer(models.BPE(unk_token=UNK))
+        backend = Tokenizer(models.BPE(unk_token=UNK, byte_fallback=True))
         backend.normalizer = make_normalizer(lowercase)
         backend.pre_tokenizer = pre_tokenizers.Metaspace()
-        backend.decoder = decoders.Metaspace()
+        backend.decoder = decoders.Sequence([decoders.ByteFallback(), decoders.Metaspace()])
         trainer = trainers.BpeTrainer(
             vocab_size=vocab_size - len(BYTE_PIECES),
             min_frequency=min_frequency,
@@ -62,15 +62,14 @@ class BpeTokenizer(TextTokenizer):
         backend.train_from_iterator(noting_text(texts), trainer, length=length)
         if not seen["text"]:
             raise ConvtextError("no text to learn BPE from — give a non-empty corpus")
-        return cls(_with_byte_fallback(backend))
+        return cls(_with_byte_pieces(backend))
 
 
-def _with_byte_fallback(backend: Tokenizer) -> Tokenizer:
-    """``backend`` with the 256 byte pieces after its vocabulary, used for characters it does not know."""
+def _with_byte_pieces(backend: Tokenizer) -> Tokenizer:
+    """``backend`` with the 256 byte pieces after its vocabulary (model vocabulary, not added tokens: text that
+    spells ``<0x41>`` stays text), which byte fallback uses for characters it does not know."""
     state = json.loads(backend.to_str())
     vocab = state["model"]["vocab"]
     for piece in BYTE_PIECES:
         vocab.setdefault(piece, len(vocab))
-    state["model"]["byte_fallback"] = True
-    state["decoder"] = {"type": "Sequence", "decoders": [{"type": "ByteFallback"}, state["decoder"]]}
     return Tokenizer.from_str(json.dumps(state))
