@@ -131,3 +131,18 @@ def test_a_stream_of_passes_goes_on_from_its_saved_position():
     again.load_state(state)
     rng.bit_generator.state = generator
     assert [again.next(rng).tolist() for _ in range(4)] == later and len(taken) == 3
+
+
+def test_each_epoch_is_validated_with_its_own_weights():
+    """The fused AdamW step writes the weights in place; prediction's n-gram table must still see every update."""
+    texts, labels = toy_texts(900, seed=5)
+    valid_texts, valid_labels = toy_texts(300, seed=6)
+    clf = convtext.TextClassifier(
+        embeddings="random", members=1, epochs=3, lr=2e-4, lr_schedule="constant", threads=1, seed=0, progress=False
+    )
+    clf.fit(texts, labels, valid_texts, valid_labels)
+    history = clf.training_["history"]
+    best = max(history, key=lambda entry: entry["valid_accuracy"])
+    assert best["epoch"] > 1  # the table the first validation built must have been replaced
+    accuracy = np.mean(np.asarray(clf.predict(valid_texts)) == np.asarray(valid_labels))
+    assert best["valid_accuracy"] == pytest.approx(accuracy)
