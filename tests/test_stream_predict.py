@@ -1,15 +1,20 @@
 """Predicting a file of any size: chunked reading and writing, every line accounted for."""
 
+import io
 import json
 import os
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from convtext.classifier import predict_file
 from convtext.data import _stream
@@ -17,13 +22,13 @@ from convtext.data import _stream
 
 def test_a_file_is_predicted_in_chunks_with_line_numbers(trained, tmp_path):
     texts = ["great film 👍", "ужасно boring", "", "   ", "the plot", "отлично"] * 50
-    raw = "\r\n".join(texts[:150]).encode() + b"\n" + "\r".join(texts[150:]).encode("utf-8")
-    raw += b"\ncaf\xe9 bad\n"  # a Windows-1252 line among UTF-8 ones
+    raw = "\r\n".join(texts[:150]).encode() + b"\n" + "\n".join(texts[150:]).encode("utf-8")
+    raw += b"\ncaf\xe9 bad\ngood\rfilm\n"  # a Windows-1252 line among UTF-8 ones; a lone \r ends no line
     source = tmp_path / "in.txt"
     source.write_bytes(b"\xef\xbb\xbf" + raw)
     report = predict_file(trained, source, tmp_path / "out.jsonl", chunk=7, top_k=2)
     records = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
-    expected_texts = [t for t in texts if t.strip()] + ["café bad"]
+    expected_texts = [t for t in texts if t.strip()] + ["café bad", "good\rfilm"]
     assert report.predicted == len(records) == len(expected_texts) and report.blank == 100
     assert report.fallback_decoded == 1
     assert [r["label"] for r in records] == trained.predict(expected_texts)
@@ -143,3 +148,69 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(trained, tmp_path, capsys, m
     assert code == 2 and f"cannot write {tmp_path / 'o.jsonl'}: No space left on device" in err and ".tmp" not in err
     assert "free some space" in err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.txt", "toy"]
+
+
+@pytest.fixture(scope="module")
+def saved_model(trained, tmp_path_factory):
+    return trained.save(tmp_path_factory.mktemp("model") / "toy")
+
+
+PIECES = [
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"\x00",
+    b" ",
+    b"\t",
+    b"\xe9",
+    b"\xff",
+    "фильм".encode(),
+    "👍".encode(),
+    b"good",
+    b"bad",
+]
+
+
+def _expected_lines(raw: bytes) -> list[int]:
+    """Line numbers of the non-blank lines, by the documented rule (not by convtext's reader)."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    pieces = raw.split(b"\n")
+    if pieces[-1] == b"":
+        pieces.pop()
+    numbers = []
+    for number, piece in enumerate(pieces, 1):
+        piece = piece.removesuffix(b"\r")
+        for encoding in ("utf-8", "cp1252", "latin-1"):
+            try:
+                text = piece.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        if text.strip():
+            numbers.append(number)
+    return numbers
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(PIECES) | st.binary(max_size=4), max_size=40).map(b"".join))
+@example(b"good\rbad\rfilm\r")  # \r only: one line
+@example("caf\xe9 good\n".encode("cp1252") + "фильм bad\r\n".encode())  # Windows-1252 beside UTF-8
+@example(b"go\x00od\nbad\x00\n\x00\n")  # NUL bytes
+@example(b"\n\n \t\ngood\n\r\n\nbad")  # blank lines, a last line without its newline
+def test_stdin_input_and_output_read_the_same_lines(saved_model, capsys, monkeypatch, raw):
+    folder = Path(tempfile.mkdtemp())
+    source, target = folder / "in.txt", folder / "out.jsonl"
+    source.write_bytes(raw)
+    stdin = io.TextIOWrapper(io.BytesIO(raw))
+    monkeypatch.setattr(stdin, "isatty", lambda: False)
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, piped, _ = run_cli(capsys, "predict", saved_model, "--json")
+    assert code == 0
+    code, given, _ = run_cli(capsys, "predict", saved_model, "--input", source, "--json")
+    assert code == 0
+    code, _, _ = run_cli(capsys, "predict", saved_model, "--input", source, "--output", target)
+    assert code == 0
+    written = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    records = [[(r["line"], r["label"]) for r in rows] for rows in (json.loads(piped), json.loads(given), written)]
+    assert records[0] == records[1] == records[2]
+    assert [line for line, _ in records[0]] == _expected_lines(raw)

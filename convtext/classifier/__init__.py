@@ -5,7 +5,7 @@ from . import training
 from ._classifier import TextClassifier, load_pretrained
 from ._explain import Explanation, NgramContribution
 from ._pretrained import pretrained_source
-from ._stream import StreamReport, predict_file
+from ._stream import StreamReport, predict_file, text_lines
 
 load = TextClassifier.load  # a single-task folder; convtext.load also takes task=
 
@@ -19,5 +19,6 @@ __all__ = [
     "load_pretrained",
     "pretrained_source",
     "predict_file",
+    "text_lines",
     "training",
 ]

@@ -1,20 +1,20 @@
 """Predict a file of any size: one text per line, read and written in chunks, so memory stays bounded.
 
-Lines are read as ``convtext.data`` streams them (1 MB blocks, each line decoded on its own).
-Every output record names its input line; blank lines are counted and skipped, never silently.
+Lines are read by ``convtext.data.text_lines``, as every input path of the command line reads them (1 MB
+blocks, lines ending at ``\\n`` or ``\\r\\n``, each decoded on its own). Every output record names its input
+line; blank lines are counted and skipped, never silently.
 The output is written to a temporary sibling and renamed into place when complete.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._errors import DataError
 from ..artifact import replaced_atomically
-from ..data import LineReport, numbered_lines
+from ..data import BLANK, LineReport, text_lines
 
 __all__ = ["StreamReport", "predict_file"]
 
@@ -27,16 +27,16 @@ class StreamReport:
     blank: int = 0
     fallback_decoded: int = 0
 
+    @classmethod
+    def of(cls, lines: LineReport, predicted: int) -> StreamReport:
+        return cls(predicted, lines.skipped[BLANK], lines.fallback_decoded)
 
-def _lines(path: Path, report: StreamReport) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of every non-blank line; blank ones are counted."""
-    lines = LineReport()
-    for number, text in numbered_lines(path, lines):
-        if text.strip():
-            yield number, text
-        else:
-            report.blank += 1
-    report.fallback_decoded = lines.fallback_decoded
+    def summary(self) -> str:
+        """One line for the user: what was skipped and what was read with the fallback encoding."""
+        return (
+            f"predicted {self.predicted:,} texts (skipped {self.blank:,} blank lines; {self.fallback_decoded:,} "
+            "lines were not UTF-8 and were read as Windows-1252/Latin-1)"
+        )
 
 
 def predict_file(
@@ -46,18 +46,18 @@ def predict_file(
     source, target = Path(source), Path(target)
     if not source.is_file():
         raise DataError(f"{source}: no such file — give a text file with one text per line")
-    report = StreamReport()
+    lines, predicted = LineReport(), 0
     with replaced_atomically(target) as temporary, open(temporary, "w", encoding="utf-8") as out:
         batch: list[tuple[int, str]] = []
-        for item in _lines(source, report):
+        for item in text_lines(source, lines):
             batch.append(item)
             if len(batch) == chunk:
                 _write(classifier, batch, out, top_k)
-                report.predicted, batch = report.predicted + len(batch), []
+                predicted, batch = predicted + len(batch), []
         if batch:
             _write(classifier, batch, out, top_k)
-            report.predicted += len(batch)
-    return report
+            predicted += len(batch)
+    return StreamReport.of(lines, predicted)
 
 
 def _write(classifier, batch: list[tuple[int, str]], out, top_k: int) -> None:

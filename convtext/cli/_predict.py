@@ -10,8 +10,8 @@ import typer
 from rich.markup import escape
 
 from .._errors import ConvtextError
-from ..classifier import predict_file
-from ..data import read_texts
+from ..classifier import StreamReport, predict_file
+from ..data import LineReport, text_lines
 from ..multitask import load
 from ._common import (
     JsonOption,
@@ -28,17 +28,19 @@ def onnx_name(task: str | None, int8: bool) -> str:
     return f"model{'.' + task if task else ''}{'.int8' if int8 else ''}.onnx"
 
 
-def read_inputs(texts: list[str] | None, input_file: Path | None) -> list[str]:
+def read_inputs(texts: list[str] | None, input_file: Path | None) -> tuple[list[int], list[str]]:
+    """Line numbers and texts from the arguments, ``--input`` or stdin, read alike (``convtext.data.text_lines``):
+    blank lines are skipped and, with lines not in UTF-8, reported on stderr."""
     if texts and input_file:
         raise ConvtextError("give texts as arguments or --input FILE, not both")
-    if input_file is not None:
-        return read_texts(input_file, format="lines")[0]
-    if texts:
-        return texts
-    if sys.stdin is None or sys.stdin.isatty():
+    if input_file is None and not texts and (sys.stdin is None or sys.stdin.isatty()):
         raise ConvtextError("no texts — give them as arguments, with --input FILE, or on standard input")
-    lines = [line.rstrip("\r\n") for line in sys.stdin.read().split("\n")]
-    return [line for line in lines if line.strip()]
+    source = input_file if input_file is not None else texts or sys.stdin.buffer
+    report = LineReport()
+    numbered = list(text_lines(source, report))
+    if report.skipped or report.fallback_decoded:
+        print(StreamReport.of(report, len(numbered)).summary(), file=sys.stderr)
+    return [number for number, _ in numbered], [text for _, text in numbered]
 
 
 def predict(
@@ -68,15 +70,17 @@ def predict(
         classifier.use_onnx(onnx or model / onnx_name(task, int8=False))
     if output is not None:
         report = predict_file(classifier, input_file, output, top_k=max(1, top_k))
-        print(f"predicted {report.predicted:,} texts → {output} (skipped {report.blank:,} blank lines; "
-              f"{report.fallback_decoded:,} lines were not UTF-8 and were read as Windows-1252/Latin-1)",
-              file=sys.stderr)  # fmt: skip
+        print(f"{report.summary()} → {output}", file=sys.stderr)
         return
-    inputs = read_inputs(texts, input_file)
+    numbers, inputs = read_inputs(texts, input_file)
+    if not inputs:  # every line blank: nothing to print, as --output then writes an empty file
+        if as_json:
+            print_json([])
+        return
     if classifier.multi_label:
         rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
-        results = [{"text": t, "labels": labels, "probabilities": r}
-                   for t, labels, r in zip(inputs, classifier.predict(inputs), rows)]  # fmt: skip
+        results = [{"line": n, "text": t, "labels": labels, "probabilities": r}
+                   for n, t, labels, r in zip(numbers, inputs, classifier.predict(inputs), rows)]  # fmt: skip
         if as_json:
             print_json(results)
             return
@@ -87,11 +91,15 @@ def predict(
         return
     if proba:
         rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
-        results = [{"text": t, "label": max(r, key=r.get), "probabilities": r} for t, r in zip(inputs, rows)]
+        results = [
+            {"line": n, "text": t, "label": max(r, key=r.get), "probabilities": r}
+            for n, t, r in zip(numbers, inputs, rows)
+        ]
     else:
         ranked = classifier.predict_top_k(inputs, top_k)
         results = [
-            {"text": t, "label": top[0][0], "top": [[lab, p] for lab, p in top]} for t, top in zip(inputs, ranked)
+            {"line": n, "text": t, "label": top[0][0], "top": [[lab, p] for lab, p in top]}
+            for n, t, top in zip(numbers, inputs, ranked)
         ]
     if as_json:
         print_json(results)

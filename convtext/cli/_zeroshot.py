@@ -31,13 +31,17 @@ def zero_shot(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")] = False,
 ) -> None:
     """Give each text the label whose description it is most similar to (cosine of sentence embeddings)."""
-    inputs = read_inputs(texts, input_file)
+    numbers, inputs = read_inputs(texts, input_file)
+    if not inputs:  # every line blank
+        if as_json:
+            print_json([])
+        return
     classifier = ZeroShotClassifier(parse_label_descriptions(labels, template), encoder)
     scores = classifier.decision_function(inputs)
     results = [
-        {"text": text, "label": classifier.classes_[row.argmax()],
+        {"line": number, "text": text, "label": classifier.classes_[row.argmax()],
          "similarity": {label: round(float(value), 4) for label, value in zip(classifier.classes_, row)}}
-        for text, row in zip(inputs, scores)
+        for number, text, row in zip(numbers, inputs, scores)
     ]  # fmt: skip
     if as_json:
         print_json(results)

@@ -7,9 +7,10 @@ from ._inputs import as_labeled, as_text_list, label_tuple
 from ._labels import LabelSet
 from ._readers import count_labelled, read_labeled, read_texts
 from ._splits import Splits, kfold, load_splits, stratified_holdout
-from ._stream import LabeledStream, LineReport, count_lines, numbered_lines
+from ._stream import BLANK, LabeledStream, LineReport, count_lines, numbered_lines, text_lines
 
 __all__ = [
+    "BLANK",
     "CORPUS_FORMATS",
     "LABELLED_FORMATS",
     "LabelSet",
@@ -30,4 +31,5 @@ __all__ = [
     "read_text",
     "read_texts",
     "stratified_holdout",
+    "text_lines",
 ]

@@ -1,6 +1,6 @@
 """Files of any size, read in 1 MB blocks: numbered lines, and labelled rows in chunks.
 
-Lines end at ``\\n``, ``\\r\\n`` or ``\\r`` only (as everywhere in convtext); each line is decoded on its
+Lines end at ``\\n`` or ``\\r\\n`` only (a lone ``\\r`` is part of its line); each line is decoded on its
 own (UTF-8, else Windows-1252, else Latin-1), so one bad byte never makes a whole file unreadable.
 Labelled rows come in the formats that can be cut at line ends — fastText, ``LABEL TEXT``, JSON Lines,
 TSV and CSV (a quoted CSV field may span lines: the csv reader follows it across blocks). Skipped rows
@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .._errors import DataError
 from ._dataset import SkippedRow
 from ._decode import FALLBACK_ENCODINGS
 from ._formats import _parse_fasttext, _parse_jsonl, _parse_label_text, detect_format, iter_delimited
 
-__all__ = ["STREAM_FORMATS", "LabeledStream", "LineReport", "count_lines", "numbered_lines"]
+__all__ = ["BLANK", "STREAM_FORMATS", "LabeledStream", "LineReport", "count_lines", "numbered_lines", "text_lines"]
 
 STREAM_FORMATS = ("fasttext", "label-text", "jsonl", "tsv", "csv")
 _BLOCK = 1 << 20
+BLANK = "blank lines"  # the reason text_lines counts
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 Row = tuple[int, str, tuple[str, ...]]
@@ -73,24 +75,39 @@ def _check_streamable(path: Path) -> None:
         raise DataError(f"{path}: is UTF-16; streaming reads UTF-8 (or Windows-1252) — convert it with iconv first")
 
 
-def numbered_lines(path: str | Path, report: LineReport) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of every line, blank ones included, read in 1 MB blocks."""
-    path = Path(path)
-    _check_streamable(path)
-    number, pending = 0, b""
-    with open(path, "rb") as handle:
-        while block := handle.read(_BLOCK):
-            data = pending + block
-            if number == 0 and not pending and data.startswith(b"\xef\xbb\xbf"):
-                data = data[3:]  # a UTF-8 byte-order mark
-            held = 1 if data.endswith(b"\r") else 0  # maybe the first half of a \r\n split across blocks
-            lines = data[: len(data) - held].replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
-            pending = lines.pop() + data[len(data) - held :]
-            for raw in lines:
-                number += 1
-                yield number, _decode(raw, report)
-        if pending:
-            yield number + 1, _decode(pending.rstrip(b"\r"), report)
+def numbered_lines(source: str | Path | BinaryIO, report: LineReport) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of every line of a file or binary stream (stdin), blank ones included, read in
+    1 MB blocks."""
+    if not hasattr(source, "read"):
+        path = Path(source)
+        _check_streamable(path)
+        with open(path, "rb") as handle:
+            yield from numbered_lines(handle, report)
+        return
+    number, pending, first = 0, b"", True
+    while block := source.read(_BLOCK):
+        data = pending + block
+        if first and data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]  # a UTF-8 byte-order mark
+        first = False
+        lines = data.split(b"\n")
+        pending = lines.pop()
+        for raw in lines:
+            number += 1
+            yield number, _decode(raw[:-1] if raw.endswith(b"\r") else raw, report)
+    if pending:
+        yield number + 1, _decode(pending, report)
+
+
+def text_lines(source: str | Path | BinaryIO | Sequence[str], report: LineReport) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of every non-blank line of a file, a binary stream (stdin) or a list of texts
+    (numbered from 1); blank ones are counted in ``report`` as ``BLANK``."""
+    numbered = enumerate(source, 1) if isinstance(source, list | tuple) else numbered_lines(source, report)
+    for number, text in numbered:
+        if text.strip():
+            yield number, text
+        else:
+            report.skip(number, BLANK)
 
 
 def count_lines(path: str | Path) -> int:
