@@ -197,6 +197,7 @@ def _expected_lines(raw: bytes) -> list[int]:
 @example("caf\xe9 good\n".encode("cp1252") + "фильм bad\r\n".encode())  # Windows-1252 beside UTF-8
 @example(b"go\x00od\nbad\x00\n\x00\n")  # NUL bytes
 @example(b"\n\n \t\ngood\n\r\n\nbad")  # blank lines, a last line without its newline
+@example(b"\xff\xfegood\n")  # a UTF-16 byte-order mark
 def test_stdin_input_and_output_read_the_same_lines(saved_model, capsys, monkeypatch, raw):
     folder = Path(tempfile.mkdtemp())
     source, target = folder / "in.txt", folder / "out.jsonl"
@@ -204,12 +205,16 @@ def test_stdin_input_and_output_read_the_same_lines(saved_model, capsys, monkeyp
     stdin = io.TextIOWrapper(io.BytesIO(raw))
     monkeypatch.setattr(stdin, "isatty", lambda: False)
     monkeypatch.setattr(sys, "stdin", stdin)
-    code, piped, _ = run_cli(capsys, "predict", saved_model, "--json")
-    assert code == 0
-    code, given, _ = run_cli(capsys, "predict", saved_model, "--input", source, "--json")
-    assert code == 0
-    code, _, _ = run_cli(capsys, "predict", saved_model, "--input", source, "--output", target)
-    assert code == 0
+    runs = [
+        run_cli(capsys, "predict", saved_model, "--json"),
+        run_cli(capsys, "predict", saved_model, "--input", source, "--json"),
+        run_cli(capsys, "predict", saved_model, "--input", source, "--output", target),
+    ]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 mark: refused alike, one line each
+        assert [(code, err.count("UTF-16")) for code, _, err in runs] == [(2, 1)] * 3
+        return
+    assert [code for code, _, _ in runs] == [0, 0, 0]
+    piped, given = runs[0][1], runs[1][1]
     written = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     records = [[(r["line"], r["label"]) for r in rows] for rows in (json.loads(piped), json.loads(given), written)]
     assert records[0] == records[1] == records[2]

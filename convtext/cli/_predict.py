@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -35,12 +36,19 @@ def read_inputs(texts: list[str] | None, input_file: Path | None) -> tuple[list[
         raise ConvtextError("give texts as arguments or --input FILE, not both")
     if input_file is None and not texts and (sys.stdin is None or sys.stdin.isatty()):
         raise ConvtextError("no texts — give them as arguments, with --input FILE, or on standard input")
-    source = input_file if input_file is not None else texts or sys.stdin.buffer
+    source = input_file if input_file is not None else texts or _stdin_bytes()
     report = LineReport()
     numbered = list(text_lines(source, report))
     if report.skipped or report.fallback_decoded:
         print(StreamReport.of(report, len(numbered)).summary(), file=sys.stderr)
     return [number for number, _ in numbered], [text for _, text in numbered]
+
+
+def _stdin_bytes():
+    """Standard input as bytes (a text stream put in its place, as in a notebook, is read as UTF-8)."""
+    if hasattr(sys.stdin, "buffer"):
+        return sys.stdin.buffer
+    return io.BytesIO(sys.stdin.read().encode("utf-8", "surrogateescape"))
 
 
 def predict(
@@ -84,10 +92,9 @@ def predict(
         if as_json:
             print_json(results)
             return
-        for result in results:
-            scores = "  ".join(f"{escape(label)} {p:.3f}" for label, p in result["probabilities"].items())
-            shown = escape(", ".join(result["labels"]) or "(no label)")
-            console.print(f"[bold]{shown}[/]\t{escape(result['text'])}\t{scores}", highlight=False)
+        print_rows([
+            (", ".join(r["labels"]) or "(no label)", r["text"], _scores(r["probabilities"])) for r in results
+        ])  # fmt: skip
         return
     if proba:
         rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
@@ -104,7 +111,17 @@ def predict(
     if as_json:
         print_json(results)
         return
-    for result in results:
-        shown = result.get("probabilities") or dict(result["top"])
-        scores = "  ".join(f"{escape(label)} {p:.3f}" for label, p in shown.items())
-        console.print(f"[bold]{escape(result['label'])}[/]\t{escape(result['text'])}\t{scores}", highlight=False)
+    print_rows([(r["label"], r["text"], _scores(r.get("probabilities") or dict(r["top"]))) for r in results])
+
+
+def _scores(probabilities: dict[str, float]) -> str:
+    return "  ".join(f"{label} {p:.3f}" for label, p in probabilities.items())
+
+
+def print_rows(rows: list[tuple[str, str, str]]) -> None:
+    """``label<TAB>text<TAB>scores`` per text: bold labels on a terminal; piped, plain lines written at once."""
+    if not console.is_terminal:
+        sys.stdout.write("".join(f"{label}\t{text}\t{scores}\n" for label, text, scores in rows))
+        return
+    for label, text, scores in rows:
+        console.print(f"[bold]{escape(label)}[/]\t{escape(text)}\t{escape(scores)}", highlight=False)
