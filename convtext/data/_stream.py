@@ -89,7 +89,9 @@ def numbered_lines(source: str | Path | BinaryIO, report: LineReport) -> Iterato
         data = pending + block
         if first and data.startswith(_UTF16_MARKS):
             name = getattr(source, "name", "standard input")
-            raise DataError(f"{name}: is UTF-16; lines are read as UTF-8 (or Windows-1252) — convert it with iconv first")
+            raise DataError(
+                f"{name}: is UTF-16; lines are read as UTF-8 (or Windows-1252) — convert it with iconv first"
+            )
         if first and data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]  # a UTF-8 byte-order mark
         first = False
