@@ -1,11 +1,17 @@
 """Device selection: auto / cpu / cuda, clear errors, and (on a machine with a GPU) the CUDA path end to end."""
 
+import os
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 import torch
 from conftest import run_cli
 
 from convtext import ConvtextError, TextClassifier, load
+from convtext.infer import free_cores, set_threads, training_threads
 from convtext.train import resolve_device
 
 GPU = torch.cuda.is_available()
@@ -81,3 +87,30 @@ def test_cuda_multitask_adaptation_and_distillation(toy, tmp_path, monkeypatch):
     student = TextClassifier(**settings).distill(teacher, texts, labels, augmentation=Augmentation(copies=2))
     assert next(student.model_.parameters()).is_cuda
     assert accuracy(student.predict(texts), teacher.predict(texts)) > 0.9
+
+
+def test_auto_threads_leave_out_cores_other_processes_keep_busy():
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cores < 2 or not os.path.exists("/proc/stat"):
+        pytest.skip("needs two cores and Linux's /proc/stat")
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        assert 1 <= free_cores() <= cores - 1
+        assert set_threads(None) == torch.get_num_threads() <= cores - 1
+    finally:
+        busy.kill()
+
+
+def test_training_takes_at_most_half_the_cores_and_gives_them_back(toy, monkeypatch):
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    torch.set_num_threads(cores)
+    with training_threads(None) as training:
+        assert training == torch.get_num_threads() <= max(1, cores // 2)
+    assert torch.get_num_threads() == cores
+    counts = []
+    real = torch.set_num_threads
+    monkeypatch.setattr("convtext.infer._threads.free_cores", lambda: cores)  # a quiet machine
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (counts.append(n), real(n)))
+    TextClassifier(embeddings="random", epochs=1, members=1, progress=False).fit(*toy)
+    assert max(1, cores // 2) in counts and torch.get_num_threads() == cores  # every core again for predictions

@@ -34,7 +34,9 @@ def train(
     l2: Annotated[float, typer.Option(help="L2 penalty on the vectors and biases.")] = FactorizationConfig.l2,
     holdout: Annotated[float, typer.Option(help="Share of ratings held out (seeded).")] = FactorizationConfig.holdout,
     seed: Annotated[int, typer.Option(help="Seed for the holdout, initialisation and batches.")] = 0,
-    threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads (default: the free cores, at most half of them for training).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Learn user and item vectors by matrix factorisation; report holdout RMSE against two baselines."""

@@ -50,14 +50,14 @@ def serve(
     """Serve models over HTTP: POST /predict, GET /health, GET /model, GET /models, OpenAPI at /docs."""
     import uvicorn
 
-    from ..infer import set_threads
+    from ..infer import available_cores, set_threads
     from ..serve import ENVIRONMENT_KEY, Limits, create_app, environment_settings, load_models
 
     if workers < 1 or min(max_texts, max_chars, max_batch) < 1 or max_body_mb <= 0 or max_wait_ms < 0:
         raise ConvtextError("--workers, --max-texts, --max-chars, --max-batch and --max-body-mb must be positive")
     folders = _named_folders(models)
     limits = Limits(max_texts, max_chars, int(max_body_mb * 1e6), max_batch, max_wait_ms)
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    threads = threads or max(1, available_cores() // workers)
     set_threads(threads)
     loaded = load_models(folders, backend)  # every folder checked before the port opens
     if workers == 1:

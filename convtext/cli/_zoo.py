@@ -77,7 +77,9 @@ def build_(
         Path | None, typer.Option(help="Data folder holding kim2014/ (default: the checkout's bundled data/).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if it is built.")] = False,
-    threads: Annotated[int | None, typer.Option(help="CPU threads (default: all cores).")] = None,
+    threads: Annotated[
+        int | None, typer.Option(help="CPU threads (default: the free cores, at most half of them for training).")
+    ] = None,
 ) -> None:
     """Train a zoo model from its recipe (seeded: the same data gives the same model) into the cache."""
     folder = build(name, data, force=force, threads=threads)

@@ -2,11 +2,14 @@
 
 from ._batching import batch_tensors, bucketed_batches, min_input_length, pad_batch, sequence_lengths, sorted_batches
 from ._device import DEVICES, autocast, model_device, resolve_device
-from ._predict import predict_features, predict_logits, set_threads
+from ._predict import predict_features, predict_logits
+from ._threads import available_cores, free_cores, set_threads, training_threads
 
 __all__ = [
     "DEVICES",
     "autocast",
+    "available_cores",
+    "free_cores",
     "batch_tensors",
     "bucketed_batches",
     "min_input_length",
@@ -18,4 +21,5 @@ __all__ = [
     "sequence_lengths",
     "set_threads",
     "sorted_batches",
+    "training_threads",
 ]

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from .._errors import ConvtextError
 from ..tokenize import PackedSequences
 from ._batching import batch_tensors, min_input_length, sequence_lengths, sorted_batches
 from ._device import autocast, model_device
 
-__all__ = ["predict_features", "predict_logits", "set_threads"]
-
-
-def set_threads(threads: int | None) -> int:
-    """Use ``threads`` CPU threads (None = all cores); returns the number set."""
-    count = threads or os.cpu_count() or 1
-    if count < 1:
-        raise ConvtextError(f"threads must be at least 1, got {threads}")
-    torch.set_num_threads(count)
-    return count
+__all__ = ["predict_features", "predict_logits"]
 
 
 @torch.inference_mode()

@@ -20,7 +20,7 @@ import torch
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from torch import nn
 
-from ..infer import autocast, resolve_device, set_threads
+from ..infer import autocast, resolve_device, training_threads
 from ._checkpoint import CheckpointState, read_checkpoint, write_checkpoint
 from ._config import TrainConfig, TrainResult
 from ._distributed import is_main_process, join_process_group, shard_batches, world
@@ -75,7 +75,11 @@ def run(
     ``resume`` and that file present, training goes on from it — with the same seed, a resumed run ends with
     the same weights as one never interrupted (same device and threads).
     """
-    set_threads(config.threads)
+    with training_threads(config.threads):
+        return _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume)
+
+
+def _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume) -> TrainResult:
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
