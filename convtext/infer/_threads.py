@@ -16,6 +16,8 @@ from .._errors import ConvtextError
 __all__ = ["available_cores", "free_cores", "set_threads", "training_threads"]
 
 SAMPLE_SECONDS = 0.1
+REUSE_SECONDS = 5.0  # a sample this recent is reused (a fit asks once per member)
+_last_sample: tuple[float, int] | None = None  # (time.monotonic(), free cores)
 
 
 def available_cores() -> int:
@@ -27,7 +29,15 @@ def available_cores() -> int:
 
 def free_cores() -> int:
     """Of ``available_cores()``, those not busy with other processes over the next 0.1 s (all of them where
-    /proc/stat cannot be read)."""
+    /proc/stat cannot be read); a sample from the last 5 s is reused."""
+    global _last_sample
+    if _last_sample is not None and time.monotonic() - _last_sample[0] < REUSE_SECONDS:
+        return _last_sample[1]
+    _last_sample = (time.monotonic(), _sample_free_cores())
+    return _last_sample[1]
+
+
+def _sample_free_cores() -> int:
     cores = available_cores()
     mine = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     try:
