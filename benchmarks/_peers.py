@@ -15,7 +15,7 @@ import numpy as np
 
 from convtext.transfer import HEAD_CS
 
-__all__ = ["ConvtextPeer", "FastTextPeer", "MiniLMLogReg"]
+__all__ = ["ConvtextPeer", "FastTextPeer", "MiniLMLogReg", "train_fasttext"]
 
 
 class ConvtextPeer:
@@ -44,6 +44,24 @@ started = time.perf_counter()
 fasttext.train_supervised(train, **options).save_model(model)
 print(time.perf_counter() - started)
 """  # run as a child process: python -c _TRAIN_FASTTEXT TRAIN_FILE MODEL_FILE OPTIONS_JSON; prints training seconds
+
+
+def train_fasttext(lines: list[str], options: dict):
+    """A fastText supervised model and its training seconds, trained on ``lines`` (``__label__X text``) in a child
+    process: after one diverged run ("Encountered NaN") fastText fails every later training in the same process,
+    at any lr; a fresh process trains the same data fine. A failed training raises ``RuntimeError``."""
+    import fasttext
+
+    with tempfile.TemporaryDirectory() as folder:
+        train, model = Path(folder) / "train.txt", Path(folder) / "model.bin"
+        train.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        child = subprocess.run(
+            [sys.executable, "-c", _TRAIN_FASTTEXT, str(train), str(model), json.dumps(options)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if child.returncode != 0:
+            raise RuntimeError(child.stderr.strip().splitlines()[-1] if child.stderr.strip() else "fastText failed")
+        return fasttext.load_model(str(model)), float(child.stdout)
 
 
 class FastTextPeer:
@@ -91,25 +109,14 @@ class FastTextPeer:
         return " ".join(text.split())  # fastText reads one example per line
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> FastTextPeer:
-        """Train in a child process: after one diverged run ("Encountered NaN") fastText fails every later
-        training in the same process, at any lr; a fresh process trains the same data fine."""
-        import fasttext
-
-        with tempfile.TemporaryDirectory() as folder:
-            train, model = Path(folder) / "train.txt", Path(folder) / "model.bin"
-            order = np.random.default_rng(self.seed).permutation(len(texts))  # fastText reads the file in order:
-            lines = [f"__label__{labels[i]} {self._line(texts[i])}\n" for i in order]  # MR, Subj, CR, MPQA come
-            train.write_text("".join(lines), encoding="utf-8")  # sorted by label, which unshuffled SGD cannot learn
-            options = {"wordNgrams": self.word_ngrams, "epoch": self.epoch, "lr": self.lr, "thread": self.threads,
-                       "seed": self.seed, "verbose": 0}  # fmt: skip
-            child = subprocess.run(
-                [sys.executable, "-c", _TRAIN_FASTTEXT, str(train), str(model), json.dumps(options)],
-                capture_output=True, text=True,
-            )  # fmt: skip
-            if child.returncode != 0:
-                raise RuntimeError(child.stderr.strip().splitlines()[-1] if child.stderr.strip() else "fastText failed")
-            self.train_seconds_ = float(child.stdout)
-            self.model_ = fasttext.load_model(str(model))
+        """Train on the texts, shuffled (seeded): fastText reads its file in order, and MR, Subj, CR and MPQA come
+        sorted by label, which unshuffled SGD cannot learn."""
+        order = np.random.default_rng(self.seed).permutation(len(texts))
+        options = {"wordNgrams": self.word_ngrams, "epoch": self.epoch, "lr": self.lr, "thread": self.threads,
+                   "seed": self.seed, "verbose": 0}  # fmt: skip
+        self.model_, self.train_seconds_ = train_fasttext(
+            [f"__label__{labels[i]} {self._line(texts[i])}" for i in order], options
+        )
         return self
 
     def predict(self, texts: Sequence[str]) -> list[str]:

@@ -17,23 +17,18 @@ Run: python benchmarks/train_speed.py [--data ../shared/data] [--sets MR,TREC] [
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 from _kim import SET_NAMES, add_suite_options, protocol, run_suite
-from _peers import _TRAIN_FASTTEXT, FastTextPeer
+from _peers import ConvtextPeer, FastTextPeer, train_fasttext
 from _report import add_data_option, write_results
 from kim2014 import LABELS, make_system
 from sklearn.metrics import f1_score
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from convtext import TextClassifier, read_labeled, stratified_holdout
+from convtext import read_labeled, stratified_holdout
 
 SYSTEMS = ("convtext", "convtext_minilm", "fasttext1", "fasttext2")
 EMOTIONS = ("joy", "sadness", "surprise", "fear", "anger")  # CEDR's label ids 0-4
@@ -59,23 +54,14 @@ class FastTextOva:
         self.word_ngrams, self.threads, self.seed = word_ngrams, threads, seed
 
     def _train(self, texts, label_sets, epoch: int):
-        import fasttext
-
-        with tempfile.TemporaryDirectory() as folder:
-            train, model = Path(folder) / "train.txt", Path(folder) / "model.bin"
-            order = np.random.default_rng(self.seed).permutation(len(texts))
-            lines = [
-                " ".join(f"__label__{label}" for label in label_sets[i] or ["none"]) + " " + " ".join(texts[i].split())
-                for i in order
-            ]
-            train.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            options = {"wordNgrams": self.word_ngrams, "epoch": epoch, "loss": "ova", "thread": self.threads,
-                       "seed": self.seed, "verbose": 0}  # fmt: skip
-            child = subprocess.run(
-                [sys.executable, "-c", _TRAIN_FASTTEXT, str(train), str(model), json.dumps(options)],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-            return fasttext.load_model(str(model)), float(child.stdout)
+        order = np.random.default_rng(self.seed).permutation(len(texts))
+        lines = [
+            " ".join(f"__label__{label}" for label in label_sets[i] or ["none"]) + " " + " ".join(texts[i].split())
+            for i in order
+        ]
+        options = {"wordNgrams": self.word_ngrams, "epoch": epoch, "loss": "ova", "thread": self.threads,
+                   "seed": self.seed, "verbose": 0}  # fmt: skip
+        return train_fasttext(lines, options)
 
     def _predict(self, model, texts, threshold: float) -> list[list[str]]:
         labels, _ = model.predict([" ".join(text.split()) for text in texts], k=-1, threshold=threshold)
@@ -96,22 +82,9 @@ class FastTextOva:
         return self._predict(self.model, texts, self.threshold)
 
 
-class ConvtextMultiLabel:
-    def __init__(self, threads: int, seed: int):
-        self.model = TextClassifier(multi_label=True, threshold="tune", threads=threads, seed=seed, progress=False)
-
-    def fit_select(self, texts, label_sets, dev_texts, dev_sets) -> ConvtextMultiLabel:
-        started = time.perf_counter()
-        self.model.fit(texts, label_sets, dev_texts, dev_sets)
-        self.train_seconds_ = time.perf_counter() - started
-        return self
-
-    def predict(self, texts) -> list[list[str]]:
-        return self.model.predict(texts)
-
-
 CEDR_SYSTEMS = {
-    "convtext (multi_label=True, threshold='tune', defaults)": ConvtextMultiLabel,
+    "convtext (multi_label=True, threshold='tune', defaults)":
+        lambda threads, seed: ConvtextPeer({"multi_label": True, "threshold": "tune", "progress": False}, threads, seed),
     "fastText (loss=ova, wordNgrams=1, epoch and threshold chosen on dev)":
         lambda threads, seed: FastTextOva(1, threads, seed),
     "fastText (loss=ova, wordNgrams=2, epoch and threshold chosen on dev)":

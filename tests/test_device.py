@@ -11,7 +11,7 @@ import torch
 from conftest import run_cli
 
 from convtext import ConvtextError, TextClassifier, load
-from convtext.infer import free_cores, set_threads, training_threads
+from convtext.infer import available_cores, free_cores, set_threads, training_threads
 from convtext.train import resolve_device
 
 GPU = torch.cuda.is_available()
@@ -90,7 +90,7 @@ def test_cuda_multitask_adaptation_and_distillation(toy, tmp_path, monkeypatch):
 
 
 def test_auto_threads_leave_out_cores_other_processes_keep_busy(monkeypatch):
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = available_cores()
     if cores < 2 or not os.path.exists("/proc/stat"):
         pytest.skip("needs two cores and Linux's /proc/stat")
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -104,7 +104,7 @@ def test_auto_threads_leave_out_cores_other_processes_keep_busy(monkeypatch):
 
 
 def test_training_takes_at_most_half_the_cores_and_gives_them_back(toy, monkeypatch):
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = available_cores()
     torch.set_num_threads(cores)
     with training_threads(None) as training:
         assert training == torch.get_num_threads() <= max(1, cores // 2)

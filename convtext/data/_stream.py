@@ -70,9 +70,12 @@ def _check_streamable(path: Path) -> None:
     if not path.is_file():
         raise DataError(f"{path}: no such file — check the path")
     with open(path, "rb") as handle:
-        head = handle.read(4)
+        _refuse_utf16(handle.read(4), path)
+
+
+def _refuse_utf16(head: bytes, source) -> None:
     if head.startswith(_UTF16_MARKS):
-        raise DataError(f"{path}: is UTF-16; streaming reads UTF-8 (or Windows-1252) — convert it with iconv first")
+        raise DataError(f"{source}: is UTF-16; lines are read as UTF-8 (or Windows-1252) — convert it with iconv first")
 
 
 def numbered_lines(source: str | Path | BinaryIO, report: LineReport) -> Iterator[tuple[int, str]]:
@@ -87,14 +90,9 @@ def numbered_lines(source: str | Path | BinaryIO, report: LineReport) -> Iterato
     number, pending, first = 0, b"", True
     while block := source.read(_BLOCK):
         data = pending + block
-        if first and data.startswith(_UTF16_MARKS):
-            name = getattr(source, "name", "standard input")
-            raise DataError(
-                f"{name}: is UTF-16; lines are read as UTF-8 (or Windows-1252) — convert it with iconv first"
-            )
-        if first and data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]  # a UTF-8 byte-order mark
-        first = False
+        if first:
+            _refuse_utf16(data, getattr(source, "name", "standard input"))
+            data, first = data.removeprefix(b"\xef\xbb\xbf"), False  # a UTF-8 byte-order mark
         lines = data.split(b"\n")
         pending = lines.pop()
         for raw in lines:

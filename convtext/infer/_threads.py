@@ -39,7 +39,7 @@ def free_cores() -> int:
 
 def _sample_free_cores() -> int:
     cores = available_cores()
-    mine = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    mine = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     try:
         busy, own = _busy_ticks(mine), _own_ticks()
         time.sleep(SAMPLE_SECONDS)
@@ -49,7 +49,7 @@ def _sample_free_cores() -> int:
     return max(1, min(cores, round(cores - others)))
 
 
-def _busy_ticks(cpus: list[int] | None) -> int:
+def _busy_ticks(cpus: set[int] | None) -> int:
     """Clock ticks the given CPUs (all, for None) spent on work since boot: user, nice, system, irq, softirq, steal."""
     total = 0
     for line in Path("/proc/stat").read_text().splitlines():
