@@ -10,13 +10,12 @@ target only if it never saw the target's test text (convtext.zoo.check_unseen: S
 training labels (a body that saw those is no few-shot start); unlabelled training text is fair.
 
 Run: python benchmarks/transfer.py [--data ../shared/data] [--targets SST-2,CR,TREC]
-     [--sizes 16,64,256,1024,all] [--seeds 3] [--bodies ...] [--threads 2] [--body-rates 0.1,1] [--quick]
+     [--sizes 16,64,256,1024,all] [--seeds 3] [--bodies ...] [--threads 2] [--body-rates default,0.1] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,6 @@ BODIES = {  # target: the bodies worth trying there (sentiment bodies for sentim
     "TREC": ["textcnn.minilm_distilled", "minilm"],
     "CR": ["textcnn.amazon_sentiment", "textcnn.mr_sentiment", "textcnn.minilm_distilled", "minilm"],
 }
-DEFAULT_BODY_RATE = inspect.signature(TextClassifier).parameters["body_lr_mult"].default
 FEATURES_ONLY = {"minilm"}  # fine-tuning the transformer on 2 CPU cores takes about half an hour per run
 
 
@@ -91,9 +89,9 @@ def usable_bodies(bodies: list[str], target: str) -> list[str]:
     return usable
 
 
-def systems_for(target: str, bodies: list[str], threads: int, body_rates: list[float]) -> dict:
+def systems_for(target: str, bodies: list[str], threads: int, body_rates: list[float | None]) -> dict:
     """name -> make(seed) -> an object with fit_select(train, dev) and predict(texts); fine-tuning once per body
-    rate multiplier (the first is convtext's default, its row unmarked)."""
+    rate multiplier (None: the body's own, convtext's default; the first row unmarked)."""
     systems = {
         "convtext from scratch (random vectors)": lambda seed: ConvtextPeer({"embeddings": "random"}, threads, seed),
         "convtext from scratch (defaults: MiniLM input vectors)": lambda seed: ConvtextPeer({}, threads, seed),
@@ -104,10 +102,14 @@ def systems_for(target: str, bodies: list[str], threads: int, body_rates: list[f
         )
         for index, rate in enumerate([] if body in FEATURES_ONLY else body_rates):
             settings = {"pretrained": body, "transfer": "fine-tune", "body_lr_mult": rate}
-            name = f"{body} fine-tune" + (f" (body {rate:g}×)" if index else "")
+            name = f"{body} fine-tune" + (f" (body {rate_name(rate)})" if index else "")
             systems[name] = lambda seed, s=settings: ConvtextPeer(s, threads, seed)
     systems[MiniLMLogReg.name] = lambda seed: MiniLMLogReg(threads, seed)
     return systems
+
+
+def rate_name(rate: float | None) -> str:
+    return "at its own rate" if rate is None else f"{rate:g}×"
 
 
 def run_target(
@@ -145,8 +147,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--body-rates",
-        default="0.1",
-        help="Fine-tuning's body rate multipliers, one row each (default: 0.1, convtext's)",
+        default="default,0.1",
+        help="Fine-tuning's body rate multipliers, one row each; 'default' = the body's own rate (convtext's default)",
     )
     parser.add_argument("--quick", action="store_true", help="Sizes 64,256; 1 seed.")
     parser.add_argument("--name", default="transfer")
@@ -156,8 +158,7 @@ def main() -> None:
     sizes = [None if s.strip() == "all" else int(s) for s in args.sizes.split(",")]
     keys = ["all" if s is None else str(s) for s in sizes]
     targets = [t.strip() for t in args.targets.split(",")]
-    body_rates = [float(rate) for rate in args.body_rates.split(",")]
-    default_rate = " (convtext's default)" if body_rates[0] == DEFAULT_BODY_RATE else ""
+    body_rates = [None if rate.strip() == "default" else float(rate) for rate in args.body_rates.split(",")]
     chosen = {t: [b.strip() for b in args.bodies.split(",")] if args.bodies else BODIES[t] for t in targets}
     for body in sorted({b for bodies in chosen.values() for b in bodies} - {"minilm"}):
         build(body, args.data, threads=args.threads)
@@ -169,8 +170,14 @@ def main() -> None:
         "Bodies (convtext zoo, `convtext zoo build NAME`; `minilm` is all-MiniLM-L6-v2 itself, feature extraction "
         "only): " + "; ".join(f"{t}: {', '.join(b)}" for t, b in chosen.items()) + ". A body that saw the target's "
         "test text (SST ⊂ MR) or its training labels is left out.",
-        f"fine-tune: from the linear probe (feature extraction's head), the body at {body_rates[0]:g}× the head's rate"
-        f"{default_rate}, no dropout on the sentence vector; a row marked (body N×) trains the body at N× instead.",
+        "fine-tune: from the linear probe (feature extraction's head), the body "
+        + (
+            f"at {body_rates[0]:g}× the head's rate"
+            if body_rates[0] is not None
+            else "at its own rate (convtext's default: the head's rate for a convtext body)"
+        )
+        + " after a one-epoch warm-up, no dropout on the sentence vector; a row marked (body N×) trains the body at "
+        "N× the head's rate instead.",
     ]
     sections, raw = [], {}
     for target in targets:

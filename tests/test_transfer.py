@@ -107,6 +107,30 @@ def test_discriminative_rates_land_on_their_groups():
         discriminative_groups(model, 1e-3, lr_range=(1e-2, 1e-4))
 
 
+def test_fine_tuning_warms_the_body_up_over_the_first_epoch_and_full_does_not():
+    from convtext.train import learning_rate_schedule
+
+    model = create_model("inception_base", vocab_size=40, num_classes=2, embed_dim=8)
+    for mode, body_start in (("fine-tune", 0.0), ("full", 1.0)):
+        groups, _ = prepare_transfer(model, mode, 1e-3, body_lr_mult=1.0)
+        optimizer = torch.optim.AdamW(groups)
+        schedule = learning_rate_schedule(optimizer, total_steps=40, steps_per_epoch=10, decay=True)
+        rates = []  # (step, group) learning rates
+        for _ in range(40):
+            rates.append([group["lr"] for group in optimizer.param_groups])
+            optimizer.step()
+            schedule.step()
+        body, head = np.array(rates)[:, 0], np.array(rates)[:, -1]
+        assert head == pytest.approx(1e-3 * (1 - np.arange(40) / 40))  # linear decay from the first step
+        assert body[0] == pytest.approx(1e-3 * body_start)
+        assert body[10:] == pytest.approx(head[10:])  # the body at the head's rate from the second epoch
+    assert body[5] == pytest.approx(head[5]) and np.all(np.diff(body) <= 0)  # full: no warm-up
+    groups, _ = prepare_transfer(model, "fine-tune", 1e-3, body_lr_mult=0.1)
+    optimizer = torch.optim.AdamW(groups)
+    learning_rate_schedule(optimizer, total_steps=40, steps_per_epoch=10, decay=False)
+    assert [g["lr"] for g in optimizer.param_groups] == [0.0, 0.0, 0.0, 1e-3]  # constant schedule: still warms up
+
+
 def test_the_optimizer_uses_the_body_rate(trained):
     """A body rate of 0 keeps the trainable body exactly as it was, 0.1 moves it: the rates reach AdamW."""
     import copy
@@ -260,6 +284,8 @@ def test_minilm_body_is_the_sentence_transformer_and_transfers(tmp_path):
     assert "<s>" not in (tmp_path / "minilm-clf" / "README.md").read_text()  # the card names convtext's own only
     with pytest.raises(ConvtextError, match=r"pretrained='minilm'"):
         TextClassifier("minilm").fit(train_texts, labels)
+    tuned = TextClassifier(pretrained="minilm", transfer="fine-tune", epochs=1, threads=1)
+    assert tuned.fit(train_texts[:30], labels[:30]).transfer_["body_lr_mult"] == 0.1  # a transformer learns slowly
 
 
 @pytest.fixture(scope="module")
@@ -273,13 +299,16 @@ def sentiment_body():
     return body, reviews.subset(train), reviews.subset(rest[:600])
 
 
-def test_fine_tuning_from_the_probe_starts_at_its_loss_and_learns_below_chance(sentiment_body):
+def test_fine_tuning_from_the_probe_starts_at_its_loss_and_learns_below_chance(sentiment_body, caplog):
     body, train, valid = sentiment_body
     settings = {"threads": 2, "seed": 0, "epochs": 2}
     probe = TextClassifier(pretrained=body, transfer="feature-extraction", **settings)
     probe.fit(train.texts, train.labels, valid.texts, valid.labels)
     tuned = TextClassifier(pretrained=body, transfer="fine-tune", **settings)
-    tuned.fit(train.texts, train.labels, valid.texts, valid.labels)
+    with caplog.at_level("WARNING", logger="convtext.classifier._recipe"):
+        tuned.fit(train.texts, train.labels, valid.texts, valid.labels)
+    assert "from a textcnn body: the body learns at 1× --lr after a one-epoch warm-up" in caplog.text
+    assert tuned.transfer_["body_lr_mult"] == 1.0
     start, first = tuned.training_["history"][:2]
     probabilities = probe.predict_proba(train.texts)[np.arange(len(train)), probe.label_set_.encode(train.labels)]
     assert start["epoch"] == 0 and start["train_loss"] == pytest.approx(-np.log(probabilities).mean(), rel=1e-4)

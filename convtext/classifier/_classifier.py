@@ -81,7 +81,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         threshold: float | str = 0.5,  # multi-label: probability to predict a label, or "tune" (per label, on valid)
         pretrained: str | Path | TextClassifier | None = None,  # start from this model's body (transfer learning)
         transfer: str = "fine-tune",  # with pretrained: "feature-extraction", "fine-tune" or "full"
-        body_lr_mult: float = 0.1,  # fine-tune: the body learns at this times lr, the head at lr
+        body_lr_mult: float | None = None,  # fine-tune: the body learns at this times lr (None: the body's own rate)
         lr_range: tuple[float, float] | None = None,  # fine-tune: rates spread geometrically, lowest group to head
         unfreeze_schedule: str | None = None,  # fine-tune: "gradual" = head first, one more group each epoch
         vocabulary: str = "extend",  # with pretrained: "extend" by the new data's tokens, or "keep" as it was

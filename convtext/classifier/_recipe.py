@@ -222,6 +222,17 @@ class Recipe:
             )  # fmt: skip
             model.set_dropout(0.0)
 
+    def _body_rate(self, model: TextModel) -> float | None:
+        """Fine-tuning's body rate multiplier: the one given, else the body's own (why: docs/defaults.md)."""
+        s = self.settings
+        if s.body_lr_mult is not None or s.transfer != "fine-tune":
+            return s.body_lr_mult
+        log.warning(
+            "--mode fine-tune from a %s body: the body learns at %g× --lr after a one-epoch warm-up — "
+            "set --body-lr-mult to change it", model.architecture, model.fine_tune_body_rate,
+        )  # fmt: skip
+        return model.fine_tune_body_rate
+
     def from_pretrained(self, base, texts: list[str], classes: list[str], multi_label: bool) -> Built:
         """Copy a trained model's (``base``'s) tokenizer and body; a new head unless the label set is the same."""
         s = self.settings
@@ -252,7 +263,7 @@ class Recipe:
         origin = f"a {type(s.pretrained).__name__}" if hasattr(s.pretrained, "model_") else str(s.pretrained)
         transfer = {
             "from": origin, "architecture": model.architecture, "mode": s.transfer,
-            "body_lr_mult": s.body_lr_mult, "lr_range": list(s.lr_range) if s.lr_range else None,
+            "body_lr_mult": self._body_rate(model), "lr_range": list(s.lr_range) if s.lr_range else None,
             "unfreeze_schedule": s.unfreeze_schedule, "vocabulary": s.vocabulary, "dropout": model.dropout_rate,
         }  # fmt: skip
         log.info("transfer from %s (%s): %s", origin, model.architecture, s.transfer)

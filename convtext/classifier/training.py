@@ -196,7 +196,7 @@ def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, r
         if clf.transfer == "feature-extraction":
             return warm
     groups, on_epoch_start = prepare_transfer(
-        clf.model_, clf.transfer, clf.lr, clf.body_lr_mult, clf.lr_range, clf.unfreeze_schedule
+        clf.model_, clf.transfer, clf.lr, clf.transfer_["body_lr_mult"], clf.lr_range, clf.unfreeze_schedule
     )
     result = fit(
         clf.model_, train_data, valid_data, labels, config, groups, on_epoch_start, warm is not None,

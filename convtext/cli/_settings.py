@@ -81,7 +81,9 @@ OPTIONS = {  # TextClassifier parameter -> its command-line option
     "threshold": _option(str, "Multi-label: probability to predict a label, or 'tune' (per label, on validation)."),
     "pretrained": FromModel,
     "transfer": _option(str, "With --from: feature-extraction (body frozen), fine-tune or full.", "--mode"),
-    "body_lr_mult": _option(float, "fine-tune: the body learns at this times --lr."),
+    "body_lr_mult": _option(
+        float | None, "fine-tune: the body learns at this times --lr (default: the body's own; 1, minilm 0.1)."
+    ),
     "lr_range": _option(str | None, "fine-tune: LO,HI — rates spread geometrically from the lowest group to the head."),
     "unfreeze_schedule": _option(str | None, "fine-tune: 'gradual' trains the head first, one more group each epoch."),
     "vocabulary": _option(str, "With --from: 'extend' by the new data's tokens, or 'keep' the model's."),

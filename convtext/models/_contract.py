@@ -36,6 +36,7 @@ class TextModel(nn.Module):
 
     architecture: str = ""
     pad_id: int = 0
+    fine_tune_body_rate: float = 1.0  # the body's rate, times the head's, when fine-tuning leaves it to the body
     vocab_size: int
     embed_dim: int
     num_features: int

@@ -29,6 +29,7 @@ class MiniLMBody(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=
     """The transformer as a ``TextModel``: ``forward_features`` gives MiniLM's 384-d sentence embedding."""
 
     architecture = "minilm"
+    fine_tune_body_rate = 0.1
 
     def __init__(
         self, vocab_size: int = 30522, num_classes: int = 2, dropout: float = 0.1, embedding_mode: str = "non-static",

@@ -21,7 +21,7 @@ from ._classification import ClassificationStep, fit, score_logits
 from ._config import EpochLog, TrainConfig, TrainResult, ensemble_result
 from ._distributed import is_main_process
 from ._early_stopping import EarlyStopping
-from ._engine import linear_decay, progress_bar, run
+from ._engine import learning_rate_schedule, progress_bar, run
 from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._plots import plot_confusion_matrix, plot_head_search, plot_training_curve
 from ._step import EpochEnd, Passes, TrainingStep
@@ -45,7 +45,7 @@ __all__ = [
     "fingerprint",
     "fit",
     "is_main_process",
-    "linear_decay",
+    "learning_rate_schedule",
     "min_input_length",
     "model_device",
     "multilabel_report",

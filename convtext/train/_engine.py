@@ -27,14 +27,28 @@ from ._distributed import is_main_process, join_process_group, shard_batches, wo
 from ._early_stopping import EarlyStopping
 from ._step import TrainingStep
 
-__all__ = ["adamw", "linear_decay", "progress_bar", "run"]
+__all__ = ["adamw", "learning_rate_schedule", "progress_bar", "run"]
 
 log = logging.getLogger(__name__)
 
 
-def linear_decay(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
-    """The learning rate falling linearly from its peak to 0 over ``total_steps`` (as fastText does)."""
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / total_steps))
+def learning_rate_schedule(
+    optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int, decay: bool
+) -> torch.optim.lr_scheduler.LambdaLR | None:
+    """Each group's rate as a factor of its peak: with ``decay``, falling linearly to 0 over ``total_steps`` (as
+    fastText does); a group with ``warmup_epochs`` first rises linearly from 0 over that many epochs."""
+    warmups = [group.get("warmup_epochs", 0) * steps_per_epoch for group in optimizer.param_groups]
+    if not decay and not any(warmups):
+        return None
+
+    def factor(warmup_steps: float) -> Callable[[int], float]:
+        def at(step: int) -> float:
+            rise = min(1.0, step / warmup_steps) if warmup_steps else 1.0
+            return rise * (max(0.0, 1 - step / total_steps) if decay else 1.0)
+
+        return at
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, [factor(steps) for steps in warmups])
 
 
 def adamw(parameter_groups: list[dict], config: TrainConfig, device: torch.device) -> torch.optim.AdamW:
@@ -91,7 +105,7 @@ def _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpo
     rank, processes = world()
     steps_per_epoch = math.ceil(step.batches_per_epoch() / processes)  # this process's
     total_steps = config.epochs * steps_per_epoch
-    scheduler = linear_decay(optimizer, total_steps) if config.lr_schedule == "linear" else None
+    scheduler = learning_rate_schedule(optimizer, total_steps, steps_per_epoch, config.lr_schedule == "linear")
     result = TrainResult(config=step.record(config))
     stopper = EarlyStopping(step, config.patience, step.mode)
     checkpoint = Path(checkpoint) if checkpoint is not None else None

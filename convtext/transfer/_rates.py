@@ -13,17 +13,23 @@ __all__ = ["TRANSFER_MODES", "discriminative_groups", "gradual_unfreezing", "pre
 log = logging.getLogger(__name__)
 
 TRANSFER_MODES = ("feature-extraction", "fine-tune", "full")
+BODY_WARMUP_EPOCHS = 1  # fine-tuning: the body's rate rises from 0 over the first epoch (why: docs/defaults.md)
 
 
 def discriminative_groups(
-    model: TextModel, lr: float, body_lr_mult: float = 0.1, lr_range: tuple[float, float] | None = None
+    model: TextModel,
+    lr: float,
+    body_lr_mult: float = 1.0,
+    lr_range: tuple[float, float] | None = None,
+    body_warmup_epochs: float = 0,
 ) -> list[dict]:
     """AdamW parameter groups, one per layer group, bottom to top, each with its own ``lr``.
 
     ``lr_range=(lo, hi)`` spreads the rates geometrically from ``lo`` (lowest group) to ``hi`` (the
     head), like fastai's ``slice(lo, hi)``; otherwise the head learns at ``lr`` and every body group
     at ``lr * body_lr_mult``. Frozen parameters are included: they get no gradient (so AdamW leaves
-    them untouched) until gradual unfreezing lets them learn.
+    them untouched) until gradual unfreezing lets them learn. Body groups rise from rate 0 over
+    ``body_warmup_epochs`` (the engine's ``learning_rate_schedule``).
     """
     groups = model.layer_groups()
     count = len(groups)
@@ -36,9 +42,10 @@ def discriminative_groups(
         if body_lr_mult < 0:
             raise ConvtextError(f"body_lr_mult must be >= 0, got {body_lr_mult}")
         rates = [lr * body_lr_mult] * (count - 1) + [lr]
+    warmups = [body_warmup_epochs] * (count - 1) + [0]
     return [
-        {"params": [p for _, p in members], "lr": rate, "name": group}
-        for (group, members), rate in zip(groups.items(), rates)
+        {"params": [p for _, p in members], "lr": rate, "name": group, "warmup_epochs": warmup}
+        for (group, members), rate, warmup in zip(groups.items(), rates, warmups)
         if members
     ]
 
@@ -59,15 +66,15 @@ def prepare_transfer(
     model: TextModel,
     mode: str,
     lr: float,
-    body_lr_mult: float = 0.1,
+    body_lr_mult: float = 1.0,
     lr_range: tuple[float, float] | None = None,
     unfreeze_schedule: str | None = None,
 ) -> tuple[list[dict], Callable[[int], None] | None]:
     """Freeze and group ``model`` for ``mode``; returns AdamW's parameter groups and the epoch hook.
 
     ``feature-extraction``: the body is frozen, only the head learns. ``fine-tune``: every group
-    learns, the body at ``body_lr_mult`` times the head's rate (or the ``lr_range`` spread),
-    optionally unfrozen one group per epoch (``unfreeze_schedule="gradual"``). ``full``: every group
+    learns, the body at ``body_lr_mult`` times the head's rate (or the ``lr_range`` spread) after a
+    warm-up of ``BODY_WARMUP_EPOCHS``, optionally unfrozen one group per epoch (``unfreeze_schedule="gradual"``). ``full``: every group
     at the same rate — the pretrained weights are only the starting point.
     """
     if mode not in TRANSFER_MODES:
@@ -82,5 +89,5 @@ def prepare_transfer(
     model.unfreeze()
     if mode == "full":
         return discriminative_groups(model, lr, body_lr_mult=1.0), None
-    groups = discriminative_groups(model, lr, body_lr_mult, lr_range)
+    groups = discriminative_groups(model, lr, body_lr_mult, lr_range, BODY_WARMUP_EPOCHS)
     return groups, gradual_unfreezing(model) if unfreeze_schedule else None
