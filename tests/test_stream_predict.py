@@ -136,7 +136,7 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(trained, t
 def test_a_full_disk_is_one_line_and_leaves_nothing(trained, tmp_path, capsys, monkeypatch):
     import errno
 
-    from convtext.classifier import _stream
+    from convtext.runtime import _stream
 
     def full(classifier, batch, out, top_k):
         raise OSError(errno.ENOSPC, "No space left on device", out.name)

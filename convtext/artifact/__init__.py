@@ -1,28 +1,32 @@
 """The model folder: its format (config.json, model.safetensors, tokenizer.json, README.md, digests.json), the
-checks on loading, the model card, and files and folders that are written atomically."""
+checks on loading, the model card, and files and folders that are written atomically.
+
+What builds or loads PyTorch models (``_format.py``) is imported on first use (PEP 562): reading a folder's
+config, tokenizer and digests, and writing files atomically, need no PyTorch."""
+
+from __future__ import annotations
+
+import importlib
 
 from .._errors import ArtifactError
 from ._atomic import check_output_file, check_output_folder, replaced_atomically, write_atomically
 from ._card import front_matter, model_card, usage
 from ._digest import DIGESTS, check_digest, record_digest
-from ._format import (
-    CONFIG,
-    MULTITASK,
-    TOKENIZER,
-    WEIGHTS,
-    build_model,
-    check_tokenizer_fits,
-    config_for,
-    read_config,
-    read_model,
-    read_tokenizer,
-    read_weights,
-    write_model,
-)
+from ._folder import CONFIG, MULTITASK, TOKENIZER, WEIGHTS, read_config, read_tokenizer, require_file
+
+_WITH_TORCH = ("build_model", "check_tokenizer_fits", "config_for", "read_model", "read_weights", "write_model")
 
 __all__ = [
     "CONFIG", "DIGESTS", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
     "check_output_file", "check_output_folder", "check_tokenizer_fits", "config_for", "front_matter", "model_card", "read_config",
-    "read_model", "read_tokenizer", "read_weights", "record_digest", "replaced_atomically", "usage",
+    "read_model", "read_tokenizer", "read_weights", "record_digest", "replaced_atomically", "require_file", "usage",
     "write_atomically", "write_model",
 ]  # fmt: skip
+
+
+def __getattr__(name: str):
+    if name not in _WITH_TORCH:
+        raise AttributeError(f"module 'convtext.artifact' has no attribute {name!r}")
+    value = getattr(importlib.import_module("._format", __name__), name)
+    globals()[name] = value
+    return value

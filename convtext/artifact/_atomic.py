@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .._errors import ArtifactError
 from ._digest import write_digests
-from ._format import CONFIG
+from ._folder import CONFIG
 
 __all__ = ["check_output_file", "check_output_folder", "replaced_atomically", "write_atomically"]
 

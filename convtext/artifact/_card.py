@@ -25,8 +25,9 @@ def usage(*code: str) -> list[str]:
     return ["", "## Use", "", "```python", "import convtext", *code, "```"]
 
 
-def model_card(config: dict) -> str:
-    """Markdown with Hugging Face front matter: what the model is, what it was trained on, how it scores."""
+def model_card(config: dict, numpy_runtime: bool = False) -> str:
+    """Markdown with Hugging Face front matter: what the model is, what it was trained on, how it scores, and
+    which runtime predicts with it (``numpy_runtime``: numpy, without PyTorch; else PyTorch)."""
     meta = config["convtext"]
     labels = meta["labels"]
     training = meta.get("training", {})
@@ -42,6 +43,10 @@ def model_card(config: dict) -> str:
         f"texts cut to {meta['max_length']} tokens",
         *_vectors_line(meta.get("vectors")),
         f"- Model: {', '.join(f'{k}={v}' for k, v in config.items() if k not in ('architecture', 'convtext'))}",
+        "- Runtime: numpy — `convtext predict` and `evaluate` run it without importing PyTorch "
+        "(`convtext.runtime.numpy_classifier`)"
+        if numpy_runtime
+        else "- Runtime: PyTorch",
     ]
     if training:
         members = training.get("config", {}).get("members")

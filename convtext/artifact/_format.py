@@ -1,8 +1,8 @@
-"""A saved model is one folder: ``config.json``, ``model.safetensors``, ``tokenizer.json``, ``README.md``.
+"""Model folders as PyTorch models: writing one, and loading one with every tensor shape checked against the
+config before weights are allocated (the folder's files and config: ``_folder.py``).
 
 No pickle anywhere. Saving goes through ``write_atomically`` (``_atomic.py``), so a crash or kill mid-save
-never leaves a half-written model under the target name. Loading checks every file and every tensor shape
-against the config before allocating weights.
+never leaves a half-written model under the target name.
 """
 
 from __future__ import annotations
@@ -18,24 +18,11 @@ from safetensors.torch import load_file
 from .._errors import ArtifactError, ConvtextError
 from .._version import __version__
 from ..models import TextModel, create_model, is_pretrained_only, model_entrypoint
-from ..tokenize import TextTokenizer, load_tokenizer
+from ..tokenize import TextTokenizer
 from ._digest import check_digest
+from ._folder import FORMAT, MULTITASK, TOKENIZER, WEIGHTS, read_config, read_tokenizer, require_file
 
-__all__ = [
-    "MULTITASK",
-    "build_model",
-    "check_tokenizer_fits",
-    "config_for",
-    "read_config",
-    "read_model",
-    "read_tokenizer",
-    "read_weights",
-    "write_model",
-]  # fmt: skip
-
-CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
-FORMAT = "convtext/1"
-MULTITASK = "multi-task"  # convtext.task of a folder holding one body and a head per task
+__all__ = ["build_model", "check_tokenizer_fits", "config_for", "read_model", "read_weights", "write_model"]
 
 
 def write_model(folder: Path, model: TextModel, tokenizer: TextTokenizer, config: dict) -> None:
@@ -45,54 +32,6 @@ def write_model(folder: Path, model: TextModel, tokenizer: TextTokenizer, config
     device = next(model.parameters()).device
     model.cpu().save_pretrained(folder, config=config)
     model.to(device)
-
-
-def _require(folder: Path, name: str) -> Path:
-    path = folder / name
-    if not path.is_file():
-        raise ArtifactError(
-            f"{folder}: {name} is missing — this is not a complete convtext model; train or copy it again"
-        )
-    return path
-
-
-def read_config(folder: str | Path) -> dict:
-    """The parsed ``config.json`` with its required keys checked."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise ArtifactError(f"{folder}: no such model folder — give the folder written by `convtext train -o`")
-    path = _require(folder, CONFIG)
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ArtifactError(f"{path}: not valid JSON ({error}) — the file is corrupted; save the model again") from None
-    meta = config.get("convtext") if isinstance(config, dict) else None
-    if not isinstance(meta, dict) or not isinstance(config.get("architecture"), str):
-        raise ArtifactError(f"{path}: not a convtext config (no 'architecture' / 'convtext' entries)")
-    if meta.get("task", "classification") == "sentence-embedding":
-        if not isinstance(meta.get("output_dim"), int) or meta["output_dim"] < 1:
-            raise ArtifactError(f"{path}: a sentence encoder needs a positive 'convtext.output_dim'")
-    elif meta.get("task") == MULTITASK:
-        tasks = meta.get("tasks")
-        if (
-            not isinstance(tasks, dict)
-            or not tasks
-            or not all(
-                isinstance(name, str) and "." not in name and isinstance(task, dict) and _label_list(task.get("labels"))
-                for name, task in tasks.items()
-            )
-        ):
-            raise ArtifactError(f"{path}: 'convtext.tasks' must map each task name to its labels (two or more strings)")
-    elif not _label_list(meta.get("labels")):
-        raise ArtifactError(f"{path}: 'convtext.labels' must be a list of at least two label strings")
-    if not isinstance(meta.get("max_length"), int) or meta["max_length"] < 1:
-        raise ArtifactError(f"{path}: 'convtext.max_length' must be a positive integer")
-    return config
-
-
-def _label_list(labels: object) -> bool:
-    """Whether ``labels`` is a list of at least two label strings."""
-    return isinstance(labels, list) and len(labels) >= 2 and all(isinstance(label, str) for label in labels)
 
 
 def model_settings(config: dict) -> dict:
@@ -181,11 +120,6 @@ def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
     return model, tokenizer, config
 
 
-def read_tokenizer(folder: Path) -> TextTokenizer:
-    """The folder's ``tokenizer.json``."""
-    return load_tokenizer(_require(folder, TOKENIZER))
-
-
 def check_tokenizer_fits(folder: Path, model: TextModel, tokenizer: TextTokenizer) -> None:
     """The model's vocabulary size and padding id are the tokenizer's."""
     if model.vocab_size != tokenizer.vocab_size:
@@ -201,7 +135,7 @@ def check_tokenizer_fits(folder: Path, model: TextModel, tokenizer: TextTokenize
 def read_weights(folder: Path, expected: dict[str, tuple[int, ...]], name: str = WEIGHTS) -> dict[str, torch.Tensor]:
     """``model.safetensors`` (or ``name``) as tensors, after checking its digest (``digests.json``) and that it holds
     exactly the ``expected`` names and shapes (read from its header before any tensor is loaded)."""
-    weights = _require(folder, name)
+    weights = require_file(folder, name)
     check_digest(weights)
     try:
         with safe_open(str(weights), framework="pt") as handle:

@@ -1,11 +1,11 @@
 """The trained-classifier front door: ``TextClassifier``, ``load``, explanations, prediction over files."""
 
 from ..artifact import ArtifactError
+from ..runtime import StreamReport, predict_file
 from . import training
 from ._classifier import TextClassifier, load_pretrained
 from ._explain import Explanation, NgramContribution
 from ._pretrained import pretrained_source
-from ._stream import StreamReport, predict_file, text_lines
 
 load = TextClassifier.load  # a single-task folder; convtext.load also takes task=
 
@@ -19,6 +19,5 @@ __all__ = [
     "load_pretrained",
     "pretrained_source",
     "predict_file",
-    "text_lines",
     "training",
 ]

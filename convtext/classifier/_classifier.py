@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 
@@ -21,10 +20,10 @@ from ..export import OnnxLogits, export_onnx, quantize_int8
 from ..infer import predict_features, predict_logits, resolve_device
 from ..minilm import PretrainedBody
 from ..models import TextModel, register_pretrained_loader
+from ..runtime import LabelPredictions, check_finite
 from ..tokenize import PackedSequences, TextTokenizer
 from ._adapt import fit_adapted
 from ._distill import fit_distilled
-from ._evaluate import evaluate
 from ._explain import Explanation, explain_text
 from ._pretrained import open_pretrained
 from ._saving import from_parts, push_to_hub, save
@@ -40,7 +39,7 @@ class NotTrainedError(ConvtextError, NotFittedError):
     """A classifier was asked to predict before ``fit`` or ``load`` (scikit-learn's ``NotFittedError`` too)."""
 
 
-class TextClassifier(ClassifierMixin, BaseEstimator):
+class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
     """Train a CNN text classifier in one call, then predict, explain, evaluate, save and load it.
 
     >>> clf = TextClassifier(epochs=5).fit(texts, labels)      # doctest: +SKIP
@@ -271,13 +270,7 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         sequences = self.encode(as_text_list(texts))
         onnx = getattr(self, "onnx_", None)
         logits = onnx(sequences, batch_size) if onnx is not None else predict_logits(self.model_, sequences, batch_size)
-        broken = np.flatnonzero(~np.isfinite(logits).all(axis=1))
-        if len(broken):  # never a label from a nan score
-            raise ConvtextError(
-                f"the model scored {len(broken)} of {len(logits)} texts as not-a-number (first: text {broken[0]}) "
-                "— its weights are damaged or overflow; load it again from a good copy, or train it again"
-            )
-        return logits
+        return check_finite(logits)
 
     def export_onnx(self, path: str | Path, int8: bool = False) -> Path:
         """Write the logits graph as ONNX (``int8``: then quantized, weights int8) for ``use_onnx`` or any runtime."""
@@ -308,26 +301,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
 
     transform = features
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """``(n, n_classes)`` probabilities, columns in ``classes_`` order (multi-label: one sigmoid per label)."""
-        logits = torch.from_numpy(self.decision_function(texts, batch_size))
-        return (torch.sigmoid(logits) if self.multi_label else torch.softmax(logits, dim=-1)).numpy()
-
-    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str] | list[list[str]]:
-        """The most probable label of each text; multi-label: every label at or above its threshold (maybe none)."""
-        if self.multi_label:
-            chosen = self.predict_proba(texts, batch_size) >= self.thresholds_  # (n, C)
-            return [[label for label, on in zip(self.classes_, row) if on] for row in chosen]
-        logits = self.decision_function(texts, batch_size)
-        return self.label_set_.decode(logits.argmax(axis=1))
-
-    def predict_top_k(self, texts: Sequence[str], k: int = 3) -> list[list[tuple[str, float]]]:
-        """For each text, the ``k`` most probable ``(label, probability)`` pairs, best first."""
-        probabilities = self.predict_proba(texts)
-        k = max(1, min(k, len(self.classes_)))
-        order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
-        return [[(self.classes_[j], float(row[j])) for j in top] for row, top in zip(probabilities, order)]
-
     def explain(self, text: str, top: int | None = 5) -> Explanation:
         """The n-grams behind the prediction for ``text``, exact per class (see ``Explanation``)."""
         self._check_fitted()
@@ -336,14 +309,6 @@ class TextClassifier(ClassifierMixin, BaseEstimator):
         return explain_text(self.model_, self.tokenizer_, self.classes_, text, self.max_length, top, self.multi_label)
 
     # -- evaluation ------------------------------------------------------------------------
-    def evaluate(self, texts: Sequence[str], labels: Sequence) -> dict:
-        """Accuracy, macro-F1, per-class precision/recall/F1, confusion and ``n`` (multi-label: micro-F1 too).
-
-        Labels the model never saw are counted in ``unknown_labels`` and scored as errors (the model
-        cannot predict them), never a crash.
-        """
-        return evaluate(self, texts, labels)
-
     def score(self, texts: Sequence[str], labels: Sequence[str]) -> float:
         """Accuracy (scikit-learn's ``score``; multi-label: exact-match accuracy)."""
         return self.evaluate(texts, labels)["accuracy"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from .._errors import ConvtextError
 from ..artifact import ArtifactError, read_config
 from ..distill import TASK, SentenceEncoder
-from ..hub import RECIPES, download, zoo_path
+from ..hub import RECIPES, model_folder
 from ..minilm import PretrainedBody, minilm_body
 
 __all__ = ["open_pretrained", "pretrained_source"]
@@ -15,26 +15,8 @@ __all__ = ["open_pretrained", "pretrained_source"]
 
 def pretrained_source(name_or_path: str | Path) -> Path | PretrainedBody:
     """The model folder ``name_or_path`` stands for, or MiniLM's whole body for ``"minilm"``."""
-    path = Path(name_or_path)
-    if path.is_dir():
-        return path
-    name = str(name_or_path)
-    if name == "minilm":
-        return minilm_body()
-    if name in RECIPES:
-        if not zoo_path(name).exists():
-            raise ConvtextError(
-                f"zoo model {name} is not built yet (built zoo models live in {zoo_path(name).parent}) — build it "
-                f"with `convtext zoo build {name}` (`convtext zoo info {name}` says which data it needs)"
-            )
-        return zoo_path(name)
-    if name.count("/") == 1 and not name.startswith((".", "/")):
-        return download(name)
-    raise ArtifactError(
-        f"{name}: no such model folder — it is not a model folder, 'minilm', a zoo name "
-        f"({', '.join(sorted(RECIPES))}) or a Hugging Face Hub id (owner/name); give a folder written by "
-        "`convtext train -o` or one of those"
-    )
+    folder = model_folder(name_or_path)
+    return minilm_body() if folder is None else folder
 
 
 def open_pretrained(classifier_type, name_or_path: str | Path):

@@ -11,6 +11,7 @@ from huggingface_hub import HfApi
 from ..artifact import ArtifactError, config_for, model_card, write_atomically, write_model
 from ..data import LabelSet
 from ..models import TextModel
+from ..runtime import runs_in_numpy
 from ..tokenize import TextTokenizer
 from ..train import plot_confusion_matrix, plot_head_search, plot_training_curve
 
@@ -55,7 +56,7 @@ def save(clf, folder: str | Path) -> Path:
     config = folder_config(clf)
 
     def write(staging: Path) -> None:
-        (staging / "README.md").write_text(model_card(config), encoding="utf-8")
+        (staging / "README.md").write_text(model_card(config, runs_in_numpy(config)), encoding="utf-8")
         write_model(staging, clf.model_, clf.tokenizer_, config)
         _write_figures(clf, staging)
 

@@ -102,10 +102,10 @@ def split_pair(option: str, value: str, example: str) -> tuple[str, str]:
 
 def _model_folder(value: Path) -> Path:
     """A zoo name or Hub id as the folder it stands for, so that MODEL/... paths (an ONNX file) land in it."""
-    from ..classifier import pretrained_source  # here, not at the top: a verb's --help needs no PyTorch
+    from ..hub import model_folder
 
-    source = pretrained_source(value)
-    return source if isinstance(source, Path) else value  # "minilm": convtext.load says it is not a classifier
+    folder = model_folder(value)
+    return folder if folder is not None else value  # "minilm": convtext.load says it is not a classifier
 
 
 ModelDir = Annotated[

@@ -11,7 +11,6 @@ import typer
 from .._errors import ConvtextError
 from ..data import read_labeled
 from ..hub import check_unseen
-from ..multitask import load
 from ._common import (
     EncodingOption,
     FormatOption,
@@ -26,6 +25,7 @@ from ._common import (
     report_table,
     split_pair,
 )
+from ._predict import load_predictor
 
 
 def _check_label_names(data_labels, classes: list[str], source: str) -> None:
@@ -70,7 +70,7 @@ def evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Score a model on labelled data: accuracy, macro-F1, per-class precision/recall, n."""
-    classifier = load(model, task)
+    classifier = load_predictor(model, task, "cpu", "auto", None)
     if not allow_seen:
         check_unseen(classifier.data_seen_, str(data), str(model))
     dataset = read_labeled(data, format=format, text_col=text_col, label_col=label_col, encoding=encoding,

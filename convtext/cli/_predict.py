@@ -11,9 +11,8 @@ import typer
 from rich.markup import escape
 
 from .._errors import ConvtextError
-from ..classifier import StreamReport, predict_file
 from ..data import LineReport, text_lines
-from ..multitask import load
+from ..runtime import StreamReport, numpy_classifier, predict_file
 from ._common import (
     JsonOption,
     ModelDir,
@@ -23,10 +22,33 @@ from ._common import (
     print_json,
 )
 
+BACKENDS = ("auto", "numpy", "torch", "onnx")
+
 
 def onnx_name(task: str | None, int8: bool) -> str:
     """The ONNX file's default name in the model folder: ``model[.TASK][.int8].onnx``."""
     return f"model{'.' + task if task else ''}{'.int8' if int8 else ''}.onnx"
+
+
+def load_predictor(model: Path, task: str | None, device: str, backend: str, onnx: Path | None):
+    """The classifier that predicts for ``backend``: numpy (no PyTorch import) where the model allows it."""
+    if backend not in BACKENDS:
+        raise ConvtextError(f"unknown backend {backend!r} — use {', '.join(BACKENDS)}")
+    if backend in ("auto", "numpy") and task is None and device == "cpu":
+        classifier = numpy_classifier(model)
+        if classifier is not None:
+            return classifier
+    if backend == "numpy":
+        raise ConvtextError(
+            f"{model}: its model needs PyTorch (numpy runs single-task TextCNN and mean models on the CPU) — "
+            "use --backend auto or torch"
+        )
+    from ..multitask import load  # here, not at the top: the numpy backend needs no PyTorch
+
+    classifier = load(model, task).to(device)
+    if backend == "onnx":
+        classifier.use_onnx(onnx or model / onnx_name(task, int8=False))
+    return classifier
 
 
 def read_inputs(texts: list[str] | None, input_file: Path | None) -> tuple[list[int], list[str]]:
@@ -61,8 +83,12 @@ def predict(
     top_k: Annotated[int, typer.Option("--top-k", help="Show the k most probable labels.")] = 1,
     device: Annotated[str, typer.Option(help="cpu (default), cuda or auto.")] = "cpu",
     backend: Annotated[
-        str, typer.Option(help="torch, or onnx: onnxruntime on the graph `convtext export` wrote.")
-    ] = "torch",
+        str,
+        typer.Option(
+            help="auto (numpy for TextCNN and mean models on the CPU, else torch), numpy, torch, or onnx: "
+            "onnxruntime on the graph `convtext export` wrote."
+        ),
+    ] = "auto",
     onnx: Annotated[Path | None, typer.Option(help="--backend onnx: the ONNX file (default MODEL/model.onnx).")] = None,
     output: OutputFile = None,
     task: TaskOption = None,
@@ -71,11 +97,7 @@ def predict(
     """Predict labels for texts."""
     if output is not None and input_file is None:
         raise ConvtextError("--output streams a file: give it with --input FILE")
-    classifier = load(model, task).to(device)
-    if backend not in ("torch", "onnx"):
-        raise ConvtextError(f"unknown backend {backend!r} — use torch or onnx")
-    if backend == "onnx":
-        classifier.use_onnx(onnx or model / onnx_name(task, int8=False))
+    classifier = load_predictor(model, task, device, backend, onnx)
     if output is not None:
         report = predict_file(classifier, input_file, output, top_k=max(1, top_k))
         print(f"{report.summary()} → {output}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from ._leakage import SHARED_SENTENCES, check_unseen, overlaps
 from ._paths import bundled_data, cache_dir, download, is_built, zoo_path
 from ._recipes import RECIPES, ZooRecipe, get_recipe, register_recipe
+from ._source import model_folder
 
 __all__ = [
     "RECIPES",
@@ -13,6 +14,7 @@ __all__ = [
     "check_unseen",
     "download",
     "get_recipe",
+    "model_folder",
     "is_built",
     "overlaps",
     "register_recipe",

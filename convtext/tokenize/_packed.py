@@ -58,6 +58,11 @@ class PackedSequences:
         """Rows ``indices`` as right-padded ``(B, T)`` ids and a ``(B, T)`` mask, gathered in one step."""
         import torch  # here, not at the top: tokenizing needs no PyTorch
 
+        ids, mask = self.padded_arrays(indices, pad_id, min_length)
+        return torch.from_numpy(ids), torch.from_numpy(mask)
+
+    def padded_arrays(self, indices: Sequence[int], pad_id: int, min_length: int) -> tuple[np.ndarray, np.ndarray]:
+        """``padded`` as numpy arrays: ``(B, T)`` int64 ids and ``(B, T)`` bool mask."""
         indices = np.asarray(indices, dtype=np.int64)
         lengths = self.lengths[indices]  # (B,)
         length = max(min_length, int(lengths.max(initial=0)))
@@ -65,7 +70,7 @@ class PackedSequences:
         positions = self.offsets[indices][:, None] + np.arange(length)  # (B, T)
         ids = np.full(mask.shape, pad_id, dtype=np.int64)  # (B, T)
         ids[mask] = self.flat[positions[mask]]
-        return torch.from_numpy(ids), torch.from_numpy(mask)
+        return ids, mask
 
 
 class PackedWriter:

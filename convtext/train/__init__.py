@@ -16,13 +16,13 @@ from ..infer import (
     set_threads,
     sorted_batches,
 )
+from ..runtime import classification_report, confusion_matrix, multilabel_report
 from ._checkpoint import fingerprint, remove_checkpoints, stage_checkpoint
 from ._classification import ClassificationStep, fit, score_logits
 from ._config import EpochLog, TrainConfig, TrainResult, ensemble_result
 from ._distributed import is_main_process
 from ._early_stopping import EarlyStopping
 from ._engine import learning_rate_schedule, progress_bar, run
-from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._plots import plot_confusion_matrix, plot_head_search, plot_training_curve
 from ._step import EpochEnd, Passes, TrainingStep
 

@@ -12,10 +12,10 @@ from torch import nn
 
 from .._errors import ConvtextError
 from ..infer import batch_tensors, bucketed_batches, min_input_length, predict_logits, sequence_lengths
+from ..runtime import classification_report, multilabel_report
 from ._checkpoint import fingerprint
 from ._config import EpochLog, TrainConfig, TrainResult
 from ._engine import run
-from ._metrics import classification_report, multilabel_report
 from ._step import EpochEnd, TrainingStep
 
 __all__ = ["ClassificationStep", "fit", "score_logits"]

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._errors import DataError
 from ..data import as_text_list, label_tuple
-from ..train import classification_report, multilabel_report
+from ._metrics import classification_report, multilabel_report
 
 __all__ = ["evaluate"]
 
@@ -17,14 +17,14 @@ log = logging.getLogger(__name__)
 
 
 def evaluate(clf, texts: Sequence[str], labels: Sequence) -> dict:
-    """See ``TextClassifier.evaluate``."""
+    """``LabelPredictions.evaluate``: ``clf``'s report on ``texts`` and their gold ``labels``."""
     if clf.multi_label:
         return _evaluate_multilabel(clf, as_text_list(texts), [label_tuple(y) for y in labels])
     texts, labels = as_text_list(texts), [str(label) for label in labels]
     if len(texts) != len(labels):
         raise DataError(f"{len(texts)} texts but {len(labels)} labels — give one label per text")
     predicted = clf.predict(texts)
-    unknown = sorted({label for label in labels if label not in clf.label_set_})
+    unknown = sorted(set(labels) - set(clf.classes_))
     names = clf.classes_ + unknown
     index = {label: i for i, label in enumerate(names)}
     report = classification_report([index[g] for g in labels], [index[p] for p in predicted], names)

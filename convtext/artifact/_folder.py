@@ -1,0 +1,70 @@
+"""A saved model is one folder: ``config.json``, ``model.safetensors``, ``tokenizer.json``, ``README.md``,
+``digests.json``. Reading its config and tokenizer needs no PyTorch (the torch-free runtime reads them too)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .._errors import ArtifactError
+from ..tokenize import TextTokenizer, load_tokenizer
+
+__all__ = ["CONFIG", "FORMAT", "MULTITASK", "TOKENIZER", "WEIGHTS", "read_config", "read_tokenizer", "require_file"]
+
+CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
+FORMAT = "convtext/1"
+MULTITASK = "multi-task"  # convtext.task of a folder holding one body and a head per task
+
+
+def require_file(folder: Path, name: str) -> Path:
+    """``folder / name``, which must be a file: else the folder is no complete model."""
+    path = folder / name
+    if not path.is_file():
+        raise ArtifactError(
+            f"{folder}: {name} is missing — this is not a complete convtext model; train or copy it again"
+        )
+    return path
+
+
+def read_config(folder: str | Path) -> dict:
+    """The parsed ``config.json`` with its required keys checked."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ArtifactError(f"{folder}: no such model folder — give the folder written by `convtext train -o`")
+    path = require_file(folder, CONFIG)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ArtifactError(f"{path}: not valid JSON ({error}) — the file is corrupted; save the model again") from None
+    meta = config.get("convtext") if isinstance(config, dict) else None
+    if not isinstance(meta, dict) or not isinstance(config.get("architecture"), str):
+        raise ArtifactError(f"{path}: not a convtext config (no 'architecture' / 'convtext' entries)")
+    if meta.get("task", "classification") == "sentence-embedding":
+        if not isinstance(meta.get("output_dim"), int) or meta["output_dim"] < 1:
+            raise ArtifactError(f"{path}: a sentence encoder needs a positive 'convtext.output_dim'")
+    elif meta.get("task") == MULTITASK:
+        tasks = meta.get("tasks")
+        if (
+            not isinstance(tasks, dict)
+            or not tasks
+            or not all(
+                isinstance(name, str) and "." not in name and isinstance(task, dict) and _label_list(task.get("labels"))
+                for name, task in tasks.items()
+            )
+        ):
+            raise ArtifactError(f"{path}: 'convtext.tasks' must map each task name to its labels (two or more strings)")
+    elif not _label_list(meta.get("labels")):
+        raise ArtifactError(f"{path}: 'convtext.labels' must be a list of at least two label strings")
+    if not isinstance(meta.get("max_length"), int) or meta["max_length"] < 1:
+        raise ArtifactError(f"{path}: 'convtext.max_length' must be a positive integer")
+    return config
+
+
+def _label_list(labels: object) -> bool:
+    """Whether ``labels`` is a list of at least two label strings."""
+    return isinstance(labels, list) and len(labels) >= 2 and all(isinstance(label, str) for label in labels)
+
+
+def read_tokenizer(folder: Path) -> TextTokenizer:
+    """The folder's ``tokenizer.json``."""
+    return load_tokenizer(require_file(folder, TOKENIZER))

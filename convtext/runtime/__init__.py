@@ -1,0 +1,12 @@
+"""Running a saved classifier without PyTorch: the numpy forward pass of TextCNN and mean models, labels from
+logits (shared with ``TextClassifier``), and prediction over files of any size."""
+
+from ._classifier import NumpyClassifier, numpy_classifier, runs_in_numpy
+from ._labels import LabelPredictions, check_finite
+from ._metrics import classification_report, confusion_matrix, multilabel_report
+from ._stream import StreamReport, predict_file
+
+__all__ = [
+    "LabelPredictions", "NumpyClassifier", "StreamReport", "check_finite", "classification_report", "confusion_matrix",
+    "multilabel_report", "numpy_classifier", "predict_file", "runs_in_numpy",
+]  # fmt: skip
