@@ -86,10 +86,23 @@ def _finite(value: object) -> object:
     return value
 
 
+def _json(value: object, indent: int | None = None) -> str:
+    """``value`` as JSON; a nan or infinite float becomes ``null`` (JSON has no such numbers)."""
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+    except ValueError:  # a non-finite float somewhere: walk the value only then
+        return json.dumps(_finite(value), ensure_ascii=False, indent=indent, allow_nan=False)
+
+
 def print_json(value: object) -> None:
     """Machine-readable output on stdout, always valid JSON (a nan is ``null``), UTF-8 kept readable (Cyrillic
-    stays Cyrillic)."""
-    sys.stdout.write(json.dumps(_finite(value), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    stays Cyrillic). A list is written one compact item per line (fast for many predictions), anything else
+    indented."""
+    if isinstance(value, list):
+        items = ",\n".join(_json(item) for item in value)
+        sys.stdout.write(f"[\n{items}\n]\n" if value else "[]\n")
+        return
+    sys.stdout.write(_json(value, indent=2) + "\n")
 
 
 def split_pair(option: str, value: str, example: str) -> tuple[str, str]:
