@@ -6,10 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 from .._errors import ArtifactError
 from ..tokenize import TextTokenizer, load_tokenizer
+from ._digest import check_digest
 
-__all__ = ["CONFIG", "FORMAT", "MULTITASK", "TOKENIZER", "WEIGHTS", "read_config", "read_tokenizer", "require_file"]
+__all__ = [
+    "CONFIG", "FORMAT", "MULTITASK", "TOKENIZER", "WEIGHTS", "checked_weights_file", "model_settings", "read_config",
+    "read_thresholds", "read_tokenizer", "require_file", "unreadable_weights",
+]  # fmt: skip
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
 FORMAT = "convtext/1"
@@ -68,3 +74,35 @@ def _label_list(labels: object) -> bool:
 def read_tokenizer(folder: Path) -> TextTokenizer:
     """The folder's ``tokenizer.json``."""
     return load_tokenizer(require_file(folder, TOKENIZER))
+
+
+def model_settings(config: dict) -> dict:
+    """The model's own hyperparameters: every top-level key except the two bookkeeping ones."""
+    return {key: value for key, value in config.items() if key not in ("architecture", "convtext")}
+
+
+def read_thresholds(config: dict, folder: Path) -> np.ndarray:
+    """``(C,)`` decision thresholds: a multi-label model's own (one in (0, 1) per label), else 0.5 each."""
+    meta = config["convtext"]
+    if meta.get("multi_label") is not True:
+        return np.full(len(meta["labels"]), 0.5)
+    thresholds = meta.get("thresholds")
+    if (
+        not isinstance(thresholds, list)
+        or len(thresholds) != len(meta["labels"])
+        or not all(isinstance(t, int | float) and 0 < t < 1 for t in thresholds)
+    ):
+        raise ArtifactError(f"{folder}: config.json needs one threshold in (0, 1) per label for multi-label")
+    return np.asarray(thresholds, dtype=np.float64)
+
+
+def checked_weights_file(folder: Path, name: str = WEIGHTS) -> Path:
+    """``folder / name``, which must exist and still have the digest recorded when the folder was saved."""
+    path = require_file(folder, name)
+    check_digest(path)
+    return path
+
+
+def unreadable_weights(path: Path, error: Exception) -> ArtifactError:
+    """The error for a weights file safetensors cannot read."""
+    return ArtifactError(f"{path}: unreadable weights ({error}) — the file is truncated or corrupted")

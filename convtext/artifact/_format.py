@@ -19,8 +19,17 @@ from .._errors import ArtifactError, ConvtextError
 from .._version import __version__
 from ..models import TextModel, create_model, is_pretrained_only, model_entrypoint
 from ..tokenize import TextTokenizer
-from ._digest import check_digest
-from ._folder import FORMAT, MULTITASK, TOKENIZER, WEIGHTS, read_config, read_tokenizer, require_file
+from ._folder import (
+    FORMAT,
+    MULTITASK,
+    TOKENIZER,
+    WEIGHTS,
+    checked_weights_file,
+    model_settings,
+    read_config,
+    read_tokenizer,
+    unreadable_weights,
+)
 
 __all__ = ["build_model", "check_tokenizer_fits", "config_for", "read_model", "read_weights", "write_model"]
 
@@ -32,11 +41,6 @@ def write_model(folder: Path, model: TextModel, tokenizer: TextTokenizer, config
     device = next(model.parameters()).device
     model.cpu().save_pretrained(folder, config=config)
     model.to(device)
-
-
-def model_settings(config: dict) -> dict:
-    """The model's own hyperparameters: every top-level key except the two bookkeeping ones."""
-    return {key: value for key, value in config.items() if key not in ("architecture", "convtext")}
 
 
 MAX_PARAMETERS = 2**31  # orders of magnitude above any model convtext writes: a bigger claim is a tampered file
@@ -135,20 +139,19 @@ def check_tokenizer_fits(folder: Path, model: TextModel, tokenizer: TextTokenize
 def read_weights(folder: Path, expected: dict[str, tuple[int, ...]], name: str = WEIGHTS) -> dict[str, torch.Tensor]:
     """``model.safetensors`` (or ``name``) as tensors, after checking its digest (``digests.json``) and that it holds
     exactly the ``expected`` names and shapes (read from its header before any tensor is loaded)."""
-    weights = require_file(folder, name)
-    check_digest(weights)
+    weights = checked_weights_file(folder, name)
     try:
         with safe_open(str(weights), framework="pt") as handle:
             stored = {name: tuple(handle.get_slice(name).get_shape()) for name in handle.keys()}
     except (SafetensorError, OSError, ValueError) as error:
-        raise ArtifactError(f"{weights}: unreadable weights ({error}) — the file is truncated or corrupted") from None
+        raise unreadable_weights(weights, error) from None
     if stored != expected:
         differences = sorted(set(stored.items()) ^ set(expected.items()))[:3]
         raise ArtifactError(f"{weights}: tensors do not match config.json (first differences: {differences})")
     try:
         return load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as error:
-        raise ArtifactError(f"{weights}: unreadable weights ({error}) — the file is truncated or corrupted") from None
+        raise unreadable_weights(weights, error) from None
 
 
 def config_for(model: TextModel, tokenizer: TextTokenizer, meta: dict) -> dict:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import numpy as np
 from huggingface_hub import HfApi
 
-from ..artifact import ArtifactError, config_for, model_card, write_atomically, write_model
+from ..artifact import config_for, model_card, read_thresholds, write_atomically, write_model
 from ..data import LabelSet
 from ..models import TextModel
 from ..runtime import runs_in_numpy
@@ -77,16 +76,7 @@ def from_parts(cls, model: TextModel, tokenizer: TextTokenizer, config: dict, fo
     clf.transfer_, clf.data_seen_ = meta.get("transfer"), list(meta.get("data_seen", []))
     clf.recipe_ = meta.get("recipe")
     clf.multi_label = meta.get("multi_label") is True
-    clf.thresholds_ = np.full(len(clf.label_set_), 0.5)
-    if clf.multi_label:
-        thresholds = meta.get("thresholds")
-        if (
-            not isinstance(thresholds, list)
-            or len(thresholds) != len(clf.label_set_)
-            or not all(isinstance(t, int | float) and 0 < t < 1 for t in thresholds)
-        ):
-            raise ArtifactError(f"{folder}: config.json needs one threshold in (0, 1) per label for multi-label")
-        clf.thresholds_ = np.asarray(thresholds, dtype=np.float64)
+    clf.thresholds_ = read_thresholds(config, folder)
     return clf
 
 

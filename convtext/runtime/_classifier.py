@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import ArtifactError
-from ..artifact import MULTITASK, WEIGHTS, check_digest, read_config, read_tokenizer, require_file
+from ..artifact import (
+    MULTITASK,
+    checked_weights_file,
+    model_settings,
+    read_config,
+    read_thresholds,
+    read_tokenizer,
+    unreadable_weights,
+)
 from ..data import as_text_list
 from ..tokenize import PackedSequences, TextTokenizer
 from ._forward import ACTIVATIONS, MeanLogits, TextCNNLogits
@@ -41,12 +49,11 @@ class NumpyClassifier(LabelPredictions):
         self.folder, self.tokenizer_, self.max_length = Path(folder), tokenizer, meta["max_length"]
         self.classes_, self.multi_label = list(meta["labels"]), meta.get("multi_label") is True
         self.data_seen_ = list(meta.get("data_seen", []))
-        self.thresholds_ = np.asarray(meta.get("thresholds") or [0.5] * len(self.classes_), dtype=np.float64)
-        settings = {key: value for key, value in config.items() if key not in ("architecture", "convtext")}
+        self.thresholds_ = read_thresholds(config, self.folder)
+        settings = model_settings(config)
         if settings.get("vocab_size") != tokenizer.vocab_size or settings.get("pad_id", 0) != tokenizer.pad_id:
             raise ArtifactError(f"{folder}: config.json and tokenizer.json disagree on the vocabulary — copy it again")
         self.forward = FORWARDS[config["architecture"]](weights, settings, len(self.classes_))
-        self.pad_id = tokenizer.pad_id
 
     def decision_function(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """``(n, n_classes)`` logits, columns in ``classes_`` order."""
@@ -62,7 +69,7 @@ class NumpyClassifier(LabelPredictions):
         order = np.argsort(packed.lengths, kind="stable")
         for start in range(0, len(order), batch_size):
             batch = order[start : start + batch_size]
-            ids, mask = packed.padded_arrays(batch, self.pad_id, self.forward.min_length)  # (B, T)
+            ids, mask = packed.padded_arrays(batch, self.tokenizer_.pad_id, self.forward.min_length)  # (B, T)
             logits[batch] = self.forward(ids, mask)
         return logits
 
@@ -77,12 +84,9 @@ def numpy_classifier(folder: str | Path) -> NumpyClassifier | None:
     config = read_config(folder)
     if not runs_in_numpy(config):
         return None
-    weights_file = require_file(folder, WEIGHTS)
-    check_digest(weights_file)
+    weights_file = checked_weights_file(folder)
     try:
         weights = load_file(str(weights_file))
     except (SafetensorError, OSError, ValueError) as error:
-        raise ArtifactError(
-            f"{weights_file}: unreadable weights ({error}) — the file is truncated or corrupted"
-        ) from None
+        raise unreadable_weights(weights_file, error) from None
     return NumpyClassifier(folder, config, read_tokenizer(folder), weights)

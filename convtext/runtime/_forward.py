@@ -42,7 +42,7 @@ class TextCNNLogits:
     min_length: int
 
     def __init__(self, weights: dict[str, np.ndarray], settings: dict, num_classes: int):
-        self.members, self.pad_id = int(settings.get("members", 1)), int(settings.get("pad_id", 0))
+        self.members = int(settings.get("members", 1))
         self.kernel_sizes, filters = [int(k) for k in settings["kernel_sizes"]], int(settings["num_filters"])
         embed_dim, self.activate = int(settings["embed_dim"]), ACTIVATIONS[settings.get("activation", "relu")]
         width, self.width, self.filters = self.members * embed_dim, self.members * filters, filters
