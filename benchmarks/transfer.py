@@ -4,18 +4,21 @@ Rows: convtext from scratch (random vectors, and its defaults with MiniLM's inpu
 feature extraction and fine-tuning from each zoo body, and all-MiniLM-L6-v2 features + logistic
 regression. Each size is a seeded stratified subsample of the training pool (3 seeds); a seeded,
 stratified 10% of it (at least one text of every class that has two) is the dev set every system
-selects on. SST-2 and TREC use their
-test files; CR (cross-validation data) a seeded, stratified 10% test split. A body is used on a
+selects on. SST-2 and TREC use their test files; CR (cross-validation data, 377 texts a fold) runs
+10-fold cross-validation: seed k tests on fold k and draws its pool from the other nine. A body is used on a
 target only if it never saw the target's test text (convtext.zoo.check_unseen: SST ⊂ MR) nor its
 training labels (a body that saw those is no few-shot start); unlabelled training text is fair.
 
 Run: python benchmarks/transfer.py [--data ../shared/data] [--targets SST-2,CR,TREC]
-     [--sizes 16,64,256,1024,all] [--seeds 3] [--bodies ...] [--threads 2] [--body-rates default,0.1] [--quick]
+     [--sizes 16,64,256,1024,all] [--seeds 3] [--folds 10] [--bodies ...] [--threads 2] [--body-rates default,0.1]
+     [--quick] [--update]
+--update reruns --targets only and keeps the other targets' sections of the results file as they were run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +26,9 @@ from pathlib import Path
 import numpy as np
 from _kim import throughput
 from _peers import ConvtextPeer, MiniLMLogReg
-from _report import add_data_option, write_results
+from _report import RESULTS, add_data_option, command_line, environment, write_results
 
-from convtext import ConvtextError, LabeledTexts, TextClassifier, read_labeled, stratified_holdout
+from convtext import ConvtextError, LabeledTexts, TextClassifier, kfold, read_labeled, stratified_holdout
 from convtext.zoo import build, check_unseen, load_pretrained, overlaps
 
 TARGETS = {  # name: (training pool file, test file or None for a seeded 10% split of the pool)
@@ -62,13 +65,16 @@ def split_dev(data: LabeledTexts, seed: int) -> tuple[LabeledTexts, LabeledTexts
     return data.subset(keep), data.subset(held)
 
 
-def load_target(data: Path, name: str) -> tuple[LabeledTexts, LabeledTexts, str]:
+def target_splits(data: Path, name: str, seeds: int, folds: int) -> list[tuple[LabeledTexts, LabeledTexts]]:
+    """(training pool, test set) for each seed: the given files, or fold k of a seeded stratified k-fold for seed k."""
     pool_file, test_file = TARGETS[name]
     pool = read_labeled(data / pool_file)
     if test_file:
-        return pool, read_labeled(data / test_file), test_file
-    keep, held = stratified_holdout(pool.label_sets, 0.1, seed=0)
-    return pool.subset(keep), pool.subset(held), pool_file
+        return [(pool, read_labeled(data / test_file))] * seeds
+    if seeds > folds:
+        raise ConvtextError(f"{name} runs one seed per cross-validation fold: use --folds {seeds} or fewer --folds")
+    splits = kfold(pool.label_sets, folds, seed=0)[:seeds]
+    return [(pool.subset(keep), pool.subset(held)) for keep, held in splits]
 
 
 def usable_bodies(bodies: list[str], target: str) -> list[str]:
@@ -112,29 +118,53 @@ def rate_name(rate: float | None) -> str:
     return "at its own rate" if rate is None else f"{rate:g}×"
 
 
-def run_target(
-    data: Path, target: str, sizes: list[int | None], seeds: int, bodies: list[str], threads: int, body_rates: list
-):  # fmt: skip
-    pool, test, _ = load_target(data, target)
-    gold = np.asarray(test.labels)
+def run_target(data: Path, target: str, sizes: list[int | None], seeds: int, folds: int, systems: dict) -> dict:
+    """Every system's learning curve on ``target``: the record the section is rendered from."""
+    splits = target_splits(data, target, seeds, folds)
     curves: dict[str, Curve] = {}
-    for name, make in systems_for(target, bodies, threads, body_rates).items():
+    for name, make in systems.items():
         curve = curves.setdefault(name, Curve())
         for size in sizes:
             key = "all" if size is None else str(size)
-            for seed in range(seeds):
+            for seed, (pool, test) in enumerate(splits):
                 train, dev = split_dev(subsample(pool, size, seed), seed)
                 if len(set(train.labels)) < 2:
                     raise ConvtextError(f"{target}: {size} texts leave one class — use larger sizes")
                 system = make(seed).fit_select(train.texts, train.labels, dev.texts, dev.labels)
-                accuracy = float(np.mean(np.asarray(system.predict(test.texts)) == gold))
+                accuracy = float(np.mean(np.asarray(system.predict(test.texts)) == np.asarray(test.labels)))
                 curve.accuracies.setdefault(key, []).append(accuracy)
                 curve.train_seconds.append(system.train_seconds_)
                 if size == sizes[-1] and seed == 0:  # speed of the model trained on the most labels
                     curve.texts_per_second = throughput(system.predict, test.texts)
                 print(f"{target} {name} n={key} seed {seed}: {100 * accuracy:.1f}% in {system.train_seconds_:.1f}s",
                       flush=True)  # fmt: skip
-    return curves, len(pool), len(test)
+    pool, test = splits[0]
+    cross_validated = TARGETS[target][1] is None
+    return {
+        "pool": len(pool), "test": len(test), "seeds": seeds, "folds": folds if cross_validated else None,
+        "run": f"{environment()['date']}, `{command_line()}`",
+        "systems": {name: {"accuracies": c.accuracies, "train_seconds": c.train_seconds,
+                           "texts_per_second": c.texts_per_second} for name, c in curves.items()},
+    }  # fmt: skip
+
+
+def render_section(target: str, record: dict) -> list[str]:
+    """A target's table: accuracy mean ± std per size, median training seconds, prediction speed."""
+    systems = record["systems"]
+    keys = list(next(iter(systems.values()))["accuracies"])
+    split = f"test {record['test']:,}"
+    if record["folds"]:
+        split = f"{record['folds']}-fold cross-validation, seed k tests on fold k, about {record['test']:,} texts each"
+    lines = [f"## {target} (pool {record['pool']:,}, {split}; {record['seeds']} seed(s))", "", f"Run: {record['run']}",
+             "", f"| system | {' | '.join(f'n={k}' for k in keys)} | train s (median) | predict texts/s |",
+             "|" + "---|" * (len(keys) + 3)]  # fmt: skip
+    for name, curve in systems.items():
+        cells = [
+            f"{100 * statistics.mean(v):.1f} ± {100 * statistics.pstdev(v):.1f}" for v in curve["accuracies"].values()
+        ]
+        lines.append(f"| {name} | {' | '.join(cells)} | {statistics.median(curve['train_seconds']):.1f} | "
+                     f"{curve['texts_per_second']:,.0f} |")  # fmt: skip
+    return lines + [""]
 
 
 def main() -> None:
@@ -143,6 +173,7 @@ def main() -> None:
     parser.add_argument("--targets", default=",".join(TARGETS))
     parser.add_argument("--sizes", default="16,64,256,1024,all", help="Labelled examples per run; 'all' = the pool.")
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--folds", type=int, default=10, help="Cross-validation folds for CR: one seed per fold.")
     parser.add_argument("--bodies", default=None, help="Zoo bodies for every target (default: per target, BODIES).")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
@@ -151,24 +182,27 @@ def main() -> None:
         help="Fine-tuning's body rate multipliers, one row each; 'default' = the body's own rate (convtext's default)",
     )
     parser.add_argument("--quick", action="store_true", help="Sizes 64,256; 1 seed.")
+    parser.add_argument("--update", action="store_true", help="Keep the results file's other targets as they were.")
     parser.add_argument("--name", default="transfer")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.seeds = "64,256", 1
     sizes = [None if s.strip() == "all" else int(s) for s in args.sizes.split(",")]
-    keys = ["all" if s is None else str(s) for s in sizes]
     targets = [t.strip() for t in args.targets.split(",")]
     body_rates = [None if rate.strip() == "default" else float(rate) for rate in args.body_rates.split(",")]
     chosen = {t: [b.strip() for b in args.bodies.split(",")] if args.bodies else BODIES[t] for t in targets}
     for body in sorted({b for bodies in chosen.values() for b in bodies} - {"minilm"}):
         build(body, args.data, threads=args.threads)
+    records = json.loads((RESULTS / f"{args.name}.json").read_text())["runs"] if args.update else {}
     notes = [
-        f"Test accuracy %, mean ± std over {args.seeds} seed(s) (subsample and training seed); sizes are labelled "
-        "examples, 10% of them the dev set every system selects on.",
+        "Test accuracy %, mean ± std over the seeds (subsample, training seed and, for CR, test fold); sizes are "
+        "labelled examples, 10% of them the dev set every system selects on.",
         f"predict texts/s: the whole test set at once, tokenization (MiniLM: encoding) included, median of 3 passes "
         f"after a warm-up pass, the model trained on the most labels (seed 0); {args.threads} threads for every system.",
         "Bodies (convtext zoo, `convtext zoo build NAME`; `minilm` is all-MiniLM-L6-v2 itself, feature extraction "
-        "only): " + "; ".join(f"{t}: {', '.join(b)}" for t, b in chosen.items()) + ". A body that saw the target's "
+        "only): "
+        + "; ".join(f"{t}: {', '.join(b)}" for t, b in {**BODIES, **chosen}.items())
+        + ". A body that saw the target's "
         "test text (SST ⊂ MR) or its training labels is left out.",
         "fine-tune: from the linear probe (feature extraction's head), the body "
         + (
@@ -178,26 +212,15 @@ def main() -> None:
         )
         + " after a one-epoch warm-up, no dropout on the sentence vector; a row marked (body N×) trains the body at "
         "N× the head's rate instead.",
+        "Each section says when and by which command it was run (`--update` reruns some targets, keeps the others).",
     ]
-    sections, raw = [], {}
     for target in targets:
-        curves, pool_size, test_size = run_target(
-            args.data, target, sizes, args.seeds, chosen[target], args.threads, body_rates
-        )
-        raw[target] = {name: {"accuracies": c.accuracies, "train_seconds": c.train_seconds,
-                              "texts_per_second": c.texts_per_second} for name, c in curves.items()}  # fmt: skip
-        header = f"| system | {' | '.join(f'n={k}' for k in keys)} | train s (median) | predict texts/s |"
-        sections += [f"## {target} (pool {pool_size:,}, test {test_size:,})", "", header,
-                     "|" + "---|" * (len(keys) + 3)]  # fmt: skip
-        for name, curve in curves.items():
-            cells = []
-            for key in keys:
-                values = curve.accuracies[key]
-                cells.append(f"{100 * statistics.mean(values):.1f} ± {100 * statistics.pstdev(values):.1f}")
-            sections.append(f"| {name} | {' | '.join(cells)} | {statistics.median(curve.train_seconds):.1f} | "
-                            f"{curve.texts_per_second:,.0f} |")  # fmt: skip
-        sections.append("")
-        path = write_results(args.name, [], [], notes, {"runs": raw}, sections)  # after each target
+        seeds = args.seeds if TARGETS[target][1] else min(args.folds, 1 if args.quick else args.folds)
+        systems = systems_for(target, chosen[target], args.threads, body_rates)
+        records[target] = run_target(args.data, target, sizes, seeds, args.folds, systems)
+        ordered = {name: records[name] for name in TARGETS if name in records}
+        sections = [line for name, record in ordered.items() for line in render_section(name, record)]
+        path = write_results(args.name, [], [], notes, {"runs": ordered}, sections)  # after each target
     print(path.read_text())
 
 
