@@ -115,7 +115,7 @@ def predict(
             print_json(results)
             return
         print_rows([
-            (", ".join(r["labels"]) or "(no label)", r["text"], _scores(r["probabilities"])) for r in results
+            (", ".join(r["labels"]) or "(no label)", r["text"], _scores(r["probabilities"].items())) for r in results
         ])  # fmt: skip
         return
     if proba:
@@ -124,20 +124,22 @@ def predict(
             {"line": n, "text": t, "label": max(r, key=r.get), "probabilities": r}
             for n, t, r in zip(numbers, inputs, rows)
         ]
-    else:
-        ranked = classifier.predict_top_k(inputs, top_k)
-        results = [
-            {"line": n, "text": t, "label": top[0][0], "top": [[lab, p] for lab, p in top]}
-            for n, t, top in zip(numbers, inputs, ranked)
-        ]
-    if as_json:
-        print_json(results)
+        if as_json:
+            print_json(results)
+            return
+        print_rows([(r["label"], r["text"], _scores(r["probabilities"].items())) for r in results])
         return
-    print_rows([(r["label"], r["text"], _scores(r.get("probabilities") or dict(r["top"]))) for r in results])
+    ranked = classifier.predict_top_k(inputs, top_k)
+    if as_json:
+        print_json([{"line": n, "text": t, "label": top[0][0], "top": [list(pair) for pair in top]}
+                    for n, t, top in zip(numbers, inputs, ranked)])  # fmt: skip
+        return
+    print_rows([(top[0][0], text, _scores(top)) for text, top in zip(inputs, ranked)])
 
 
-def _scores(probabilities: dict[str, float]) -> str:
-    return "  ".join(f"{label} {p:.3f}" for label, p in probabilities.items())
+def _scores(pairs) -> str:
+    """``label probability`` pairs as ``"1 0.983  0 0.017"``."""
+    return "  ".join(f"{label} {p:.3f}" for label, p in pairs)
 
 
 def print_rows(rows: list[tuple[str, str, str]]) -> None:

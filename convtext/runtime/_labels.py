@@ -62,5 +62,7 @@ class LabelPredictions:
         """For each text, the ``k`` most probable ``(label, probability)`` pairs, best first."""
         probabilities = self.predict_proba(texts)
         k = max(1, min(k, len(self.classes_)))
-        order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
-        return [[(self.classes_[j], float(row[j])) for j in top] for row, top in zip(probabilities, order)]
+        order = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]  # (n, k)
+        labels = np.asarray(self.classes_, dtype=object)[order].tolist()  # (n, k) names
+        chances = np.take_along_axis(probabilities, order, axis=1).tolist()  # (n, k) Python floats
+        return [list(zip(names, values)) for names, values in zip(labels, chances)]
