@@ -67,6 +67,18 @@ def test_undefined_windows_1252_bytes_fall_back_to_latin1(write):
     assert data.encoding == "latin-1" and data.texts[0] == "odd \x81 byte"
 
 
+def test_each_line_is_decoded_on_its_own(write):
+    """A UTF-8 line next to a Windows-1252 one: each keeps its own text (a whole-file decode made mojibake)."""
+    data = read_labeled(write("mixed.txt", "pos фильм café\n".encode() + b"neg caf\xe9 bad\r\npos good\rfilm\n"))
+    assert data.texts == ["фильм café", "café bad", "good\rfilm"] and data.labels == ["pos", "neg", "pos"]
+    assert data.encoding == "cp1252"
+
+
+def test_a_file_whose_lines_end_at_a_lone_carriage_return_is_refused_with_the_fix(write):
+    with pytest.raises(DataError, match=r"lone \\r.*tr '\\r' '\\n'"):
+        read_labeled(write("mac.txt", b"pos good\rneg bad\r"))
+
+
 def test_csv_with_quotes_newlines_cyrillic_and_emoji(write):
     path = write(
         "reviews.csv",

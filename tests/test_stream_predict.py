@@ -16,6 +16,7 @@ from conftest import run_cli
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from convtext import read_labeled
 from convtext.classifier import predict_file
 from convtext.data import _stream
 
@@ -189,6 +190,20 @@ def _expected_lines(raw: bytes) -> list[int]:
         if text.strip():
             numbers.append(number)
     return numbers
+
+
+def test_evaluate_reads_the_lines_predict_reads(saved_model, capsys, tmp_path):
+    """The same lines, labelled or not: evaluate scores exactly the texts predict --input predicts, in order."""
+    lines = ["фильм café good".encode(), b"", b"caf\xe9 bad", b"good\rfilm", b"   ", "👍 plot".encode(), b"\xff\xfe?"]
+    plain, labelled = tmp_path / "plain.txt", tmp_path / "labelled.txt"
+    plain.write_bytes(b"\r\n".join(lines) + b"\n")
+    labelled.write_bytes(b"\r\n".join(b"1 " + line if line.strip() else line for line in lines) + b"\n")
+    code, out, _ = run_cli(capsys, "predict", saved_model, "--input", plain, "--json")
+    predicted = json.loads(out)
+    code_evaluate, report, _ = run_cli(capsys, "evaluate", saved_model, labelled, "--json")
+    assert code == code_evaluate == 0
+    assert read_labeled(labelled).texts == [record["text"] for record in predicted]
+    assert json.loads(report)["n"] == len(predicted) == 5
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

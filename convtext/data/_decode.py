@@ -1,8 +1,8 @@
-"""Turn a file's bytes into text and lines: UTF-8 first, then Windows-1252, then Latin-1, per file.
+"""Checks on a data file's bytes (present, a file, not empty, not binary, line ends), whole-file decoding, lines.
 
-Only ``\\n``, ``\\r\\n`` and a lone ``\\r`` end a line. ``str.splitlines`` would also split on
-U+0085 (NEL), U+2028 and friends, which occur *inside* lines of real corpora (rt-polarity.all,
-subj.all) and would shift every label after them.
+Only ``\\n`` and ``\\r\\n`` end a line, as on every input path (``convtext.data.numbered_lines``).
+``str.splitlines`` would also split on U+0085 (NEL), U+2028 and friends, which occur *inside* lines of
+real corpora (rt-polarity.all, subj.all) and would shift every label after them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .._errors import DataError
 
-__all__ = ["read_text", "decode_bytes", "split_lines", "FALLBACK_ENCODINGS"]
+__all__ = ["FALLBACK_ENCODINGS", "decode_bytes", "read_bytes", "read_text", "split_lines"]
 
 FALLBACK_ENCODINGS = ("utf-8", "cp1252", "latin-1")
 _BINARY_SAMPLE = 8192
@@ -45,8 +45,8 @@ def decode_bytes(raw: bytes, encoding: str = "auto") -> tuple[str, str]:
     raise AssertionError("latin-1 decodes every byte string")  # pragma: no cover
 
 
-def read_text(path: str | Path, encoding: str = "auto") -> tuple[str, str]:
-    """Read a whole text file; returns ``(text, encoding_used)``; clear errors for the usual traps."""
+def read_bytes(path: str | Path) -> bytes:
+    """A data file's bytes; clear errors for the usual traps (missing, a folder, empty, binary, \\r line ends)."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file — check the path")
@@ -56,21 +56,28 @@ def read_text(path: str | Path, encoding: str = "auto") -> tuple[str, str]:
     if not raw.strip():
         raise DataError(f"{path}: the file is empty — give a file with one labelled text per row")
     _check_not_binary(path, raw)
+    if b"\n" not in raw and b"\r" in raw.strip():
+        raise DataError(
+            f"{path}: lines end at a lone \\r (classic Mac OS); convtext ends lines at \\n or \\r\\n only — "
+            f"convert it first, e.g. tr '\\r' '\\n' < {path.name} > fixed.txt"
+        )
+    return raw
+
+
+def read_text(path: str | Path, encoding: str = "auto") -> tuple[str, str]:
+    """Read a whole text file; returns ``(text, encoding_used)``; clear errors for the usual traps."""
     try:
-        return decode_bytes(raw, encoding)
+        return decode_bytes(read_bytes(path), encoding)
     except (UnicodeDecodeError, LookupError) as error:
         raise DataError(f"{path}: cannot decode as {encoding!r} ({error}) — try --encoding auto") from None
 
 
 def split_lines(text: str) -> list[str]:
-    """Split on ``\\n`` / ``\\r\\n`` (or on ``\\r`` when the file has no ``\\n``); never on NEL/U+2028.
+    """Split on ``\\n`` / ``\\r\\n``, never on NEL/U+2028 (or a lone ``\\r``, which stays in its line).
 
     A final line ending does not make an extra empty line.
     """
-    separator = "\n" if "\n" in text else "\r"
-    lines = text.split(separator)
+    lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    if separator == "\n":
-        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-    return lines
+    return [line[:-1] if line.endswith("\r") else line for line in lines]

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from .._errors import DataError
 from ._dataset import LabeledTexts, SkippedRow
-from ._decode import read_text, split_lines
+from ._decode import read_bytes, read_text, split_lines
 from ._formats import CORPUS_FORMATS, LABELLED_FORMATS, detect_format, parse
+from ._stream import LineReport, numbered_lines
 
 __all__ = ["count_labelled", "read_labeled", "read_texts"]
 
@@ -21,8 +22,14 @@ def _load(path: str | Path, fmt: str, text_col: str, label_col: str | None, enco
     allowed = CORPUS_FORMATS if corpus else LABELLED_FORMATS
     if fmt != "auto" and fmt not in allowed:
         raise DataError(f"unknown format {fmt!r} — use one of: auto, {', '.join(allowed)}")
-    text, used_encoding = read_text(path, encoding)
-    lines = split_lines(text)
+    if encoding == "auto":  # the line reader of every input path: each line decoded on its own
+        read_bytes(path)
+        report = LineReport()
+        lines, used_encoding = [line for _, line in numbered_lines(path, report)], report.encoding
+    else:
+        text, used_encoding = read_text(path, encoding)
+        lines = split_lines(text)
+    text = "".join(line + "\n" for line in lines)
     if fmt == "auto":
         fmt = detect_format(path, lines, text_col, corpus=corpus)
     rows, skipped = parse(path, text, lines, fmt, text_col, label_col)

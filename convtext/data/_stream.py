@@ -36,6 +36,7 @@ class LineReport:
     """What a pass over a file saw: lines that needed a fallback encoding, rows skipped (by reason)."""
 
     fallback_decoded: int = 0
+    encoding: str = "utf-8"  # the last of FALLBACK_ENCODINGS that any line needed
     skipped: Counter = field(default_factory=Counter)
     first_skipped: dict[str, list[int]] = field(default_factory=dict)
 
@@ -62,6 +63,8 @@ def _decode(raw: bytes, report: LineReport) -> str:
         except UnicodeDecodeError:
             continue
         report.fallback_decoded += encoding != "utf-8"
+        if FALLBACK_ENCODINGS.index(encoding) > FALLBACK_ENCODINGS.index(report.encoding):
+            report.encoding = encoding
         return text
     raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
