@@ -20,6 +20,8 @@ from ._vocab import BOS, EOS, PAD, UNK, Vocabulary
 
 __all__ = ["TextTokenizer", "TokenSpan", "read_backend", "valid_unicode"]
 
+ENCODE_BLOCK = 4096  # texts per call into Rust: one call with 100,000 tokenized 1.4x slower than blocks of 4,096
+
 
 @dataclass(frozen=True)
 class TokenSpan:
@@ -80,8 +82,14 @@ class TextTokenizer:
         return self.encode_batch([text])[0]
 
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
-        """Ids of many texts at once (parallel, in Rust; without character offsets, 20-25 % faster)."""
+        """Ids of many texts, ``ENCODE_BLOCK`` at a time (parallel, in Rust; without character offsets)."""
         texts = [_check_text(text) for text in texts]
+        ids: list[list[int]] = []
+        for start in range(0, len(texts), ENCODE_BLOCK):
+            ids += self._encode_block(texts[start : start + ENCODE_BLOCK])
+        return ids
+
+    def _encode_block(self, texts: list[str]) -> list[list[int]]:
         try:
             encodings = self.backend.encode_batch_fast(texts, add_special_tokens=self.add_special_tokens)
         except (TypeError, ValueError, UnicodeEncodeError):  # lone surrogates cannot cross into Rust
