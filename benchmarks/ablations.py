@@ -114,6 +114,9 @@ VARIANTS.update(
             "batch_size=32": {"batch_size": 32},
             "epochs=15": {"epochs": 15},
             "lr=1e-3 + epochs=15": {"lr": 1e-3, "epochs": 15},
+            "epochs=5": {"epochs": 5},  # issue 37: cheaper schedules, screened for training time
+            "batch_size=100 + lr=3e-3": {"batch_size": 100, "lr": 3e-3},
+            "epochs=5 + batch_size=100 + lr=3e-3": {"epochs": 5, "batch_size": 100, "lr": 3e-3},
         },
     )
 )
