@@ -86,12 +86,20 @@ def _finite(value: object) -> object:
     return value
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)  # one for every list item
+
+
 def _json(value: object, indent: int | None = None) -> str:
     """``value`` as JSON; a nan or infinite float becomes ``null`` (JSON has no such numbers)."""
+    encode = (
+        _COMPACT.encode
+        if indent is None
+        else json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=indent).encode
+    )
     try:
-        return json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+        return encode(value)
     except ValueError:  # a non-finite float somewhere: walk the value only then
-        return json.dumps(_finite(value), ensure_ascii=False, indent=indent, allow_nan=False)
+        return encode(_finite(value))
 
 
 def print_json(value: object) -> None:

@@ -29,6 +29,7 @@ from ._labels import LabelPredictions, check_finite
 __all__ = ["NumpyClassifier", "numpy_classifier", "runs_in_numpy"]
 
 FORWARDS = {"textcnn": TextCNNLogits, "mean_embedding": MeanLogits}
+PREDICT_BLOCK = 4096  # texts per tokenize-and-score pass: 100,000 at once predicted 1.4x slower (cache)
 
 
 def runs_in_numpy(config: dict) -> bool:
@@ -56,11 +57,17 @@ class NumpyClassifier(LabelPredictions):
         self.forward = FORWARDS[config["architecture"]](weights, settings, len(self.classes_))
 
     def decision_function(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """``(n, n_classes)`` logits, columns in ``classes_`` order."""
-        packed = self.tokenizer_.encode_packed(as_text_list(texts), self.max_length)
+        """``(n, n_classes)`` logits, columns in ``classes_`` order; ``PREDICT_BLOCK`` texts tokenized and scored
+        at a time."""
+        texts = as_text_list(texts)
+        starts = range(0, len(texts), PREDICT_BLOCK) or [0]
+        return check_finite(np.concatenate([self._logits(texts[s : s + PREDICT_BLOCK], batch_size) for s in starts]))
+
+    def _logits(self, texts: list[str], batch_size: int) -> np.ndarray:
+        packed = self.tokenizer_.encode_packed(texts, self.max_length)
         if isinstance(self.forward, MeanLogits):
-            return check_finite(self.forward.packed(packed.flat, packed.offsets))
-        return check_finite(self._batched(packed, batch_size))
+            return self.forward.packed(packed.flat, packed.offsets)
+        return self._batched(packed, batch_size)
 
     def _batched(self, packed: PackedSequences, batch_size: int) -> np.ndarray:
         """Logits in input order, texts batched by length (little padding)."""
