@@ -107,10 +107,14 @@ def print_json(value: object) -> None:
     stays Cyrillic). A list is written one compact item per line (fast for many predictions), anything else
     indented."""
     if isinstance(value, list):
-        items = ",\n".join(_json(item) for item in value)
-        sys.stdout.write(f"[\n{items}\n]\n" if value else "[]\n")
+        sys.stdout.write(f"[\n{json_lines(value)}\n]\n" if value else "[]\n")
         return
     sys.stdout.write(_json(value, indent=2) + "\n")
+
+
+def json_lines(items: list) -> str:
+    """The items of a JSON list, one compact item per line (no brackets): ``print_json`` writes lists so."""
+    return ",\n".join(_json(item) for item in items)
 
 
 def split_pair(option: str, value: str, example: str) -> tuple[str, str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import itertools
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -19,10 +21,11 @@ from ._common import (
     OutputFile,
     TaskOption,
     console,
-    print_json,
+    json_lines,
 )
 
 BACKENDS = ("auto", "numpy", "torch", "onnx")
+CHUNK = 10_000  # texts read, predicted and printed at a time
 
 
 def onnx_name(task: str | None, int8: bool) -> str:
@@ -51,19 +54,14 @@ def load_predictor(model: Path, task: str | None, device: str, backend: str, onn
     return classifier
 
 
-def read_inputs(texts: list[str] | None, input_file: Path | None) -> tuple[list[int], list[str]]:
-    """Line numbers and texts from the arguments, ``--input`` or stdin, read alike (``convtext.data.text_lines``):
-    blank lines are skipped and, with lines not in UTF-8, reported on stderr."""
+def read_inputs(texts: list[str] | None, input_file: Path | None, report: LineReport) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` from the arguments, ``--input`` or stdin, read alike (``convtext.data.text_lines``):
+    blank lines are skipped and counted in ``report``."""
     if texts and input_file:
         raise ConvtextError("give texts as arguments or --input FILE, not both")
     if input_file is None and not texts and (sys.stdin is None or sys.stdin.isatty()):
         raise ConvtextError("no texts — give them as arguments, with --input FILE, or on standard input")
-    source = input_file if input_file is not None else texts or _stdin_bytes()
-    report = LineReport()
-    numbered = list(text_lines(source, report))
-    if report.skipped or report.fallback_decoded:
-        print(StreamReport.of(report, len(numbered)).summary(), file=sys.stderr)
-    return [number for number, _ in numbered], [text for _, text in numbered]
+    return text_lines(input_file if input_file is not None else texts or _stdin_bytes(), report)
 
 
 def _stdin_bytes():
@@ -102,43 +100,42 @@ def predict(
         report = predict_file(classifier, input_file, output, top_k=max(1, top_k))
         print(f"{report.summary()} → {output}", file=sys.stderr)
         return
-    numbers, inputs = read_inputs(texts, input_file)
-    if not inputs:  # every line blank: nothing to print, as --output then writes an empty file
+    report, printed = LineReport(), 0
+    numbered = read_inputs(texts, input_file, report)
+    while chunk := list(itertools.islice(numbered, CHUNK)):  # printed as it goes: memory stays bounded
+        numbers, inputs = [number for number, _ in chunk], [text for _, text in chunk]
+        results = _results(classifier, numbers, inputs, proba, top_k)
         if as_json:
-            print_json([])
-        return
-    if classifier.multi_label:
-        rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
-        results = [{"line": n, "text": t, "labels": labels, "probabilities": r}
-                   for n, t, labels, r in zip(numbers, inputs, classifier.predict(inputs), rows)]  # fmt: skip
-        if as_json:
-            print_json(results)
-            return
-        print_rows([
-            (", ".join(r["labels"]) or "(no label)", r["text"], _scores(r["probabilities"].items())) for r in results
-        ])  # fmt: skip
-        return
-    if proba:
-        rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
-        results = [
-            {"line": n, "text": t, "label": max(r, key=r.get), "probabilities": r}
-            for n, t, r in zip(numbers, inputs, rows)
-        ]
-        if as_json:
-            print_json(results)
-            return
-        print_rows([(r["label"], r["text"], _scores(r["probabilities"].items())) for r in results])
-        return
-    ranked = classifier.predict_top_k(inputs, top_k)
+            sys.stdout.write(("[\n" if not printed else ",\n") + json_lines(results))
+        else:
+            print_rows(
+                [(r.get("label") or ", ".join(r["labels"]) or "(no label)", r["text"], _scores(r)) for r in results]
+            )
+        printed += len(results)
     if as_json:
-        print_json([{"line": n, "text": t, "label": top[0][0], "top": [list(pair) for pair in top]}
-                    for n, t, top in zip(numbers, inputs, ranked)])  # fmt: skip
-        return
-    print_rows([(top[0][0], text, _scores(top)) for text, top in zip(inputs, ranked)])
+        sys.stdout.write("\n]\n" if printed else "[]\n")
+    if report.skipped or report.fallback_decoded:
+        print(StreamReport.of(report, printed).summary(), file=sys.stderr)
 
 
-def _scores(pairs) -> str:
-    """``label probability`` pairs as ``"1 0.983  0 0.017"``."""
+def _results(classifier, numbers: list[int], inputs: list[str], proba: bool, top_k: int) -> list[dict]:
+    """One record per text: its line, text and label(s), with every probability (multi-label, ``proba``) or the
+    ``top_k`` best."""
+    if classifier.multi_label or proba:
+        rows = [dict(zip(classifier.classes_, map(float, row))) for row in classifier.predict_proba(inputs)]
+        if classifier.multi_label:
+            return [{"line": n, "text": t, "labels": labels, "probabilities": r}
+                    for n, t, labels, r in zip(numbers, inputs, classifier.predict(inputs), rows)]  # fmt: skip
+        return [{"line": n, "text": t, "label": max(r, key=r.get), "probabilities": r}
+                for n, t, r in zip(numbers, inputs, rows)]  # fmt: skip
+    ranked = classifier.predict_top_k(inputs, top_k)
+    return [{"line": n, "text": t, "label": top[0][0], "top": [list(pair) for pair in top]}
+            for n, t, top in zip(numbers, inputs, ranked)]  # fmt: skip
+
+
+def _scores(result: dict) -> str:
+    """A record's probabilities as ``"1 0.983  0 0.017"``."""
+    pairs = result["probabilities"].items() if "probabilities" in result else result["top"]
     return "  ".join(f"{label} {p:.3f}" for label, p in pairs)
 
 
