@@ -64,6 +64,15 @@ def read_inputs(texts: list[str] | None, input_file: Path | None, report: LineRe
     return text_lines(input_file if input_file is not None else texts or _stdin_bytes(), report)
 
 
+def read_all_inputs(texts: list[str] | None, input_file: Path | None) -> tuple[list[int], list[str]]:
+    """Every line number and text of ``read_inputs`` at once; what was skipped is reported on stderr."""
+    report = LineReport()
+    numbered = list(read_inputs(texts, input_file, report))
+    if report.skipped or report.fallback_decoded:
+        print(StreamReport.of(report, len(numbered)).summary(), file=sys.stderr)
+    return [number for number, _ in numbered], [text for _, text in numbered]
+
+
 def _stdin_bytes():
     """Standard input as bytes (a text stream put in its place, as in a notebook, is read as UTF-8)."""
     if hasattr(sys.stdin, "buffer"):

@@ -10,7 +10,7 @@ from rich.markup import escape
 
 from ..zeroshot import ZeroShotClassifier, parse_label_descriptions
 from ._common import console, print_json
-from ._predict import read_inputs
+from ._predict import read_all_inputs
 
 
 def zero_shot(
@@ -31,7 +31,7 @@ def zero_shot(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")] = False,
 ) -> None:
     """Give each text the label whose description it is most similar to (cosine of sentence embeddings)."""
-    numbers, inputs = read_inputs(texts, input_file)
+    numbers, inputs = read_all_inputs(texts, input_file)
     if not inputs:  # every line blank
         if as_json:
             print_json([])
