@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections import Counter
 from pathlib import Path
@@ -23,9 +24,9 @@ def _load(path: str | Path, fmt: str, text_col: str, label_col: str | None, enco
     if fmt != "auto" and fmt not in allowed:
         raise DataError(f"unknown format {fmt!r} — use one of: auto, {', '.join(allowed)}")
     if encoding == "auto":  # the line reader of every input path: each line decoded on its own
-        read_bytes(path)
-        report = LineReport()
-        lines, used_encoding = [line for _, line in numbered_lines(path, report)], report.encoding
+        raw, report = io.BytesIO(read_bytes(path)), LineReport()
+        raw.name = str(path)  # what a refusal names
+        lines, used_encoding = [line for _, line in numbered_lines(raw, report)], report.encoding
     else:
         text, used_encoding = read_text(path, encoding)
         lines = split_lines(text)
