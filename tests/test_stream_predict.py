@@ -208,9 +208,9 @@ def test_evaluate_reads_the_lines_predict_reads(saved_model, capsys, tmp_path):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(PIECES) | st.binary(max_size=4), max_size=40).map(b"".join))
-@example(b"good\rbad\rfilm\r")  # \r only: one line
+@example(b"good\rbad\rfilm\r")  # \r only: refused alike
 @example("caf\xe9 good\n".encode("cp1252") + "фильм bad\r\n".encode())  # Windows-1252 beside UTF-8
-@example(b"go\x00od\nbad\x00\n\x00\n")  # NUL bytes
+@example(b"go\x00od\nbad\x00\n\x00\n")  # NUL bytes: binary, refused alike
 @example(b"\n\n \t\ngood\n\r\n\nbad")  # blank lines, a last line without its newline
 @example(b"\xff\xfegood\n")  # a UTF-16 byte-order mark
 def test_stdin_input_and_output_read_the_same_lines(saved_model, capsys, monkeypatch, raw):
@@ -228,9 +228,36 @@ def test_stdin_input_and_output_read_the_same_lines(saved_model, capsys, monkeyp
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 mark: refused alike, one line each
         assert [(code, err.count("UTF-16")) for code, _, err in runs] == [(2, 1)] * 3
         return
+    body = raw.removeprefix(b"\xef\xbb\xbf")
+    if b"\x00" in body or (b"\n" not in body and b"\r" in body.strip()):  # binary, or lines ending at a lone \r
+        reason = "binary file" if b"\x00" in body else "lone \\r"
+        assert [(code, reason in err) for code, _, err in runs] == [(2, True)] * 3
+        return
     assert [code for code, _, _ in runs] == [0, 0, 0]
     piped, given = runs[0][1], runs[1][1]
     written = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     records = [[(r["line"], r["label"]) for r in rows] for rows in (json.loads(piped), json.loads(given), written)]
     assert records[0] == records[1] == records[2]
     assert [line for line, _ in records[0]] == _expected_lines(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [(b"1 go\x00od\n0 bad\n", "binary file (NUL byte at offset 4)"), (b"1 good\r0 bad\r", "lone \\r")],
+)
+def test_every_reader_refuses_a_binary_or_lone_cr_file_alike(saved_model, capsys, monkeypatch, tmp_path, raw, reason):
+    """predict (stdin, --input, --output), evaluate and train read one file the same way: refused, exit 2."""
+    source = tmp_path / "in.txt"
+    source.write_bytes(raw)
+    stdin = io.TextIOWrapper(io.BytesIO(raw))
+    monkeypatch.setattr(stdin, "isatty", lambda: False)
+    monkeypatch.setattr(sys, "stdin", stdin)
+    runs = [
+        run_cli(capsys, "predict", saved_model),
+        run_cli(capsys, "predict", saved_model, "--input", source),
+        run_cli(capsys, "predict", saved_model, "--input", source, "--output", tmp_path / "out.txt"),
+        run_cli(capsys, "evaluate", saved_model, source),
+        run_cli(capsys, "train", source, "-o", tmp_path / "model"),
+    ]
+    assert [(code, reason in err) for code, _, err in runs] == [(2, True)] * 5
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.txt"]

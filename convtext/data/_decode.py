@@ -11,20 +11,28 @@ from pathlib import Path
 
 from .._errors import DataError
 
-__all__ = ["FALLBACK_ENCODINGS", "decode_bytes", "read_bytes", "read_text", "split_lines"]
+__all__ = ["BLOCK", "FALLBACK_ENCODINGS", "check_start", "decode_bytes", "read_bytes", "read_text", "split_lines"]
 
 FALLBACK_ENCODINGS = ("utf-8", "cp1252", "latin-1")
+BLOCK = 1 << 20  # bytes read at a time; the checks on a file's start look at its first block
 _BINARY_SAMPLE = 8192
 
 
-def _check_not_binary(path: Path, raw: bytes) -> None:
-    sample = raw[:_BINARY_SAMPLE]
-    offset = sample.find(b"\x00")
+def check_start(head: bytes, source) -> None:
+    """The checks every reader makes on a file's (or stdin's) first block: a NUL byte in its first 8 KB means a
+    binary file; no ``\n`` but a ``\r`` means lines that end at a lone ``\r``. Both are errors with the fix."""
+    offset = head[:_BINARY_SAMPLE].find(b"\x00")
     if offset >= 0:
         raise DataError(
-            f"{path}: looks like a binary file (NUL byte at offset {offset}); "
-            "convtext reads text files (CSV, TSV, JSON Lines, fastText or 'LABEL TEXT' lines) "
+            f"{source}: looks like a binary file (NUL byte at offset {offset}); "
+            "convtext reads text files (CSV, TSV, JSON Lines, fastText or 'LABEL TEXT' lines, or one text per line) "
             "in UTF-8, Windows-1252 or Latin-1 — decompress or convert it first"
+        )
+    if b"\n" not in head and b"\r" in head.strip():
+        name = Path(source).name if isinstance(source, Path) else "FILE"
+        raise DataError(
+            f"{source}: lines end at a lone \\r (classic Mac OS); convtext ends lines at \\n or \\r\\n only — "
+            f"convert it first, e.g. tr '\\r' '\\n' < {name} > fixed.txt"
         )
 
 
@@ -55,12 +63,7 @@ def read_bytes(path: str | Path) -> bytes:
     raw = path.read_bytes()
     if not raw.strip():
         raise DataError(f"{path}: the file is empty — give a file with one labelled text per row")
-    _check_not_binary(path, raw)
-    if b"\n" not in raw and b"\r" in raw.strip():
-        raise DataError(
-            f"{path}: lines end at a lone \\r (classic Mac OS); convtext ends lines at \\n or \\r\\n only — "
-            f"convert it first, e.g. tr '\\r' '\\n' < {path.name} > fixed.txt"
-        )
+    check_start(raw[:BLOCK], path)
     return raw
 
 

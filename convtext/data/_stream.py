@@ -18,13 +18,12 @@ from typing import BinaryIO
 
 from .._errors import DataError
 from ._dataset import SkippedRow
-from ._decode import FALLBACK_ENCODINGS
+from ._decode import BLOCK, FALLBACK_ENCODINGS, check_start
 from ._formats import _parse_fasttext, _parse_jsonl, _parse_label_text, detect_format, iter_delimited
 
 __all__ = ["BLANK", "STREAM_FORMATS", "LabeledStream", "LineReport", "count_lines", "numbered_lines", "text_lines"]
 
 STREAM_FORMATS = ("fasttext", "label-text", "jsonl", "tsv", "csv")
-_BLOCK = 1 << 20
 BLANK = "blank lines"  # the reason text_lines counts
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -91,11 +90,13 @@ def numbered_lines(source: str | Path | BinaryIO, report: LineReport) -> Iterato
             yield from numbered_lines(handle, report)
         return
     number, pending, first = 0, b"", True
-    while block := source.read(_BLOCK):
+    while block := source.read(BLOCK):
         data = pending + block
         if first:
-            _refuse_utf16(data, getattr(source, "name", "standard input"))
+            name = getattr(source, "name", "standard input")
+            _refuse_utf16(data, name)
             data, first = data.removeprefix(b"\xef\xbb\xbf"), False  # a UTF-8 byte-order mark
+            check_start(data, Path(name) if isinstance(name, str) and name != "standard input" else name)
         lines = data.split(b"\n")
         pending = lines.pop()
         for raw in lines:
@@ -120,7 +121,7 @@ def count_lines(path: str | Path) -> int:
     """Lines in the file (a fast byte count; a last line without its newline counts)."""
     count, last = 0, b"\n"
     with open(path, "rb") as handle:
-        while block := handle.read(_BLOCK):
+        while block := handle.read(BLOCK):
             count += block.count(b"\n")
             last = block[-1:]
     return count + (last != b"\n")
