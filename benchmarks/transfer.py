@@ -11,8 +11,9 @@ training labels (a body that saw those is no few-shot start); unlabelled trainin
 
 Run: python benchmarks/transfer.py [--data ../shared/data] [--targets SST-2,CR,TREC]
      [--sizes 16,64,256,1024,all] [--seeds 3] [--folds 10] [--bodies ...] [--threads 2] [--body-rates default,0.1]
-     [--quick] [--update]
---update reruns --targets only and keeps the other targets' sections of the results file as they were run.
+     [--quick] [--update [--systems fine-tune,...]]
+--update reruns --targets only and keeps the other targets' sections of the results file as they were run;
+with --systems it reruns only the rows whose names contain one of the given words and keeps the others (marked †).
 """
 
 from __future__ import annotations
@@ -146,6 +147,15 @@ def run_target(data: Path, target: str, sizes: list[int | None], seeds: int, fol
     }  # fmt: skip
 
 
+def merge_rows(old: dict, new: dict) -> dict:
+    """``old``'s section with ``new``'s rows put in (in ``old``'s order), each carrying the run it came from."""
+    sizes = [list(row["accuracies"]) for section in (old, new) for row in section["systems"].values()]
+    if any(keys != sizes[0] for keys in sizes):
+        raise SystemExit("--systems: run the sizes of the rows it keeps (the section's --sizes)")
+    systems = {**old["systems"], **{name: {**row, "run": new["run"]} for name, row in new["systems"].items()}}
+    return {**old, "systems": systems}
+
+
 def render_section(target: str, record: dict) -> list[str]:
     """A target's table: accuracy mean ± std per size, median training seconds, prediction speed."""
     systems = record["systems"]
@@ -153,14 +163,17 @@ def render_section(target: str, record: dict) -> list[str]:
     split = f"test {record['test']:,}"
     if record["folds"]:
         split = f"{record['folds']}-fold cross-validation, seed k tests on fold k, about {record['test']:,} texts each"
+    reruns = sorted({curve["run"] for curve in systems.values() if "run" in curve})
     lines = [f"## {target} (pool {record['pool']:,}, {split}; {record['seeds']} seed(s))", "", f"Run: {record['run']}",
+             *[f"Rows marked {'†' * (i + 1)} rerun: {run}" for i, run in enumerate(reruns)],
              "", f"| system | {' | '.join(f'n={k}' for k in keys)} | train s (median) | predict texts/s |",
              "|" + "---|" * (len(keys) + 3)]  # fmt: skip
     for name, curve in systems.items():
         cells = [
             f"{100 * statistics.mean(v):.1f} ± {100 * statistics.pstdev(v):.1f}" for v in curve["accuracies"].values()
         ]
-        lines.append(f"| {name} | {' | '.join(cells)} | {statistics.median(curve['train_seconds']):.1f} | "
+        mark = "†" * (reruns.index(curve["run"]) + 1) if "run" in curve else ""
+        lines.append(f"| {name}{mark} | {' | '.join(cells)} | {statistics.median(curve['train_seconds']):.1f} | "
                      f"{curve['texts_per_second']:,.0f} |")  # fmt: skip
     return lines + [""]
 
@@ -181,8 +194,11 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="Sizes 64,256; 1 seed.")
     parser.add_argument("--update", action="store_true", help="Keep the results file's other targets as they were.")
+    parser.add_argument("--systems", default=None, help="With --update: rerun only rows whose names hold one word.")
     parser.add_argument("--name", default="transfer")
     args = parser.parse_args()
+    if args.systems and not args.update:
+        parser.error("--systems reruns some rows of an existing table: add --update")
     if args.quick:
         args.sizes, args.seeds = "64,256", 1
     sizes = [None if s.strip() == "all" else int(s) for s in args.sizes.split(",")]
@@ -215,7 +231,13 @@ def main() -> None:
     for target in targets:
         seeds = args.seeds if TARGETS[target][1] else 1 if args.quick else args.folds  # CR: one seed per fold
         systems = systems_for(target, chosen[target], args.threads, body_rates)
-        records[target] = run_target(args.data, target, sizes, seeds, args.folds, systems)
+        if args.systems:
+            words = [word.strip() for word in args.systems.split(",")]
+            systems = {name: make for name, make in systems.items() if any(word in name for word in words)}
+        if args.systems and target not in records:
+            parser.error(f"--systems keeps the other rows of {target}'s section, but {args.name}.json has none")
+        record = run_target(args.data, target, sizes, seeds, args.folds, systems)
+        records[target] = merge_rows(records[target], record) if args.systems else record
         ordered = {name: records[name] for name in TARGETS if name in records}
         sections = [line for name, record in ordered.items() for line in render_section(name, record)]
         path = write_results(args.name, [], [], notes, {"runs": ordered}, sections)  # after each target

@@ -75,3 +75,22 @@ def test_ablation_grid_records_paired_runs_and_tabulates_them_again(tmp_path):
     assert subprocess.run(again, cwd=REPOSITORY, capture_output=True, text=True, timeout=120).returncode == 0
     rows = lambda name: [line for line in (out / name).read_text().splitlines() if line.startswith("| members")]  # noqa: E731
     assert rows("again.md") == rows("grid.md")
+
+
+def test_transfer_update_of_some_rows_keeps_the_others_and_marks_the_rerun():
+    sys.path.insert(0, str(REPOSITORY / "benchmarks"))
+    from transfer import merge_rows, render_section
+
+    row = lambda accuracy: {"accuracies": {"16": [accuracy]}, "train_seconds": [1.0], "texts_per_second": 10.0}  # noqa: E731
+    old = {"pool": 9, "test": 3, "seeds": 1, "folds": None, "run": "then",
+           "systems": {"scratch": row(0.5), "fine-tune": row(0.6)}}  # fmt: skip
+    merged = merge_rows(old, {**old, "run": "now", "systems": {"fine-tune": row(0.7)}})
+    table = "\n".join(render_section("SST-2", merged))
+    assert "Run: then" in table and "Rows marked † rerun: now" in table
+    assert "| scratch | 50.0 ± 0.0 |" in table and "| fine-tune† | 70.0 ± 0.0 |" in table
+    try:
+        merge_rows(old, {**old, "systems": {"fine-tune": {**row(0.7), "accuracies": {"64": [0.7]}}}})
+    except SystemExit as error:
+        assert "sizes" in str(error)
+    else:
+        raise AssertionError("rows of other sizes were merged")

@@ -146,3 +146,19 @@ def test_each_epoch_is_validated_with_its_own_weights():
     assert best["epoch"] > 1  # the table the first validation built must have been replaced
     accuracy = np.mean(np.asarray(clf.predict(valid_texts)) == np.asarray(valid_labels))
     assert best["valid_accuracy"] == pytest.approx(accuracy)
+
+
+def test_a_tuple_score_breaks_ties_in_order_and_survives_a_checkpoint():
+    """(accuracy, -loss): an equal accuracy with a lower loss is better; a resumed stopper gets the score as JSON."""
+    from torch import nn
+
+    from convtext.train import EarlyStopping
+
+    stopper = EarlyStopping(nn.Linear(2, 2), patience=2)
+    for epoch, score in enumerate([(0.5, -0.7), (0.5, -0.6), (0.5, -0.65), (0.4, -0.1)]):
+        stop = stopper.step(score, epoch)
+    assert stopper.best_epoch == 1 and stop
+    again = EarlyStopping(nn.Linear(2, 2), patience=2)
+    again.resume(json.loads(json.dumps(stopper.best_score)), stopper.best_epoch, 0, None)
+    again.step((0.5, -0.5), 2)
+    assert again.best_epoch == 2 and again.best_score == (0.5, -0.5)

@@ -323,3 +323,19 @@ def test_dropout_given_with_a_pretrained_body_is_kept(sentiment_body):
     tuned = TextClassifier(pretrained=body, transfer="fine-tune", dropout=0.3, epochs=1, threads=2, seed=0)
     tuned.fit(train.texts, train.labels, valid.texts, valid.labels)
     assert tuned.model_.dropout_rate == 0.3 and tuned.transfer_["dropout"] == 0.3
+
+
+def test_fine_tuning_breaks_validation_accuracy_ties_on_the_loss(sentiment_body):
+    """With few dev texts a fine-tuned epoch often ties the probe's accuracy: the lower validation loss wins."""
+    body, train, valid = sentiment_body
+    few = valid.subset(list(range(6)))
+    tuned = TextClassifier(pretrained=body, transfer="fine-tune", epochs=4, patience=4, threads=2, seed=0)
+    tuned.fit(train.texts, train.labels, few.texts, few.labels)
+    history = tuned.training_["history"]
+    probabilities = tuned.predict_proba(few.texts)[np.arange(len(few)), tuned.label_set_.encode(few.labels)]
+    kept = history[tuned.training_["best_epoch"]]
+    assert kept["valid_loss"] == pytest.approx(-np.log(probabilities).mean(), rel=1e-4)  # the log is the model's
+    ranked = max(history, key=lambda entry: (entry["valid_accuracy"], -entry["valid_loss"], -entry["epoch"]))
+    earliest_best = max(history, key=lambda entry: (entry["valid_accuracy"], -entry["epoch"]))
+    assert kept["epoch"] == ranked["epoch"] != earliest_best["epoch"]  # the old rule (earlier wins) kept another
+    assert tuned.training_["config"]["selected_on"] == "validation accuracy, ties broken by validation loss"

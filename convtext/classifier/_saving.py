@@ -38,7 +38,10 @@ def _write_figures(clf, folder: Path) -> None:
     history = getattr(clf, "history_", None)
     if history is not None and history.history:
         members = history.config.get("members", [])
-        plot_training_curve(history.history, history.best_epoch, folder / "training_curve.png", members)
+        plot_training_curve(
+            history.history, history.best_epoch, folder / "training_curve.png", members,
+            history.config.get("selected_on", "validation score"),
+        )  # fmt: skip
     elif history is not None and history.config.get("head_search"):  # feature extraction: no epochs, a C sweep
         plot_head_search(history.config["head_search"], history.config["head_c"], folder / "head_search.png")
     split = "test" if "test" in clf.metrics_ else "valid"

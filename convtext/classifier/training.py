@@ -168,8 +168,8 @@ def record_fit(clf, result: TrainResult, valid: LabeledTexts, valid_y, train_row
 
 def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, resume: bool) -> TrainResult:
     """From scratch: the training loop. Transfer: the head alone on the frozen body's features
-    (feature extraction ends there); fine-tuning then trains every group from that point, and
-    keeps it if no epoch does better on validation — it never ends below feature extraction.
+    (feature extraction ends there); fine-tuning then trains every group from that point and keeps
+    the best epoch on validation, that starting point included (of equal accuracies, the lower loss).
     Each run of the loop checkpoints to its own file in ``checkpoints`` (the head's fit is quick
     and deterministic: it simply runs again)."""
     labels, config = clf.label_set_.labels, train_config(clf)
@@ -201,9 +201,11 @@ def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, r
     result = fit(
         clf.model_, train_data, valid_data, labels, config, groups, on_epoch_start, warm is not None,
         **stage_checkpoint(checkpoints, "fine-tune", resume), logit_rows=logit_rows(clf.model_),
+        loss_breaks_ties=warm is not None,
     )  # fmt: skip
     if warm is not None:
         result.config["head_warmup_c"] = warm.config["head_c"]  # the linear probe fine-tuning started from
+        result.config["selected_on"] = "validation accuracy, ties broken by validation loss"
     return result
 
 

@@ -178,6 +178,8 @@ def train(
         print_report(split, report)
     config = classifier.training_["config"]
     kept = f"kept epoch {summary['best_epoch']}"
+    if "selected_on" in config:  # fine-tuning: epoch 0 is the linear probe it started from
+        kept += f" by {config['selected_on']}" + (": the linear probe" if summary["best_epoch"] == 0 else "")
     if "head_search" in config:  # feature extraction: a linear probe, no epochs
         kept = f"logistic-regression head, C = {config['head_c']:g} chosen on validation"
     console.print(

@@ -1,5 +1,5 @@
 """Training a text classifier on the engine: length-bucketed batches of token ids, cross-entropy (or a sigmoid per
-class for multi-label, or any loss on target rows), validation accuracy (multi-label: micro-F1) each epoch."""
+class for multi-label, or any loss on target rows), validation accuracy (multi-label: micro-F1) and loss each epoch."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ def score_logits(logits: np.ndarray, targets, labels: Sequence[str]) -> tuple[di
     return report, report["accuracy"]
 
 
+def validation_loss(logits: np.ndarray, targets) -> float:
+    """Unweighted cross-entropy of ``(N, C)`` logits against label ids (multi-label ``(N, C)`` 0/1 targets: binary)."""
+    logits = torch.from_numpy(np.asarray(logits, dtype=np.float32))
+    if np.ndim(targets) == 2:
+        return float(nn.functional.binary_cross_entropy_with_logits(logits, torch.as_tensor(targets).float()))
+    return float(nn.functional.cross_entropy(logits, torch.as_tensor(np.asarray(targets), dtype=torch.int64)))
+
+
 def _class_weights(labels: Sequence[int], num_classes: int) -> torch.Tensor:
     counts = np.bincount(np.asarray(labels), minlength=num_classes).astype(np.float64)
     weights = np.where(counts > 0, counts.sum() / (num_classes * np.maximum(counts, 1)), 0.0)
@@ -43,15 +51,19 @@ class ClassificationStep(TrainingStep):
     """One model, ``(id lists, targets)``: label ids (softmax and cross-entropy, picked by accuracy), an
     ``(N, C)`` 0/1 array (multi-label: binary cross-entropy, picked by micro-F1), or any ``(N, K)`` float rows
     with a ``loss_function(logits (B, C), rows (B, K))`` of its own (distillation). ``logit_rows`` scores a batch
-    as ``(B, K, C)``: K sets of logits per text, each scored by the loss on its own (default: the model's, K = 1)."""
+    as ``(B, K, C)``: K sets of logits per text, each scored by the loss on its own (default: the model's, K = 1).
+    ``loss_breaks_ties``: of epochs with the same validation score, keep the one of lower validation loss (not the
+    earlier)."""
 
     log_type = EpochLog
 
     def __init__(
         self, model: nn.Module, train: tuple, valid: tuple, labels: Sequence[str], batch_size: int,
         class_weights: bool = False, loss_function: nn.Module | None = None, logit_rows: LogitRows | None = None,
+        loss_breaks_ties: bool = False,
     ):  # fmt: skip
         super().__init__()
+        self.loss_breaks_ties = loss_breaks_ties
         self.model, self.labels, self.batch_size = model, list(labels), batch_size
         self.train_ids, train_y = train
         self.valid_ids, self.valid_y = valid
@@ -118,16 +130,19 @@ class ClassificationStep(TrainingStep):
         nn.utils.clip_grad_norm_(self.model.parameters(), max_norm / self.rows_scored**0.5)
 
     def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
-        report, score = score_logits(predict_logits(self.model, self.valid_ids), self.valid_y, self.labels)
+        logits = predict_logits(self.model, self.valid_ids)  # (N, C)
+        report, score = score_logits(logits, self.valid_y, self.labels)
+        valid_loss = validation_loss(logits, self.valid_y)
         train_loss = self.total_loss / self.seen if self.seen else self._starting_loss()
         entry = EpochLog(
             epoch, train_loss, report["accuracy"], report["macro_f1"], seconds,
-            report.get("micro_f1"),
+            report.get("micro_f1"), valid_loss,
         )  # fmt: skip
-        status = f"loss {entry.train_loss:.4f}  valid acc {entry.valid_accuracy:.4f}  F1 {entry.valid_macro_f1:.4f}"
+        status = f"loss {entry.train_loss:.4f}  valid loss {valid_loss:.4f}  acc {entry.valid_accuracy:.4f}  "
+        status += f"F1 {entry.valid_macro_f1:.4f}"
         if self.multi_label:
             status += f"  micro-F1 {entry.valid_micro_f1:.4f}"
-        return EpochEnd(entry, report, score, status)
+        return EpochEnd(entry, report, (score, -valid_loss) if self.loss_breaks_ties else score, status)
 
     def fingerprint(self, settings: dict) -> str:
         model = self.model.config() if hasattr(self.model, "config") else type(self.model).__name__
@@ -147,12 +162,21 @@ def fit(
     resume: bool = False,
     loss_function: nn.Module | None = None,
     logit_rows: LogitRows | None = None,
+    loss_breaks_ties: bool = False,
 ) -> TrainResult:
     """Train ``model`` on ``(id lists, targets)`` on the engine (``run``); keep the weights of the best
-    validation score. Targets, ``loss_function`` and ``logit_rows``: see ``ClassificationStep``; validation
-    targets are label ids (or the ``(N, C)`` 0/1 array). The other options are ``run``'s."""
+    validation score. Targets, ``loss_function``, ``logit_rows`` and ``loss_breaks_ties``: see ``ClassificationStep``;
+    validation targets are label ids (or the ``(N, C)`` 0/1 array). The other options are ``run``'s."""
     config = config or TrainConfig()
     step = ClassificationStep(
-        model, train, valid, labels, config.batch_size, config.class_weights, loss_function, logit_rows
+        model,
+        train,
+        valid,
+        labels,
+        config.batch_size,
+        config.class_weights,
+        loss_function,
+        logit_rows,
+        loss_breaks_ties,
     )
     return run(step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume)

@@ -45,6 +45,7 @@ class EpochLog:
     valid_macro_f1: float
     seconds: float
     valid_micro_f1: float | None = None  # multi-label only: what picks the best epoch there
+    valid_loss: float | None = None  # cross-entropy (multi-label: binary) of the validation set
 
 
 @dataclass

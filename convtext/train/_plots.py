@@ -17,8 +17,11 @@ def _pyplot():
     return plt
 
 
-def plot_training_curve(history: Sequence, best_epoch: int, path: Path, members: Sequence[dict] = ()) -> Path:
-    """Training loss and validation accuracy / macro-F1 per epoch; the kept epoch is marked. Multi-task: each task's
+def plot_training_curve(
+    history: Sequence, best_epoch: int, path: Path, members: Sequence[dict] = (), kept_by: str = "validation score"
+) -> Path:
+    """Training and validation loss, validation accuracy / macro-F1 per epoch; the kept epoch is marked (the best
+    ``kept_by``). Multi-task: each task's
     validation accuracy too; DANN: how well the domain classifier told the domains apart; an ensemble trained
     member by member (``members``: its record): each member's validation accuracy (the main curve is member 0's)."""
     plt = _pyplot()
@@ -29,10 +32,13 @@ def plot_training_curve(history: Sequence, best_epoch: int, path: Path, members:
     loss_axis.plot(epochs, [entry.train_loss for entry in history], "o-", color="tab:red", label="training loss")
     loss_axis.set_xlabel("epoch (0: the starting state)" if epochs and epochs[0] == 0 else "epoch")
     loss_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    loss_axis.set_ylabel("training loss")
+    loss_axis.set_ylabel("loss")
+    if getattr(history[0], "valid_loss", None) is not None:
+        valid_loss = [entry.valid_loss for entry in history]
+        loss_axis.plot(epochs, valid_loss, "o--", color="tab:red", alpha=0.6, label="validation loss")
     score_axis = loss_axis.twinx()
     accuracy, macro_f1 = [entry.valid_accuracy for entry in history], [entry.valid_macro_f1 for entry in history]
-    _scores(score_axis, epochs, accuracy, macro_f1, best_epoch, f"kept: epoch {best_epoch}")
+    _scores(score_axis, epochs, accuracy, macro_f1, best_epoch, f"kept: epoch {best_epoch} (best {kept_by})")
     for task in getattr(history[0], "tasks", {}):  # multi-task: the scores above are the means over tasks
         accuracy = [entry.tasks[task]["valid_accuracy"] for entry in history]
         score_axis.plot(epochs, accuracy, ".:", linewidth=1, label=f"{task}: valid accuracy")

@@ -23,11 +23,12 @@ __all__ = ["EpochEnd", "Passes", "TrainingStep"]
 @dataclass
 class EpochEnd:
     """An epoch's end as a step reports it: its log entry, its validation report, the score early stopping
-    compares (higher is better unless the step's ``mode`` is ``"min"``) and one line for the progress bar."""
+    compares (higher is better unless the step's ``mode`` is ``"min"``; a tuple compares in order) and one line for
+    the progress bar."""
 
     entry: Any  # a dataclass: one row of the training history
     report: dict
-    score: float
+    score: float | tuple[float, ...]
     status: str
 
 
