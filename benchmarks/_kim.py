@@ -137,6 +137,13 @@ def process_seconds(command: list[str], threads: int, repeats: int = 3) -> float
     return statistics.median(times)
 
 
+def alternating_seconds(commands: list[list[str]], threads: int, repeats: int = 3) -> list[float]:
+    """``process_seconds`` of several commands run in turn (A, B, C, A, B, C, ...): a machine's load drifts, and
+    taking turns lets each command meet the same drift. The median wall time of each, in order."""
+    times = [[process_seconds(command, threads, 1) for command in commands] for _ in range(repeats)]
+    return [statistics.median(column) for column in zip(*times)]
+
+
 def run_suite(
     system: System, folder: Path, sets: Sequence[str] = SET_NAMES, folds: int = 10, seeds: int = 3,
     cap: int | None = None, label: str = "",

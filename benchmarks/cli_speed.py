@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _kim import process_seconds
+from _kim import alternating_seconds, process_seconds
 from _peers import FastTextPeer
 from _report import add_data_option, write_results
 
@@ -70,28 +70,43 @@ def main() -> None:
             "convtext --version (s)": process_seconds([*convtext, "--version"], threads, args.repeats),
             "convtext --help (s)": process_seconds([*convtext, "--help"], threads, args.repeats),
         }
+        files = {}  # the whole-file runs take turns, so that a change of load meets them all alike
         for key in ("defaults", "fastest"):
             model = str(models[key])
             timed[f'{key}: predict DIR "one text" (s)'] = process_seconds(
                 [*convtext, "predict", model, "a gripping , beautifully acted film"], threads, args.repeats
             )
-            seconds = process_seconds([*convtext, "predict", model, "--input", str(inputs), "--output", str(work / "out.jsonl")],
-                           threads, args.repeats)  # fmt: skip
-            timed[f"{key}: predict --input --output (texts/s)"] = args.lines / seconds
-            seconds = process_seconds(
-                [*convtext, "predict", model, "--input", str(inputs), "--json"], threads, args.repeats
-            )
-            timed[f"{key}: predict --input to stdout (texts/s)"] = args.lines / seconds
-        fasttext = [sys.executable, "-c", FASTTEXT_JOB, str(models["fasttext"]), str(inputs), str(work / "out.txt")]
-        timed["fastText wordNgrams=2: load, read, predict, write (texts/s)"] = args.lines / process_seconds(
-            fasttext, threads, args.repeats
-        )
+            output = [*convtext, "predict", model, "--input", str(inputs), "--output", str(work / "out.jsonl")]
+            files[f"{key}: predict --input --output (texts/s)"] = output
+            files[f"{key}: predict --input to stdout (texts/s)"] = [
+                *convtext,
+                "predict",
+                model,
+                "--input",
+                str(inputs),
+                "--json",
+            ]
+        files["fastText wordNgrams=2: load, read, predict, write (texts/s)"] = [
+            sys.executable, "-c", FASTTEXT_JOB, str(models["fasttext"]), str(inputs), str(work / "out.txt")
+        ]  # fmt: skip
+        seconds = alternating_seconds(list(files.values()), threads, args.repeats)
+        timed.update({measure: args.lines / value for measure, value in zip(files, seconds)})
         raw[threads] = timed
         for measure, value in timed.items():
             rows.append([measure, threads, f"{value:.2f}" if "(s)" in measure else f"{value:,.0f}"])
+        fasttext = timed["fastText wordNgrams=2: load, read, predict, write (texts/s)"]
+        rows.append(["fastest --output ÷ fastText", threads, f"{timed['fastest: predict --input --output (texts/s)'] / fasttext:.2f}×"])  # fmt: skip
+        for key in ("defaults", "fastest"):
+            ratio = (
+                timed[f"{key}: predict --input to stdout (texts/s)"]
+                / timed[f"{key}: predict --input --output (texts/s)"]
+            )
+            rows.append([f"{key}: stdout ÷ --output", threads, f"{ratio:.2f}×"])
     notes = [
         f"Whole processes, median of {args.repeats}; {args.lines:,} lines of SST-2 test sentences (repeated) for the "
-        "file rows; texts/s = lines / wall seconds (process start, imports and model load included).",
+        "file rows; texts/s = lines / wall seconds (process start, imports and model load included). The five "
+        "file commands take turns (one run of each, then the next round), so a change of load meets them alike; "
+        "stdout rows print --json to /dev/null.",
         "defaults: TextClassifier() (MiniLM input vectors); fastest: mean_embedding, whitespace tokenizer, random "
         "vectors; both trained on SST-2 train with dev selection. fastText: wordNgrams=2, epoch chosen on dev.",
         "Targets (issue 31): --version < 0.3 s; defaults predict one text < 1.0 s; fastest --input ≥ 1.0× fastText; "

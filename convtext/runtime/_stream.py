@@ -66,8 +66,9 @@ def _write(classifier, batch: list[tuple[int, str]], out, top_k: int) -> None:
         rows = classifier.predict_proba(texts)
         records = [{"line": n, "labels": labels, "probabilities": dict(zip(classifier.classes_, map(float, row)))}
                    for n, labels, row in zip(numbers, classifier.predict(texts), rows)]  # fmt: skip
-    else:
-        ranked = classifier.predict_top_k(texts, top_k)
-        records = [{"line": n, "label": top[0][0], "top": [[label, p] for label, p in top]}
-                   for n, top in zip(numbers, ranked)]  # fmt: skip
-    out.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+        out.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
+        return
+    quoted = {label: json.dumps(label, ensure_ascii=False) for label in classifier.classes_}  # labels as JSON
+    for number, top in zip(numbers, classifier.predict_top_k(texts, top_k)):  # json.dumps' text, written directly
+        pairs = ", ".join(f"[{quoted[label]}, {probability!r}]" for label, probability in top)
+        out.write(f'{{"line": {number}, "label": {quoted[top[0][0]]}, "top": [{pairs}]}}\n')
