@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from .._errors import ConvtextError
 from ..data import LineReport, text_lines
-from ..runtime import StreamReport, numpy_classifier, predict_file
+from ..runtime import StreamReport, numpy_classifier, predict_file, top_k_json
 from ._common import (
     JsonOption,
     ModelDir,
@@ -113,6 +113,11 @@ def predict(
     numbered = read_inputs(texts, input_file, report)
     while chunk := list(itertools.islice(numbered, CHUNK)):  # printed as it goes: memory stays bounded
         numbers, inputs = [number for number, _ in chunk], [text for _, text in chunk]
+        if as_json and not (classifier.multi_label or proba):  # the common case, written directly
+            lines = top_k_json(classifier, numbers, inputs, max(1, top_k), with_text=True)
+            sys.stdout.write(("[\n" if not printed else ",\n") + ",\n".join(lines))
+            printed += len(lines)
+            continue
         results = _results(classifier, numbers, inputs, proba, top_k)
         if as_json:
             sys.stdout.write(("[\n" if not printed else ",\n") + json_lines(results))

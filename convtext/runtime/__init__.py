@@ -4,9 +4,9 @@ logits (shared with ``TextClassifier``), and prediction over files of any size."
 from ._classifier import NumpyClassifier, numpy_classifier, runs_in_numpy
 from ._labels import LabelPredictions, check_finite
 from ._metrics import classification_report, confusion_matrix, multilabel_report
-from ._stream import StreamReport, predict_file
+from ._stream import StreamReport, predict_file, top_k_json
 
 __all__ = [
     "LabelPredictions", "NumpyClassifier", "StreamReport", "check_finite", "classification_report", "confusion_matrix",
-    "multilabel_report", "numpy_classifier", "predict_file", "runs_in_numpy",
+    "multilabel_report", "numpy_classifier", "predict_file", "runs_in_numpy", "top_k_json",
 ]  # fmt: skip

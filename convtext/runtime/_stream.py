@@ -8,15 +8,17 @@ The output is written to a temporary sibling and renamed into place when complet
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # json.dumps' string quoting (C)
 from pathlib import Path
 
 from .._errors import DataError
 from ..artifact import replaced_atomically
 from ..data import BLANK, LineReport, text_lines
 
-__all__ = ["StreamReport", "predict_file"]
+__all__ = ["StreamReport", "predict_file", "top_k_json"]
 
 
 @dataclass
@@ -68,7 +70,18 @@ def _write(classifier, batch: list[tuple[int, str]], out, top_k: int) -> None:
                    for n, labels, row in zip(numbers, classifier.predict(texts), rows)]  # fmt: skip
         out.write("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records))
         return
-    quoted = {label: json.dumps(label, ensure_ascii=False) for label in classifier.classes_}  # labels as JSON
-    for number, top in zip(numbers, classifier.predict_top_k(texts, top_k)):  # json.dumps' text, written directly
+    out.write("".join(line + "\n" for line in top_k_json(classifier, numbers, texts, top_k)))
+
+
+def top_k_json(classifier, numbers: list[int], texts: list[str], top_k: int, with_text: bool = False) -> list[str]:
+    """Each text's record ``{"line", ["text",] "label", "top"}`` as the text ``json.dumps(record,
+    ensure_ascii=False)`` gives, written directly (labels quoted once): a single-label model's output line."""
+    quoted = {label: json.dumps(label, ensure_ascii=False) for label in classifier.classes_}
+    ranked = classifier.predict_top_k(texts, top_k)
+    shown = map(encode_basestring, texts) if with_text else itertools.repeat("")
+    lines = []
+    for number, text, top in zip(numbers, shown, ranked):
         pairs = ", ".join(f"[{quoted[label]}, {probability!r}]" for label, probability in top)
-        out.write(f'{{"line": {number}, "label": {quoted[top[0][0]]}, "top": [{pairs}]}}\n')
+        text = f', "text": {text}' if with_text else ""
+        lines.append(f'{{"line": {number}{text}, "label": {quoted[top[0][0]]}, "top": [{pairs}]}}')
+    return lines
