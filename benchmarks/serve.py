@@ -12,7 +12,7 @@ The convtext model is the shipped default (`TextClassifier()` trained on SST-2 t
 on dev), or `--model DIR`. In-process rows give each model's predict speed without HTTP, same threads.
 
 Run: python benchmarks/serve.py [--data ../shared/data] [--model DIR] [--concurrency 1,8,64]
-     [--per-request 1] [--seconds 20] [--passes 3] [--threads 1]
+     [--per-request 1] [--seconds 20] [--passes 3] [--threads 1] [--heavy 16+2]
 """
 
 from __future__ import annotations
@@ -65,14 +65,16 @@ def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 300) -> 
 
 
 async def _load(
-    url: str, texts: list[str], gold: list[str], concurrency: int, per_request: int, seconds: float, passes: int
-) -> dict:
+    url: str, texts: list[str], gold: list[str], concurrency: int, per_request: int, seconds: float, passes: int,
+    heavy: int = 0,
+) -> dict:  # fmt: skip
     """Send every text ``passes`` times (``per_request`` per request) from ``concurrency`` clients, or stop
-    after ``seconds``."""
+    after ``seconds``; meanwhile ``heavy`` more clients each send 1,000 texts with ``explain`` again and again."""
     requests = [list(range(start, min(start + per_request, len(texts)))) for start in range(0, len(texts), per_request)]
     requests *= passes
     pending, latencies, errors, correct, answered = iter(requests), [], 0, 0, 0
-    connector = aiohttp.TCPConnector(limit=concurrency)
+    heavy_latencies, heavy_errors = [], 0
+    connector = aiohttp.TCPConnector(limit=concurrency + heavy)
     async with aiohttp.ClientSession(url, connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
 
         async def post(indices: list[int]) -> list[dict]:
@@ -96,11 +98,29 @@ async def _load(
                 answered += len(indices)
                 correct += sum(answer["label"] == gold[i] for answer, i in zip(answers, indices))
 
+        async def one_heavy_client() -> None:
+            nonlocal heavy_errors
+            body = {"texts": (texts * 2)[:HEAVY_TEXTS], "explain": True}
+            while not light_done.is_set():
+                started = time.perf_counter()
+                try:
+                    async with session.post("/predict", json=body) as response:
+                        answers = (await response.json())["predictions"] if response.status == 200 else []
+                except (aiohttp.ClientError, asyncio.TimeoutError, ValueError, KeyError):
+                    answers = []
+                heavy_latencies.append(time.perf_counter() - started)
+                heavy_errors += len(answers) != HEAVY_TEXTS
+
+        async def light_clients() -> None:
+            await asyncio.gather(*(one_client() for _ in range(concurrency)))
+            light_done.set()
+
         # not timed: the first requests build caches, and every client opens its connection before the clock starts
         await asyncio.gather(*(post(indices) for indices in requests[:concurrency]))
+        light_done = asyncio.Event()
         started = time.perf_counter()
         stop_at = started + seconds
-        await asyncio.gather(*(one_client() for _ in range(concurrency)))
+        await asyncio.gather(light_clients(), *(one_heavy_client() for _ in range(heavy)))
         wall = time.perf_counter() - started
     ordered = sorted(latencies)
     return {
@@ -108,7 +128,12 @@ async def _load(
         "requests_per_second": len(latencies) / wall, "texts_per_second": answered / wall,
         "p50_ms": 1000 * statistics.median(ordered), "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
         "accuracy": correct / answered if answered else 0.0,
+        "heavy_requests": len(heavy_latencies), "heavy_errors": heavy_errors,
+        "heavy_p50_ms": 1000 * statistics.median(heavy_latencies) if heavy_latencies else None,
     }  # fmt: skip
+
+
+HEAVY_TEXTS = 1000  # a heavy client's request: this many texts, explained
 
 
 def _serve_peer(port: int, data: Path, threads: int) -> None:
@@ -169,6 +194,7 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3, help="Times each level sends the test set.")
     parser.add_argument("--threads", type=int, default=1, help="Torch threads of each server.")
     parser.add_argument("--peers", default="minilm", help="'minilm' or '' (convtext only).")
+    parser.add_argument("--heavy", default="16+2", help="LIGHT+HEAVY clients for the heavy-client row ('' : none).")
     parser.add_argument("--name", default="serve")
     parser.add_argument("--serve-peer", type=int, help=argparse.SUPPRESS)  # internal: run the peer's server
     args = parser.parse_args()
@@ -190,18 +216,23 @@ def main() -> None:
             sys.executable, str(Path(__file__).resolve()), "--data", str(args.data), "--threads", str(args.threads),
             "--serve-peer", "{port}"]  # fmt: skip
     rows, raw = [], {}
-    levels = [int(c) for c in args.concurrency.split(",")]
+    levels = [(int(c), 0) for c in args.concurrency.split(",")]
+    if args.heavy:
+        levels.append(tuple(int(part) for part in args.heavy.split("+")))
     for system, command in systems.items():
         started = time.perf_counter()
         url, server = _start(command)
         print(f"{system}: up after {time.perf_counter() - started:.1f} s at {url}", flush=True)
         try:
-            for concurrency in levels:
+            for concurrency, heavy in levels:
+                if heavy and "MiniLM" in system:  # the peer explains nothing
+                    continue
                 result = asyncio.run(
-                    _load(url, test.texts, test.labels, concurrency, args.per_request, args.seconds, args.passes)
+                    _load(url, test.texts, test.labels, concurrency, args.per_request, args.seconds, args.passes, heavy)
                 )
-                raw[f"{system}/{concurrency}"] = result
-                rows.append([system, concurrency, args.per_request, result["requests"], f"{result['texts_per_second']:,.0f}",
+                clients = f"{concurrency} + {heavy} heavy" if heavy else concurrency
+                raw[f"{system}/{clients}"] = result
+                rows.append([system, clients, args.per_request, result["requests"], f"{result['texts_per_second']:,.0f}",
                              f"{result['p50_ms']:.1f}", f"{result['p99_ms']:.1f}", result["errors"],
                              f"{100 * result['accuracy']:.1f} ({result['texts']:,})"])  # fmt: skip
                 print(rows[-1], flush=True)
@@ -222,9 +253,18 @@ def main() -> None:
         f"SST-2 test sentences ({len(test.texts):,}), {args.per_request} per request; each level sends the set "
         f"{args.passes} times or stops after {args.seconds:.0f} s. Latency is per request, seen by the client (p50 / p99). Errors: "
         "non-200 answers, failed connections or a wrong number of predictions.",
-        f"Each server: 1 uvicorn worker, {args.threads} torch thread(s), micro-batching (up to 256 texts, what is queued while the model works); "
+        f"Each server: 1 uvicorn worker, {args.threads} torch thread(s), micro-batching (up to 256 texts a batch, shared evenly among the requests waiting); "
         f"the async aiohttp client runs in the benchmark's process. Machine: {os.cpu_count()} cores, shared by both.",
         "In-process rows: the whole test set in one predict() call (median of 3; MiniLM 1), the same thread count.",
+        f"'N + H heavy': N clients as above while H more each send {HEAVY_TEXTS:,} texts with explain=true, again and "
+        "again until the N are done; the row is the N light clients' (target: p99 < 100 ms at 16 + 2), heavy "
+        "requests: "
+        + "; ".join(
+            f"{r['heavy_requests']} answered, median {r['heavy_p50_ms'] or 0:,.0f} ms, {r['heavy_errors']} errors"
+            for k, r in raw.items()
+            if "heavy" in k
+        )
+        + ".",
         f"convtext model: {model_dir if args.model else 'TextClassifier() defaults trained on SST-2 train, dev-selected'}.",
     ]
     columns = ["system", "clients", "texts/request", "requests", "texts/s", "p50 ms", "p99 ms", "errors",

@@ -137,7 +137,57 @@ def test_micro_batching_gathers_concurrent_requests():
 
     requests, rows = asyncio.run(scenario())
     assert [[int(v) for v in r[:, 0]] for r in rows] == [[len(a), len(b)] for a, b in requests]
-    assert sum(batches) == 60 and len(batches) < 30 and max(batches) <= 64 + 2
+    assert sum(batches) == 60 and len(batches) < 30 and max(batches) <= 64
+
+
+def test_a_big_request_is_split_and_a_small_one_waits_at_most_one_batch():
+    batches = []
+
+    def predict(texts):
+        batches.append(list(texts))
+        time.sleep(0.02)
+        return np.array([[float(text[1:])] for text in texts], dtype=np.float32)
+
+    async def scenario():
+        batcher = MicroBatcher(predict, max_batch=100)
+        batcher.start()
+        heavy = asyncio.ensure_future(batcher.submit([f"h{i}" for i in range(1000)]))
+        await asyncio.sleep(0.005)  # the heavy request's first batch is being predicted
+        light = await batcher.submit(["l7"])
+        rows = await heavy
+        await batcher.stop()
+        return rows, light
+
+    rows, light = asyncio.run(scenario())
+    assert rows[:, 0].tolist() == list(range(1000)) and light[:, 0].tolist() == [7.0]
+    assert max(map(len, batches)) == 100 and sum(map(len, batches)) == 1001
+    assert [index for index, batch in enumerate(batches) if "l7" in batch] == [1]  # right after the running one
+
+
+def test_explanations_come_in_chunks_in_the_order_of_the_texts(client, classifier):
+    texts = [f"{'good ' * (i % 3)}film number {i} {'bad' * (i % 2)}" for i in range(20)]  # two chunks of explanations
+    answers = client.post("/predict", json={"texts": texts, "explain": True, "explain_top": 2}).json()["predictions"]
+    expected = [classifier.explain(text, top=2).top(n=2) for text in texts]
+    assert [[item["ngram"] for item in answer["explanation"]] for answer in answers] == [
+        [item.shown for item in explanation] for explanation in expected
+    ]
+
+
+def test_every_error_is_json_with_the_fix(model_dir):
+    broken = TextClassifier.load(model_dir)
+    broken.predict_proba = lambda texts: 1 / 0  # a fault inside the service
+    with TestClient(create_app({"toy": broken}, LIMITS), raise_server_exceptions=False) as faulty:
+        answers = {
+            404: faulty.get("/nothing-here"),
+            405: faulty.get("/predict"),
+            415: faulty.post("/predict", content=b"a text", headers={"content-type": "text/plain"}),
+            400: faulty.post("/predict", content=b'{"text": "\xff"}', headers={"content-type": "application/json"}),
+            500: faulty.post("/predict", json={"text": "fine"}),
+        }
+        words = {404: "/nothing-here", 405: "POST", 415: "application/json", 400: "UTF-8 JSON", 500: "internal error"}
+        for status, response in answers.items():
+            assert response.status_code == status and list(response.json()) == ["error"], (status, response.text)
+            assert words[status] in response.json()["error"]
 
 
 def test_a_failing_prediction_answers_every_waiting_request():

@@ -1,11 +1,13 @@
 """The HTTP service: ``POST /predict``, ``GET /health``, ``GET /model(s)``, limits, micro-batching.
 
-Every error is JSON ``{"error": "..."}`` with a status that says whose fault it was: 404 unknown
-model, 413 too many texts / too long a text / too big a body, 422 a malformed request.
+Every error is JSON ``{"error": "..."}`` with a status that says whose fault it was: 400 a body that is not
+UTF-8 JSON, 404 an unknown model or path, 405 a wrong method, 413 too many texts / too long a text / too big a
+body, 415 a body that is not JSON, 422 a malformed request, 500 a fault of the service.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from contextlib import asynccontextmanager
@@ -17,7 +19,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._errors import ConvtextError
 from .._version import __version__
@@ -32,6 +34,7 @@ from ._batcher import MicroBatcher
 __all__ = ["ENVIRONMENT_KEY", "Limits", "app_from_environment", "create_app", "environment_settings", "load_models"]
 
 ENVIRONMENT_KEY = "CONVTEXT_SERVE"  # JSON settings for each worker process of a multi-worker service
+EXPLAIN_CHUNK = 4  # texts explained at a time; other requests' batches run in between
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,22 @@ class BodyLimit:
         return await self.app(scope, limited_receive, send)
 
 
+class JsonOnly:
+    """ASGI middleware: a POST whose Content-Type names something other than JSON is answered 415."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST":
+            declared = dict(scope.get("headers") or []).get(b"content-type", b"application/json")
+            media = declared.split(b";")[0].strip().lower()
+            if media != b"application/json" and not media.endswith(b"+json"):
+                error = f"Content-Type {media.decode('latin-1')!r}: send JSON (Content-Type: application/json)"
+                return await JSONResponse({"error": error}, status_code=415)(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
 def load_models(folders: dict[str, str | Path], backend: str = "torch") -> dict[str, TextClassifier]:
     """``{name: folder}`` -> loaded classifiers (CPU); a bad folder is a ``ConvtextError`` naming it.
 
@@ -130,6 +149,18 @@ def _scores(metrics: dict) -> dict:
     """Per split, the headline numbers of the card (not the per-class tables)."""
     keys = ("accuracy", "macro_f1", "micro_f1", "n")
     return {split: {k: report[k] for k in keys if k in report} for split, report in metrics.items()}
+
+
+def _routing_error(request: Request, error: StarletteHTTPException) -> str:
+    """Starlette's errors (an unknown path, a wrong method, a body it cannot parse) in words that say the fix."""
+    if error.status_code == 404:
+        return f"no such path {request.url.path} — the service has POST /predict, GET /health, /model, /models"
+    if error.status_code == 405:
+        allowed = (error.headers or {}).get("Allow") or "another method"
+        return f"{request.method} is not allowed on {request.url.path} — use {allowed}"
+    if error.status_code == 400:
+        return f'unreadable body ({error.detail}) — send UTF-8 JSON such as {{"texts": ["..."]}}'
+    return str(error.detail)
 
 
 def _readable(text: str) -> str:
@@ -178,10 +209,16 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
     app = FastAPI(title="convtext", version=__version__, lifespan=lifespan,
                   description="Text classification with convolutional networks: labels, probabilities, n-grams.")  # fmt: skip
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    app.add_middleware(JsonOnly)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException):
-        return JSONResponse({"error": error.detail}, status_code=error.status_code)
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's own and Starlette's (unknown path, method, body)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        message = str(error.detail) if isinstance(error, HTTPException) else _routing_error(request, error)
+        return JSONResponse({"error": message}, status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(Exception)
+    async def fault(_: Request, error: Exception):
+        return JSONResponse({"error": f"internal error ({type(error).__name__}) — see the service's log"}, 500)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError):
@@ -244,8 +281,13 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
             raise HTTPException(422, f"model {name!r} ({classifier.model_.architecture}) has no n-gram explanations")
         texts = [_readable(text) for text in texts]
         rows = await batchers[name].submit(texts)  # (n, C)
-        answer = lambda: [_answer(classifier, row, text, request) for row, text in zip(rows, texts)]
-        answers = await run_in_threadpool(answer) if request.explain else answer()  # explaining takes a while
+        answer = lambda part: [_answer(classifier, rows[i], texts[i], request) for i in part]  # noqa: E731
+        if not request.explain:
+            return JSONResponse({"model": name, "predictions": answer(range(len(texts)))})
+        answers = []  # explaining takes a while: in chunks on the model's worker, taking turns with other requests
+        for start in range(0, len(texts), EXPLAIN_CHUNK):
+            part = range(start, min(start + EXPLAIN_CHUNK, len(texts)))
+            answers += await batchers[name].run(functools.partial(answer, part))
         return JSONResponse({"model": name, "predictions": answers})  # already plain JSON: no re-encoding pass
 
     return app
