@@ -136,6 +136,35 @@ async def _load(
 HEAVY_TEXTS = 1000  # a heavy client's request: this many texts, explained
 
 
+async def _slow_clients(url: str, count: int, seconds: float = 60) -> dict:
+    """``count`` connections that send a request's first line, then one header byte a second, and one that sends
+    nothing: when the server closes each (seconds from the start) and whether it answered 408."""
+    host, port = url.removeprefix("http://").split(":")
+
+    async def one(trickle: bool) -> tuple[float, bool]:
+        started = time.perf_counter()
+        reader, writer = await asyncio.open_connection(host, int(port))
+        if trickle:
+            writer.write(b"POST /predict HTTP/1.1\r\nHost: x\r\n")
+        received = b""
+        while time.perf_counter() - started < seconds:
+            try:
+                chunk = await asyncio.wait_for(reader.read(4096), 1.0)
+            except TimeoutError:
+                if trickle:
+                    writer.write(b"x")  # one more byte of a header that never ends
+                continue
+            if not chunk:
+                break
+            received += chunk
+        writer.close()
+        return time.perf_counter() - started, received.startswith(b"HTTP/1.1 408")
+
+    closed = await asyncio.gather(*(one(trickle=index < count) for index in range(count + 1)))
+    return {"connections": len(closed), "closed_after_s": [round(t, 2) for t, _ in closed],
+            "answered_408": sum(ok for _, ok in closed)}  # fmt: skip
+
+
 def _serve_peer(port: int, data: Path, threads: int) -> None:
     """The peer's service (run in a child process): MiniLM + LR on SST-2, behind the same micro-batching."""
     from contextlib import asynccontextmanager
@@ -236,6 +265,9 @@ def main() -> None:
                              f"{result['p50_ms']:.1f}", f"{result['p99_ms']:.1f}", result["errors"],
                              f"{100 * result['accuracy']:.1f} ({result['texts']:,})"])  # fmt: skip
                 print(rows[-1], flush=True)
+            if "MiniLM" not in system:
+                raw["slow_clients"] = asyncio.run(_slow_clients(url, 20))
+                print(raw["slow_clients"], flush=True)
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -265,6 +297,10 @@ def main() -> None:
             if "heavy" in k
         )
         + ".",
+        "Timeout check: 20 connections send a request line, then one header byte a second, and one sends nothing; "
+        "the service (--request-timeout-s 10, the default) closed them after "
+        f"{min(raw['slow_clients']['closed_after_s']):.1f}–{max(raw['slow_clients']['closed_after_s']):.1f} s, "
+        f"{raw['slow_clients']['answered_408']} of {raw['slow_clients']['connections']} with a 408.",
         f"convtext model: {model_dir if args.model else 'TextClassifier() defaults trained on SST-2 train, dev-selected'}.",
     ]
     columns = ["system", "clients", "texts/request", "requests", "texts/s", "p50 ms", "p99 ms", "errors",

@@ -210,10 +210,19 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_the_command_serves_on_loopback_with_two_workers(model_dir):
+def _until_closed(connection: socket.socket, started: float) -> tuple[bytes, float]:
+    """Everything the server sends until it closes the connection, and when (seconds after ``started``)."""
+    connection.settimeout(10)
+    received = b""
+    while chunk := connection.recv(4096):
+        received += chunk
+    return received, time.monotonic() - started
+
+
+def test_the_command_serves_on_loopback_with_two_workers_and_cuts_off_slow_clients(model_dir):
     port = _free_port()
     command = [sys.executable, "-m", "convtext", "serve", f"films={model_dir}", "--port", str(port),
-               "--workers", "2", "--threads", "1", "--log-level", "warning"]  # fmt: skip
+               "--workers", "2", "--threads", "1", "--log-level", "warning", "--request-timeout-s", "1.5"]  # fmt: skip
     server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -225,6 +234,16 @@ def test_the_command_serves_on_loopback_with_two_workers(model_dir):
                 time.sleep(0.2)
         answer = httpx.post(f"http://127.0.0.1:{port}/predict", json={"texts": ["great 👍", "ужасно"]}).json()
         assert answer["model"] == "films" and len(answer["predictions"]) == 2
+        started = time.monotonic()
+        silent, slow = (socket.create_connection(("127.0.0.1", port)) for _ in range(2))
+        slow.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\n")
+        for byte in b"X-Slow: 1":  # a header byte every 0.1 s: each one used to reset uvicorn's timer
+            time.sleep(0.1)
+            slow.sendall(bytes([byte]))
+        assert httpx.post(f"http://127.0.0.1:{port}/predict", json={"text": "fine"}).status_code == 200  # others go on
+        for connection in (silent, slow):
+            received, seconds = _until_closed(connection, started)
+            assert received.startswith(b"HTTP/1.1 408") and b'"error"' in received and 1.4 < seconds < 5
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -42,6 +42,10 @@ def serve(
     max_wait_ms: Annotated[
         float, typer.Option(help="How long a batch's first request waits for others (0: batch what is queued).")
     ] = 0.0,
+    request_timeout_s: Annotated[
+        float, typer.Option(help="Seconds to receive a whole request; a slower or silent client gets 408.")
+    ] = 10.0,
+    keep_alive_s: Annotated[float, typer.Option(help="Seconds an idle connection stays open between requests.")] = 5.0,
     backend: Annotated[
         str, typer.Option(help="torch, or onnx: onnxruntime on each folder's model.onnx (`convtext export`).")
     ] = "torch",
@@ -51,19 +55,28 @@ def serve(
     import uvicorn
 
     from ..infer import available_cores, set_threads
-    from ..serve import ENVIRONMENT_KEY, Limits, create_app, environment_settings, load_models
+    from ..serve import ENVIRONMENT_KEY, DeadlineProtocol, Limits, create_app, environment_settings, load_models
 
-    if workers < 1 or min(max_texts, max_chars, max_batch) < 1 or max_body_mb <= 0 or max_wait_ms < 0:
-        raise ConvtextError("--workers, --max-texts, --max-chars, --max-batch and --max-body-mb must be positive")
+    if (
+        workers < 1
+        or min(max_texts, max_chars, max_batch) < 1
+        or min(max_body_mb, request_timeout_s, keep_alive_s) <= 0
+    ):
+        raise ConvtextError(
+            "--workers, --max-texts, --max-chars, --max-batch, --max-body-mb, --request-timeout-s and --keep-alive-s "
+            "must be positive"
+        )
+    if max_wait_ms < 0:
+        raise ConvtextError(f"--max-wait-ms cannot be negative, got {max_wait_ms}")
     folders = _named_folders(models)
-    limits = Limits(max_texts, max_chars, int(max_body_mb * 1e6), max_batch, max_wait_ms)
+    limits = Limits(max_texts, max_chars, int(max_body_mb * 1e6), max_batch, max_wait_ms, request_timeout_s)
     threads = threads or max(1, available_cores() // workers)
     set_threads(threads)
     loaded = load_models(folders, backend)  # every folder checked before the port opens
+    os.environ[ENVIRONMENT_KEY] = environment_settings(folders, limits, threads, backend)  # read by every worker
+    server = {"host": host, "port": port, "log_level": log_level, "http": DeadlineProtocol,
+              "timeout_keep_alive": keep_alive_s}  # fmt: skip
     if workers == 1:
-        uvicorn.run(create_app(loaded, limits), host=host, port=port, log_level=log_level)
+        uvicorn.run(create_app(loaded, limits), **server)
         return
-    os.environ[ENVIRONMENT_KEY] = environment_settings(folders, limits, threads, backend)
-    uvicorn.run(
-        "convtext.serve:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level=log_level
-    )
+    uvicorn.run("convtext.serve:app_from_environment", factory=True, workers=workers, **server)

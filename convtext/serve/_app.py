@@ -46,6 +46,7 @@ class Limits:
     max_body_bytes: int = 10_000_000
     max_batch: int = 256  # texts predicted together (micro-batching)
     max_wait_ms: float = 0.0  # how long the first request of a batch waits for others (0: batch what is queued)
+    request_timeout_s: float = 10.0  # to receive a whole request (headers and body); slower: 408, connection closed
 
 
 class PredictRequest(BaseModel):
