@@ -267,3 +267,42 @@ def test_a_multi_label_model_answers_label_lists(tmp_path):
     expected = classifier.predict(texts[:5])
     assert [answer["labels"] for answer in answers] == expected
     assert all(set(answer["probabilities"]) == {"long", "neg", "pos"} for answer in answers)
+
+
+@pytest.mark.parametrize("protocol", ["DeadlineH11Protocol", "DeadlineProtocol"])
+def test_both_http_protocols_cut_off_a_silent_and_a_trickling_client(protocol, monkeypatch):
+    import threading
+
+    import uvicorn
+
+    from convtext.serve import _deadline
+    from convtext.serve._app import ENVIRONMENT_KEY
+
+    monkeypatch.setenv(ENVIRONMENT_KEY, json.dumps({"limits": {"request_timeout_s": 1.0}}))
+
+    async def app(scope, receive, send):  # answers a whole request at once
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+    port = _free_port()
+    config = uvicorn.Config(app, port=port, http=getattr(_deadline, protocol), log_level="error", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        started = time.monotonic()
+        silent, slow = (socket.create_connection(("127.0.0.1", port)) for _ in range(2))
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        for byte in b"X-Slow: 1":
+            time.sleep(0.05)
+            slow.sendall(bytes([byte]))
+        assert httpx.get(f"http://127.0.0.1:{port}/").text == "ok"  # a whole request in time is answered
+        for connection in (silent, slow):
+            received, seconds = _until_closed(connection, started)
+            assert received.startswith(b"HTTP/1.1 408") and 0.9 < seconds < 4, (received, seconds)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
