@@ -163,6 +163,17 @@ def test_a_big_request_is_split_and_a_small_one_waits_at_most_one_batch():
     assert max(map(len, batches)) == 100 and sum(map(len, batches)) == 1001
     assert [index for index, batch in enumerate(batches) if "l7" in batch] == [1]  # right after the running one
 
+    async def empty():
+        batcher = MicroBatcher(predict)
+        batcher.start()
+        try:
+            await asyncio.wait_for(batcher.submit([]), 1)
+        finally:
+            await batcher.stop()
+
+    with pytest.raises(ValueError, match="no texts"):  # not a wait for ever
+        asyncio.run(empty())
+
 
 def test_explanations_come_in_chunks_in_the_order_of_the_texts(client, classifier):
     texts = [f"{'good ' * (i % 3)}film number {i} {'bad' * (i % 2)}" for i in range(20)]  # two chunks of explanations

@@ -64,6 +64,8 @@ class MicroBatcher:
     async def submit(self, texts: Sequence[str]) -> np.ndarray:
         if self._arrived is None:
             raise RuntimeError("MicroBatcher.start() was not called")
+        if not texts:
+            raise ValueError("no texts to predict")  # a request with none would never be part of a batch
         request = _Request(list(texts), asyncio.get_running_loop().create_future())
         self._waiting.append(request)
         self._arrived.set()
