@@ -80,6 +80,12 @@ def _refuse_utf16(head: bytes, source) -> None:
         raise DataError(f"{source}: is UTF-16; lines are read as UTF-8 (or Windows-1252) — convert it with iconv first")
 
 
+def _source_name(stream: BinaryIO) -> Path | str:
+    """A stream's file for messages, or "standard input" (stdin's own name is "<stdin>": no file to name)."""
+    name = getattr(stream, "name", None)
+    return Path(name) if isinstance(name, str) and not name.startswith("<") else "standard input"
+
+
 def numbered_lines(source: str | Path | BinaryIO, report: LineReport) -> Iterator[tuple[int, str]]:
     """``(line number, text)`` of every line of a file or binary stream (stdin), blank ones included, read in
     1 MB blocks."""
@@ -93,10 +99,10 @@ def numbered_lines(source: str | Path | BinaryIO, report: LineReport) -> Iterato
     while block := source.read(BLOCK):
         data = pending + block
         if first:
-            name = getattr(source, "name", "standard input")
+            name = _source_name(source)
             _refuse_utf16(data, name)
             data, first = data.removeprefix(b"\xef\xbb\xbf"), False  # a UTF-8 byte-order mark
-            check_start(data, Path(name) if isinstance(name, str) and name != "standard input" else name)
+            check_start(data, name)
         lines = data.split(b"\n")
         pending = lines.pop()
         for raw in lines:

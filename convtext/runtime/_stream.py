@@ -78,10 +78,9 @@ def top_k_json(classifier, numbers: list[int], texts: list[str], top_k: int, wit
     ensure_ascii=False)`` gives, written directly (labels quoted once): a single-label model's output line."""
     quoted = {label: json.dumps(label, ensure_ascii=False) for label in classifier.classes_}
     ranked = classifier.predict_top_k(texts, top_k)
-    shown = map(encode_basestring, texts) if with_text else itertools.repeat("")
+    shown = (f', "text": {encode_basestring(text)}' for text in texts) if with_text else itertools.repeat("")
     lines = []
     for number, text, top in zip(numbers, shown, ranked):
         pairs = ", ".join(f"[{quoted[label]}, {probability!r}]" for label, probability in top)
-        text = f', "text": {text}' if with_text else ""
         lines.append(f'{{"line": {number}{text}, "label": {quoted[top[0][0]]}, "top": [{pairs}]}}')
     return lines
