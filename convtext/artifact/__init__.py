@@ -9,7 +9,13 @@ from __future__ import annotations
 import importlib
 
 from .._errors import ArtifactError
-from ._atomic import check_output_file, check_output_folder, replaced_atomically, write_atomically
+from ._atomic import (
+    check_output_file,
+    check_output_folder,
+    remove_dead_leftovers,
+    replaced_atomically,
+    write_atomically,
+)
 from ._card import front_matter, model_card, usage
 from ._digest import DIGESTS, check_digest, record_digest
 from ._folder import (
@@ -23,7 +29,6 @@ from ._folder import (
     read_thresholds,
     read_tokenizer,
     require_file,
-    unreadable_weights,
 )
 
 _WITH_TORCH = ("build_model", "check_tokenizer_fits", "config_for", "read_model", "read_weights", "write_model")
@@ -32,7 +37,7 @@ __all__ = [
     "CONFIG", "DIGESTS", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
     "check_output_file", "check_output_folder", "check_tokenizer_fits", "checked_weights_file", "config_for",
     "front_matter", "model_card", "model_settings", "read_config", "read_model", "read_thresholds", "read_tokenizer",
-    "read_weights", "record_digest", "replaced_atomically", "require_file", "unreadable_weights", "usage",
+    "read_weights", "record_digest", "remove_dead_leftovers", "replaced_atomically", "require_file", "usage",
     "write_atomically", "write_model",
 ]  # fmt: skip
 

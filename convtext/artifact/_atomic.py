@@ -1,7 +1,10 @@
-"""Files and model folders that appear whole or not at all: written to a temporary sibling, then renamed."""
+"""Files and model folders that appear whole or not at all: written to a temporary sibling ``.NAME.tmp-PID...``,
+then renamed (a file) or swapped in (a folder); what a killed writer left is deleted by the next write."""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import glob
 import os
 import shutil
@@ -14,7 +17,9 @@ from .._errors import ArtifactError
 from ._digest import write_digests
 from ._folder import CONFIG
 
-__all__ = ["check_output_file", "check_output_folder", "replaced_atomically", "write_atomically"]
+__all__ = [
+    "check_output_file", "check_output_folder", "remove_dead_leftovers", "replaced_atomically", "write_atomically",
+]  # fmt: skip
 
 
 @contextmanager
@@ -41,11 +46,20 @@ def replaced_atomically(target: str | Path) -> Iterator[Path]:
 
 
 def _remove_leftovers(target: Path) -> None:
-    """Delete ``target``'s temporary siblings whose writer no longer runs (it was killed mid-write: SIGKILL, power)."""
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.tmp-*"):
-        pid = leftover.name.rsplit("-", 1)[-1]
+    """Delete ``target``'s temporary siblings (files or staged folders) whose writer no longer runs: it was killed
+    mid-write (SIGKILL, power)."""
+    remove_dead_leftovers(target.parent, f".{glob.escape(target.name)}.tmp-*")
+
+
+def remove_dead_leftovers(folder: Path, pattern: str = ".*.tmp-*") -> None:
+    """Delete the entries of ``folder`` matching ``pattern`` named ``...tmp-PID[-tag]`` whose process ``PID`` is gone."""
+    for leftover in folder.glob(pattern):
+        pid = leftover.name.rsplit(".tmp-", 1)[-1].split("-")[0]
         if pid.isdigit() and not _running(int(pid)):
-            leftover.unlink(missing_ok=True)
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
 
 def _running(pid: int) -> bool:
@@ -83,23 +97,60 @@ def check_output_folder(target: str | Path) -> Path:
 
 
 def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_folder)``, record its weights files' digests, then move the folder to ``target`` (replacing
-    an older model there)."""
+    """Call ``write(staging_folder)``, record its weights files' digests, then put the folder under ``target`` in one
+    step: swapped with an older model there (which is then deleted), so the name holds the old or the new model
+    whole at every instant, whenever the process is killed."""
     target = check_output_folder(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    _remove_leftovers(target)
+    staging = target.parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
         write(staging)
         write_digests(staging)
-        if target.exists():
-            retired = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+        _sync_files(staging)
+        if not target.exists():
+            staging.rename(target)
+        elif not _exchange(staging, target):  # no atomic swap here: two renames, a moment without the name
+            retired = target.parent / f".{target.name}.tmp-{os.getpid()}-old"
             target.rename(retired)
             staging.rename(target)
             shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.rename(target)
+        _sync_folder(target.parent)
     finally:
-        if staging.exists():
+        if staging.exists():  # a failed write, or the old model swapped out
             shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _sync_files(folder: Path) -> None:
+    """Flush every file of ``folder`` to disk, so a power cut after the swap cannot leave empty files."""
+    for path in folder.iterdir():
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+RENAME_EXCHANGE, AT_FDCWD = 2, -100  # Linux's renameat2 flag and "relative to the current folder"
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the system or file
+    system cannot (another OS, an old kernel, some network file systems)."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(error, os.strerror(error), str(second))

@@ -14,7 +14,7 @@ from ._digest import check_digest
 
 __all__ = [
     "CONFIG", "FORMAT", "MULTITASK", "TOKENIZER", "WEIGHTS", "checked_weights_file", "model_settings", "read_config",
-    "read_thresholds", "read_tokenizer", "require_file", "unreadable_weights",
+    "read_thresholds", "read_tokenizer", "require_file",
 ]  # fmt: skip
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
@@ -101,8 +101,3 @@ def checked_weights_file(folder: Path, name: str = WEIGHTS) -> Path:
     path = require_file(folder, name)
     check_digest(path)
     return path
-
-
-def unreadable_weights(path: Path, error: Exception) -> ArtifactError:
-    """The error for a weights file safetensors cannot read."""
-    return ArtifactError(f"{path}: unreadable weights ({error}) — the file is truncated or corrupted")

@@ -10,11 +10,13 @@ import re
 from pathlib import Path
 
 import numpy as np
+import torch
 from safetensors.torch import save_file
 
 from .._errors import ConvtextError
 from ..artifact import ArtifactError, read_weights, write_atomically
 from ..embed import NamedVectors
+from ..models import MAX_PARAMETERS
 from ._factorization import FactorizationResult, MatrixFactorization
 from ._ratings import Ratings
 
@@ -105,9 +107,17 @@ def load_items(folder: str | Path) -> tuple[MatrixFactorization, dict, dict]:
     sizes = {k: config.get(k) for k in ("num_users", "num_items", "dim")}
     if not all(isinstance(v, int) and 0 < v < 100_000_000 for v in sizes.values()):
         raise ArtifactError(f"{folder}/config.json: bad sizes {sizes}")
-    model = MatrixFactorization(sizes["num_users"], sizes["num_items"], sizes["dim"])
-    expected = {name: tuple(t.shape) for name, t in model.state_dict().items()}
-    model.load_state_dict(read_weights(folder, expected, "vectors.safetensors"))
+    if (sizes["num_users"] + sizes["num_items"]) * (sizes["dim"] + 1) > MAX_PARAMETERS:
+        raise ArtifactError(
+            f"{folder}/config.json: {sizes} describe over {MAX_PARAMETERS:,} numbers — edited or corrupted"
+        )
+    with torch.device("meta"):  # shapes, no memory, until the file's header has been checked against them
+        model = MatrixFactorization(sizes["num_users"], sizes["num_items"], sizes["dim"])
+    state = read_weights(
+        folder, {name: tuple(t.shape) for name, t in model.state_dict().items()}, "vectors.safetensors"
+    )
+    model = model.to_empty(device="cpu")
+    model.load_state_dict(state)
     if len(items.get("ids", [])) != sizes["num_items"]:
         raise ArtifactError(f"{folder}/items.json: {len(items.get('ids', []))} ids for {sizes['num_items']} items")
     model.eval()

@@ -1,5 +1,6 @@
 """Models by name: the registry, the model contract, and the architectures."""
 
+from ._checked import MAX_PARAMETERS, CheckedHubMixin, checked_model, checked_tensors, load_weights
 from ._contract import EMBEDDING_MODES, TextModel
 from ._registry import (
     create_model,
@@ -18,14 +19,18 @@ from .minilm import MiniLMBody, minilm
 from .text_cnn import TextCNN, textcnn, textcnn_kim
 
 __all__ = [
+    "MAX_PARAMETERS",
     "EMBEDDING_MODES",
     "CharCNN",
+    "CheckedHubMixin",
     "InceptionCNN",
     "MeanEmbedding",
     "MiniLMBody",
     "TextCNN",
     "TextModel",
     "char_cnn",
+    "checked_model",
+    "checked_tensors",
     "create_model",
     "default_tokenizer",
     "inception",
@@ -33,6 +38,7 @@ __all__ = [
     "inception_small",
     "is_pretrained_only",
     "list_models",
+    "load_weights",
     "mean_bigram",
     "mean_embedding",
     "minilm",

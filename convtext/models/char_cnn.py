@@ -13,17 +13,17 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
 from ..layers import masked_max_over_time
+from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
 
 __all__ = ["CharCNN", "char_cnn"]
 
 
-class CharCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["text-classification", "cnn"]):
+class CharCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-classification", "cnn"]):
     """``len(kernel_sizes)`` convolutions of ``channels`` filters; a ×3 max-pool after each of the first ``pools``."""
 
     architecture = "char_cnn"

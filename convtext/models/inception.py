@@ -14,10 +14,10 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
 from ..layers import NgramTableCache, masked_max_over_time
+from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
 
@@ -94,7 +94,7 @@ class InceptionBlock(nn.Module):
         return (x + self.dropout(act(branches))) * keep
 
 
-class InceptionCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["text-classification", "cnn"]):
+class InceptionCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-classification", "cnn"]):
     """Embedding -> 1-wide projection to ``channels`` -> ``depth`` Inception blocks -> masked max -> head."""
 
     architecture = "inception"

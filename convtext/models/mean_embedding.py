@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn as nn
-from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
 from ..layers import weights_key
+from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
 
@@ -22,7 +22,7 @@ __all__ = ["MeanEmbedding", "mean_bigram", "mean_embedding"]
 _PRIME = 1_000_003
 
 
-class MeanEmbedding(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["text-classification"]):
+class MeanEmbedding(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-classification"]):
     """Masked mean of token (and hashed-bigram) embeddings -> dropout -> linear head."""
 
     architecture = "mean_embedding"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
-from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
+from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_model
 
@@ -25,7 +25,7 @@ MINILM_BERT_CONFIG = {  # all-MiniLM-L6-v2's config.json (nreimers/MiniLM-L6-H38
 }  # fmt: skip
 
 
-class MiniLMBody(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["text-classification", "minilm"]):
+class MiniLMBody(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-classification", "minilm"]):
     """The transformer as a ``TextModel``: ``forward_features`` gives MiniLM's 384-d sentence embedding."""
 
     architecture = "minilm"

@@ -24,10 +24,10 @@ from collections.abc import Iterator, Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from huggingface_hub import PyTorchModelHubMixin
 
 from .._errors import ConvtextError
 from ..layers import NgramTableCache, masked_max_over_time, pad_to_min_length, window_mask
+from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
 
@@ -37,7 +37,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh}
 IN_PLACE_ACTIVATIONS = {"relu": torch.Tensor.relu_, "tanh": torch.Tensor.tanh_}
 
 
-class TextCNN(TextModel, PyTorchModelHubMixin, library_name="convtext", tags=["text-classification", "cnn"]):
+class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-classification", "cnn"]):
     """Kim (2014) CNN for sentence classification; ``embed_dim="auto"`` uses ``vocab_size ** 0.25``."""
 
     architecture = "textcnn"

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import ArtifactError
+from .._tensor_file import read_tensors
 from ..artifact import (
     MULTITASK,
     checked_weights_file,
@@ -19,7 +20,6 @@ from ..artifact import (
     read_config,
     read_thresholds,
     read_tokenizer,
-    unreadable_weights,
 )
 from ..data import as_text_list
 from ..tokenize import PackedSequences, TextTokenizer
@@ -83,17 +83,10 @@ class NumpyClassifier(LabelPredictions):
 
 def numpy_classifier(folder: str | Path) -> NumpyClassifier | None:
     """The saved classifier in ``folder`` as a ``NumpyClassifier``, or ``None`` when its model needs PyTorch.
-    The weights' digest and every tensor's shape are checked, as PyTorch's loader checks them."""
-    from safetensors import SafetensorError
-    from safetensors.numpy import load_file
-
+    The weights' digest, dtype, finiteness and every tensor's shape are checked, as PyTorch's loader checks them."""
     folder = Path(folder)
     config = read_config(folder)
     if not runs_in_numpy(config):
         return None
-    weights_file = checked_weights_file(folder)
-    try:
-        weights = load_file(str(weights_file))
-    except (SafetensorError, OSError, ValueError) as error:
-        raise unreadable_weights(weights_file, error) from None
+    weights = read_tensors(checked_weights_file(folder))  # float32 and finite; shapes checked by the forward pass
     return NumpyClassifier(folder, config, read_tokenizer(folder), weights)

@@ -24,7 +24,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from .._errors import ConvtextError
-from ..artifact import replaced_atomically
+from ..artifact import remove_dead_leftovers, replaced_atomically
 from ..infer import sequence_lengths
 
 __all__ = [
@@ -135,9 +135,11 @@ def _is_checkpoint(path: Path) -> bool:
 
 
 def remove_checkpoints(folder: Path) -> None:
-    """Delete the convtext checkpoints in ``folder`` (and the folder once empty); other files are left alone."""
+    """Delete the convtext checkpoints in ``folder``, and what killed writes left there (then the folder, once
+    empty); other files are left alone."""
     if not folder.is_dir():
         return
+    remove_dead_leftovers(folder)
     for path in folder.glob("*.safetensors"):
         if _is_checkpoint(path):
             path.unlink()
