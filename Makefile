@@ -9,7 +9,7 @@ DATA ?=
 # benchmarks read their data folder from --data; without DATA they use their own default (see benchmarks/_report.py)
 DATA_OPTION = $(if $(DATA),--data $(abspath $(DATA)))
 
-.PHONY: bench-kim bench-serve bench-speed bench-stream-train fuzz demo test install bench bench-transfer maps clean
+.PHONY: screenshots bench-kim bench-serve bench-speed bench-stream-train fuzz demo test install bench bench-transfer maps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,13 @@ demo: $(STAMP)
 	bash scripts/demo.sh
 
 test: $(DEV_STAMP)
+	bash scripts/install_chromium.sh
 	$(BIN)/python -m pytest
+
+# the page's screenshots in docs/images (the browser test, writing them there)
+screenshots: $(DEV_STAMP)
+	bash scripts/install_chromium.sh
+	CONVTEXT_SCREENSHOTS=docs/images $(BIN)/python -m pytest tests/test_page.py -q
 
 # the word and movie maps in docs/images (bundled data, about a minute)
 maps: $(STAMP)

@@ -245,6 +245,12 @@ def test_the_command_serves_on_loopback_with_two_workers_and_cuts_off_slow_clien
                 time.sleep(0.2)
         answer = httpx.post(f"http://127.0.0.1:{port}/predict", json={"texts": ["great 👍", "ужасно"]}).json()
         assert answer["model"] == "films" and len(answer["predictions"]) == 2
+        assert httpx.post(f"http://127.0.0.1:{port}/predict", json={"texts": []}).status_code == 422
+        for _ in range(6):  # each a new connection, answered by either worker: every one counts both workers' requests
+            metrics = _metric_values(httpx.get(f"http://127.0.0.1:{port}/metrics").text)
+            assert metrics[("convtext_requests_total", (("route", "/predict"), ("status", "200")))] == 1
+            assert metrics[("convtext_errors_total", (("status", "422"),))] == 1
+            assert metrics[("convtext_texts_total", (("model", "films"),))] == 2
         started = time.monotonic()
         silent, slow = (socket.create_connection(("127.0.0.1", port)) for _ in range(2))
         slow.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\n")
@@ -317,3 +323,35 @@ def test_both_http_protocols_cut_off_a_silent_and_a_trickling_client(protocol, m
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def _metric_values(exposition: str) -> dict:
+    """``{(sample name, sorted labels): value}`` from the Prometheus text format, read by prometheus_client's parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+    }
+
+
+def test_metrics_count_requests_errors_latency_and_batches(model_dir):
+    classifier = TextClassifier.load(model_dir)
+    with TestClient(create_app({"films": classifier}, Limits(max_batch=4))) as client:
+        client.post("/predict", json={"texts": ["great film"] * 10})
+        client.post("/predict", json={"text": "awful"})
+        client.post("/predict", json={"texts": []})
+        client.get("/no/such/path")
+        client.post("/explain", json={"text": "great film", "top": 3})
+        response = client.get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    metrics = _metric_values(response.text)
+    count = lambda route, status: metrics[("convtext_requests_total", (("route", route), ("status", status)))]  # noqa: E731
+    assert count("/predict", "200") == 2 and count("/predict", "422") == 1 and count("/explain", "200") == 1
+    assert count("other", "404") == 1  # unknown paths share one label: a scanner cannot flood the series
+    assert metrics[("convtext_errors_total", (("status", "404"),))] == 1
+    assert metrics[("convtext_request_seconds_count", (("route", "/predict"),))] == 3
+    assert metrics[("convtext_texts_total", (("model", "films"),))] == 11
+    assert metrics[("convtext_batch_texts_count", (("model", "films"),))] == 4  # 10 texts in batches of 4, then 1
+    assert metrics[("convtext_batch_texts_bucket", (("le", "4.0"), ("model", "films")))] == 4

@@ -15,7 +15,7 @@ import torch
 
 from .._errors import ConvtextError
 from ..infer import model_device
-from ..tokenize import BOS, EOS, TextTokenizer
+from ..tokenize import BOS, EOS, TextTokenizer, TokenSpan
 
 __all__ = ["Explanation", "NgramContribution", "explain_text"]
 
@@ -49,10 +49,17 @@ class Explanation:
     bias: dict[str, float]
     ngrams: dict[str, list[NgramContribution]] = field(default_factory=dict)
     totals: dict[str, float] = field(default_factory=dict)  # sum over *all* n-grams, before cutting to top
+    tokens: list[TokenSpan] = field(default_factory=list)  # what the model read, <s> and </s> included
+    token_shares: dict[str, list[float]] = field(default_factory=dict)  # per class, per token: see below
 
     def top(self, label: str | None = None, n: int = 5) -> list[NgramContribution]:
         """The ``n`` n-grams with the largest contribution to ``label`` (default: the predicted one)."""
         return self.ngrams[label or self.label][:n]
+
+    def token_contributions(self, label: str | None = None) -> list[float]:
+        """Each token's share of ``label``'s score (default: the predicted label): every n-gram's contribution split
+        evenly over its tokens, so they add up to the n-grams' total, the logit minus the bias."""
+        return self.token_shares[label or self.label]
 
 
 def explain_text(
@@ -86,6 +93,7 @@ def explain_text(
         probabilities={label: float(p) for label, p in zip(labels, probabilities)},
         logits={label: float(v) for label, v in zip(labels, logits)},
         bias={label: float(b) for label, b in zip(labels, bias.detach().tolist())},
+        tokens=spans,
     )
     for c, label in enumerate(labels):
         contributions = [
@@ -98,6 +106,11 @@ def explain_text(
             )
             for (first, last), members in groups.items()
         ]
+        shares = [0.0] * len(spans)
+        for ((first, last), _), item in zip(groups.items(), contributions):
+            for position in range(first, last):
+                shares[position] += item.contribution / (last - first)
+        explanation.token_shares[label] = shares
         contributions.sort(key=lambda item: -item.contribution)
         explanation.totals[label] = float(terms[c].sum())
         explanation.ngrams[label] = contributions[:top]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -51,7 +53,8 @@ def serve(
     ] = "torch",
     log_level: Annotated[str, typer.Option(help="uvicorn's log level (warning: errors only).")] = "info",
 ) -> None:
-    """Serve models over HTTP: POST /predict, GET /health, GET /model, GET /models, OpenAPI at /docs."""
+    """Serve models over HTTP: a web page at /, POST /predict and /explain, GET /health, /model, /models,
+    /metrics (Prometheus), OpenAPI at /docs."""
     import uvicorn
 
     from ..infer import available_cores, set_threads
@@ -79,4 +82,11 @@ def serve(
     if workers == 1:
         uvicorn.run(create_app(loaded, limits), **server)
         return
-    uvicorn.run("convtext.serve:app_from_environment", factory=True, workers=workers, **server)
+    metrics = os.environ.get("PROMETHEUS_MULTIPROC_DIR") is None  # the workers add up /metrics through files here
+    if metrics:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="convtext-metrics-")
+    try:
+        uvicorn.run("convtext.serve:app_from_environment", factory=True, workers=workers, **server)
+    finally:
+        if metrics:
+            shutil.rmtree(os.environ.pop("PROMETHEUS_MULTIPROC_DIR"), ignore_errors=True)

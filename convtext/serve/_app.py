@@ -1,4 +1,5 @@
-"""The HTTP service: ``POST /predict``, ``GET /health``, ``GET /model(s)``, limits, micro-batching.
+"""The HTTP service: ``POST /predict`` and ``/explain``, ``GET /health``, ``/model(s)``, ``/metrics`` and the web
+page at ``/``; limits and micro-batching.
 
 Every error is JSON ``{"error": "..."}`` with a status that says whose fault it was: 400 a body that is not
 UTF-8 JSON, 404 an unknown model or path, 405 a wrong method, 413 too many texts / too long a text / too big a
@@ -14,27 +15,28 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._errors import ConvtextError
 from .._version import __version__
 from ..artifact import MULTITASK, read_config
 from ..classifier import TextClassifier, pretrained_source
-from ..classifier.training import ensemble_size
 from ..infer import set_threads
 from ..multitask import MultiTaskClassifier
-from ..tokenize import valid_unicode
+from ._answers import ExplainRequest, PredictRequest, answer, explanation, model_info, readable
 from ._batcher import MicroBatcher
+from ._metrics import CONTENT_TYPE_LATEST, Measured, ServiceMetrics
+from ._middleware import BodyLimit, JsonOnly
+from ._page import page_routes
 
 __all__ = ["ENVIRONMENT_KEY", "Limits", "app_from_environment", "create_app", "environment_settings", "load_models"]
 
 ENVIRONMENT_KEY = "CONVTEXT_SERVE"  # JSON settings for each worker process of a multi-worker service
 EXPLAIN_CHUNK = 4  # texts explained at a time; other requests' batches run in between
+ROUTES = {"/", "/page.js", "/page.css", "/predict", "/explain", "/health", "/model", "/models", "/metrics"}
 
 
 @dataclass(frozen=True)
@@ -47,65 +49,6 @@ class Limits:
     max_batch: int = 256  # texts predicted together (micro-batching)
     max_wait_ms: float = 0.0  # how long the first request of a batch waits for others (0: batch what is queued)
     request_timeout_s: float = 10.0  # to receive a whole request (headers and body); slower: 408, connection closed
-
-
-class PredictRequest(BaseModel):
-    """``{"texts": [...]}`` or ``{"text": "..."}``, with optional settings."""
-
-    model_config = ConfigDict(extra="forbid")
-    texts: list[str] | None = Field(None, description="Texts to classify.")
-    text: str | None = Field(None, description="One text (instead of texts).")
-    model: str | None = Field(None, description="Which model, when the service has several (default: the first).")
-    top_k: int | None = Field(None, ge=1, description="Also return the k most probable labels.")
-    explain: bool = Field(False, description="Also return the n-grams behind each prediction (textcnn models).")
-    explain_top: int = Field(5, ge=1, le=100, description="How many n-grams per explanation.")
-
-
-class _BodyTooLarge(HTTPException):
-    def __init__(self, limit: int):
-        super().__init__(413, f"request body over {limit:,} bytes — send fewer or shorter texts per request")
-
-
-class BodyLimit:
-    """ASGI middleware: refuse a body over ``max_bytes`` (by its Content-Length, or while it streams in)."""
-
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            response = JSONResponse({"error": _BodyTooLarge(self.max_bytes).detail}, status_code=413)
-            return await response(scope, receive, send)
-        received = 0
-
-        async def limited_receive():
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise _BodyTooLarge(self.max_bytes)
-            return message
-
-        return await self.app(scope, limited_receive, send)
-
-
-class JsonOnly:
-    """ASGI middleware: a POST whose Content-Type names something other than JSON is answered 415."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["method"] == "POST":
-            declared = dict(scope.get("headers") or []).get(b"content-type", b"application/json")
-            media = declared.split(b";")[0].strip().lower()
-            if media != b"application/json" and not media.endswith(b"+json"):
-                error = f"Content-Type {media.decode('latin-1')!r}: send JSON (Content-Type: application/json)"
-                return await JSONResponse({"error": error}, status_code=415)(scope, receive, send)
-        return await self.app(scope, receive, send)
 
 
 def load_models(folders: dict[str, str | Path], backend: str = "torch") -> dict[str, TextClassifier]:
@@ -133,29 +76,10 @@ def load_models(folders: dict[str, str | Path], backend: str = "torch") -> dict[
     return models
 
 
-def _model_info(name: str, classifier: TextClassifier) -> dict:
-    training = classifier.training_ or {}
-    return {
-        "name": name, "labels": classifier.classes_, "architecture": classifier.model_.architecture,
-        "multi_label": classifier.multi_label, "max_length": classifier.max_length,
-        "members": ensemble_size(classifier.model_), "tokenizer": classifier.tokenizer_.kind,
-        "embeddings": str(classifier.embeddings_), "metrics": _scores(classifier.metrics_),
-        "trained": {key: training.get(key) for key in ("train_rows", "seconds", "best_epoch") if key in training},
-        "explain": hasattr(classifier.model_, "ngram_features"),
-        "backend": "onnx" if getattr(classifier, "onnx_", None) is not None else "torch",
-    }  # fmt: skip
-
-
-def _scores(metrics: dict) -> dict:
-    """Per split, the headline numbers of the card (not the per-class tables)."""
-    keys = ("accuracy", "macro_f1", "micro_f1", "n")
-    return {split: {k: report[k] for k in keys if k in report} for split, report in metrics.items()}
-
-
 def _routing_error(request: Request, error: StarletteHTTPException) -> str:
     """Starlette's errors (an unknown path, a wrong method, a body it cannot parse) in words that say the fix."""
     if error.status_code == 404:
-        return f"no such path {request.url.path} — the service has POST /predict, GET /health, /model, /models"
+        return f"no such path {request.url.path} — the service has GET / (the page), POST /predict, /explain, GET /health, /model, /models, /metrics"
     if error.status_code == 405:
         allowed = (error.headers or {}).get("Allow") or "another method"
         return f"{request.method} is not allowed on {request.url.path} — use {allowed}"
@@ -164,39 +88,15 @@ def _routing_error(request: Request, error: StarletteHTTPException) -> str:
     return str(error.detail)
 
 
-def _readable(text: str) -> str:
-    """Lone surrogates (valid JSON escapes, not valid Unicode) become U+FFFD so answers can be encoded."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return valid_unicode(text)
-
-
-def _answer(classifier: TextClassifier, row: np.ndarray, text: str, request: PredictRequest) -> dict:
-    probabilities = {label: float(p) for label, p in zip(classifier.classes_, row)}
-    if classifier.multi_label:
-        answer = {"labels": [label for label, p, t in zip(classifier.classes_, row, classifier.thresholds_) if p >= t]}
-    else:
-        answer = {"label": classifier.classes_[int(np.argmax(row))]}
-    answer["probabilities"] = probabilities
-    if request.top_k:
-        order = np.argsort(-row, kind="stable")[: request.top_k]
-        answer["top_k"] = [[classifier.classes_[j], float(row[j])] for j in order]
-    if request.explain:
-        explanation = classifier.explain(text, top=request.explain_top)
-        answer["explanation"] = [
-            {"ngram": item.shown, "start": item.start, "end": item.end, "contribution": item.contribution}
-            for item in explanation.top(n=request.explain_top)
-        ]
-    return answer
-
-
 def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> FastAPI:
     """The service for loaded ``models`` (the first is the default for requests that name none)."""
     if not models:
         raise ConvtextError("no model to serve — give at least one model folder")
-    batchers = {name: MicroBatcher(clf.predict_proba, limits.max_batch, limits.max_wait_ms) for name, clf in models.items()}  # fmt: skip
+    metrics = ServiceMetrics()
+    batchers = {
+        name: MicroBatcher(clf.predict_proba, limits.max_batch, limits.max_wait_ms, metrics.batch_of(name))
+        for name, clf in models.items()
+    }
     default = next(iter(models))
 
     @asynccontextmanager
@@ -211,6 +111,7 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
                   description="Text classification with convolutional networks: labels, probabilities, n-grams.")  # fmt: skip
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     app.add_middleware(JsonOnly)
+    app.add_middleware(Measured, metrics=metrics, routes=ROUTES)  # outermost: sees every answer
 
     @app.exception_handler(StarletteHTTPException)  # FastAPI's own and Starlette's (unknown path, method, body)
     async def http_error(request: Request, error: StarletteHTTPException):
@@ -245,18 +146,40 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
         return {"status": "ok", "models": list(models), "version": __version__}
 
     @app.get("/model")
-    async def model_info() -> dict:
+    async def default_model_info() -> dict:
         """The default model: labels, architecture, metrics from its card."""
-        return _model_info(default, models[default])
+        return model_info(default, models[default])
 
     @app.get("/models")
     async def model_list() -> list[dict]:
         """Every model served."""
-        return [_model_info(name, clf) for name, clf in models.items()]
+        return [model_info(name, clf) for name, clf in models.items()]
 
     @app.get("/models/{name}")
     async def named_model_info(name: str) -> dict:
-        return _model_info(chosen(name), models[chosen(name)])
+        return model_info(chosen(name), models[chosen(name)])
+
+    @app.get("/metrics")
+    async def prometheus_metrics() -> Response:
+        """Requests, errors, latency, texts and batch sizes in the Prometheus text format."""
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.post("/explain")
+    async def explain(request: ExplainRequest) -> JSONResponse:
+        """One text's prediction with every token's and the top n-grams' exact contribution to each class."""
+        name = chosen(request.model)
+        classifier = models[name]
+        if not hasattr(classifier.model_, "ngram_features"):
+            raise HTTPException(422, f"model {name!r} ({classifier.model_.architecture}) has no n-gram explanations")
+        if len(request.text) > limits.max_chars:
+            raise HTTPException(
+                413, f"the text has {len(request.text):,} characters; the limit is {limits.max_chars:,}"
+            )
+        text = readable(request.text)
+        explained = await batchers[name].run(functools.partial(explanation, classifier, text, request.top))
+        return JSONResponse({"model": name, **explained})
+
+    page_routes(app)
 
     @app.post("/predict")
     async def predict(request: PredictRequest) -> JSONResponse:
@@ -280,15 +203,15 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
         classifier = models[name]
         if request.explain and not hasattr(classifier.model_, "ngram_features"):
             raise HTTPException(422, f"model {name!r} ({classifier.model_.architecture}) has no n-gram explanations")
-        texts = [_readable(text) for text in texts]
+        texts = [readable(text) for text in texts]
         rows = await batchers[name].submit(texts)  # (n, C)
-        answer = lambda part: [_answer(classifier, rows[i], texts[i], request) for i in part]  # noqa: E731
+        answers_of = lambda part: [answer(classifier, rows[i], texts[i], request) for i in part]  # noqa: E731
         if not request.explain:
-            return JSONResponse({"model": name, "predictions": answer(range(len(texts)))})
+            return JSONResponse({"model": name, "predictions": answers_of(range(len(texts)))})
         answers = []  # explaining takes a while: in chunks on the model's worker, taking turns with other requests
         for start in range(0, len(texts), EXPLAIN_CHUNK):
             part = range(start, min(start + EXPLAIN_CHUNK, len(texts)))
-            answers += await batchers[name].run(functools.partial(answer, part))
+            answers += await batchers[name].run(functools.partial(answers_of, part))
         return JSONResponse({"model": name, "predictions": answers})  # already plain JSON: no re-encoding pass
 
     return app

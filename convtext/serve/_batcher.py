@@ -43,8 +43,12 @@ class MicroBatcher:
     """``await batcher.submit(texts)`` -> ``(len(texts), C)`` rows of ``predict``, in batches of at most
     ``max_batch`` texts shared fairly among the waiting requests."""
 
-    def __init__(self, predict: Callable[[list[str]], np.ndarray], max_batch: int = 256, max_wait_ms: float = 0.0):
+    def __init__(
+        self, predict: Callable[[list[str]], np.ndarray], max_batch: int = 256, max_wait_ms: float = 0.0,
+        on_batch: Callable[[int], None] | None = None,
+    ):  # fmt: skip
         self.predict, self.max_batch, self.max_wait = predict, max_batch, max_wait_ms / 1000
+        self.on_batch = on_batch  # told each batch's size (the service's metrics)
         self._waiting: list[_Request] = []
         self._arrived: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
@@ -122,6 +126,8 @@ class MicroBatcher:
         while True:
             parts = await self._next_batch()
             texts = [text for request, start, end in parts for text in request.texts[start:end]]
+            if self.on_batch is not None:
+                self.on_batch(len(texts))
             try:
                 rows = await loop.run_in_executor(self._executor, self.predict, texts)  # (len(texts), C)
             except Exception as error:  # every request in the batch learns of it; the service goes on
