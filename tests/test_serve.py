@@ -87,6 +87,32 @@ def test_bad_requests_get_a_json_error_that_names_the_problem(client, body, stat
     assert response.status_code == status and words in response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        ({"text": "a" * 2001}, 413, "2,001 characters"),
+        ({}, 422, "text"),
+        ({"text": "a", "top": 0}, 422, "top"),
+        ({"text": "a", "model": "nope"}, 404, "toy, second"),
+    ],
+)
+def test_bad_explain_requests_get_a_json_error(client, body, status, words):
+    response = client.post("/explain", json=body)
+    assert response.status_code == status and list(response.json()) == ["error"] and words in response.json()["error"]
+
+
+def test_explain_gives_every_token_an_exact_share(client, classifier):
+    text = "фильм отлично 👍 but שלום awful"
+    answer = client.post("/explain", json={"text": text, "top": 3}).json()
+    assert "".join(segment["text"] for segment in answer["segments"]) == text  # the segments are the whole text
+    assert answer["label"] == classifier.predict([text])[0]
+    for label in classifier.classes_:
+        shares, ngrams = answer["contributions"][label], answer["ngrams"][label]
+        assert len(shares) == len(answer["tokens"]) and len(ngrams) <= 3
+        assert sum(shares) == pytest.approx(answer["totals"][label], abs=1e-5)  # tokens add up to the n-grams' total
+        assert answer["bias"][label] + answer["totals"][label] == pytest.approx(answer["logits"][label], abs=1e-4)
+
+
 def test_body_limits_and_malformed_json(client):
     big = json.dumps({"texts": ["x" * 1999] * 30}).encode()  # 60 kB > 50 kB
     response = client.post("/predict", content=big, headers={"content-type": "application/json"})
