@@ -9,7 +9,7 @@ DATA ?=
 # benchmarks read their data folder from --data; without DATA they use their own default (see benchmarks/_report.py)
 DATA_OPTION = $(if $(DATA),--data $(abspath $(DATA)))
 
-.PHONY: screenshots bench-kim bench-serve bench-speed bench-stream-train fuzz demo test install bench bench-transfer maps clean
+.PHONY: docs screenshots bench-kim bench-serve bench-speed bench-stream-train fuzz demo test install bench bench-transfer maps clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)
 test: $(DEV_STAMP)
 	bash scripts/install_chromium.sh
 	$(BIN)/python -m pytest
+
+# the documentation site at http://127.0.0.1:8001 (the test suite builds it with --strict)
+docs: $(DEV_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve -a 127.0.0.1:8001
 
 # the page's screenshots in docs/images (the browser test, writing them there)
 screenshots: $(DEV_STAMP)

@@ -1,6 +1,6 @@
 """The recipe: a classifier's settings turned into a tokenizer and a model. convtext's measured defaults
 (which embeddings, which tokenizer, case, start/end tokens, ensemble size) are chosen here and only here;
-the reasons and numbers behind each are in docs/defaults.md."""
+the reasons and numbers behind each are in docs/decisions.md."""
 
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ class Recipe:
         return Built(model, tokenizer, source, mode, vectors)
 
     def _transfer_dropout(self, model: TextModel) -> None:
-        """The sentence-vector dropout given, else none for fine-tuning (why: docs/defaults.md), else the body's."""
+        """The sentence-vector dropout given, else none for fine-tuning (why: docs/decisions.md), else the body's."""
         s = self.settings
         if s.dropout is not None:
             model.set_dropout(s.dropout)
@@ -223,7 +223,7 @@ class Recipe:
             model.set_dropout(0.0)
 
     def _body_rate(self, model: TextModel) -> float | None:
-        """Fine-tuning's body rate multiplier: the one given, else the body's own (why: docs/defaults.md)."""
+        """Fine-tuning's body rate multiplier: the one given, else the body's own (why: docs/decisions.md)."""
         s = self.settings
         if s.body_lr_mult is not None or s.transfer != "fine-tune":
             return s.body_lr_mult

@@ -29,7 +29,7 @@ VERBS = {
     "features": Verb("_transfer", "features", "Write one sentence vector per text (the body's output)."),
     "summary": Verb("_transfer", "summary", "Layer groups with trainable and frozen parameter counts."),
     "distill": Verb("_distill", "distill", "Train a fast CNN student from a teacher (a classifier or MiniLM)."),
-    "serve": Verb("_serve", "serve", "Serve models over HTTP: /predict, /health, /model, /models, OpenAPI at /docs."),
+    "serve": Verb("_serve", "serve", "Serve models over HTTP: a web page at /, /predict, /explain, /metrics, OpenAPI at /docs."),
     "zero-shot": Verb("_zeroshot", "zero_shot", "Give each text the label whose description it is most similar to."),
     "data": Verb("_data", "app", "Look at labelled data files."),
     "tokenizer": Verb("_tokenizers", "tokenizer_app", "Train any tokenizer (word, char, BPE, whitespace), see tokens."),

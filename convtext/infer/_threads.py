@@ -78,7 +78,7 @@ def training_threads(threads: int | None) -> Iterator[int]:
 
 def set_threads(threads: int | None, training: bool = False) -> int:
     """Use ``threads`` CPU threads; None: the free cores, for ``training`` at most half of this process's cores
-    (why: docs/defaults.md). Returns the number set."""
+    (why: docs/decisions.md). Returns the number set."""
     count = threads or (min(free_cores(), max(1, available_cores() // 2)) if training else free_cores())
     if count < 1:
         raise ConvtextError(f"threads must be at least 1, got {threads}")

@@ -13,7 +13,7 @@ __all__ = ["TRANSFER_MODES", "discriminative_groups", "gradual_unfreezing", "pre
 log = logging.getLogger(__name__)
 
 TRANSFER_MODES = ("feature-extraction", "fine-tune", "full")
-BODY_WARMUP_EPOCHS = 1  # fine-tuning: the body's rate rises from 0 over the first epoch (why: docs/defaults.md)
+BODY_WARMUP_EPOCHS = 1  # fine-tuning: the body's rate rises from 0 over the first epoch (why: docs/decisions.md)
 
 
 def discriminative_groups(
