@@ -1,5 +1,6 @@
-"""The documentation: the site builds with `mkdocs build --strict` (no broken link, no missing page; the CLI
-reference generated from the commands' own help), and the README stays a short front door whose links resolve."""
+"""The documentation: the site builds with `mkdocs build --strict` in English and Russian (no broken link, no
+missing page; the course's code runs and its asserts hold; the CLI reference is generated from the commands' own
+help), and the README stays a short front door whose links resolve."""
 
 import re
 import subprocess
@@ -19,6 +20,20 @@ def test_the_site_builds_strictly(tmp_path):
     assert "convtext serve" in cli and "--request-timeout-s" in cli  # generated from the commands themselves
     api = (tmp_path / "site" / "reference" / "api" / "index.html").read_text(encoding="utf-8")
     assert "TextClassifier" in api and "predict_proba" in api
+    for language in ("", "ru/"):  # every course page in both languages, with what its code printed
+        bpe = (tmp_path / "site" / f"{language}course" / "03-bpe" / "index.html").read_text(encoding="utf-8")
+        assert "merge 1: u + g -&gt; ug" in bpe
+    assert "Свёртка над текстом" in (tmp_path / "site" / "ru" / "course" / "04-convolution" / "index.html").read_text()
+
+
+def test_every_course_page_has_a_russian_twin_with_the_same_code():
+    pages = sorted(path for path in (ROOT / "docs" / "course").glob("*.md") if not path.name.endswith(".ru.md"))
+    assert len(pages) >= 4
+    blocks = lambda path: re.findall(r"```python.*?```", path.read_text(encoding="utf-8"), re.S)  # noqa: E731
+    for page in pages:
+        twin = page.with_suffix(".ru.md")
+        assert twin.exists(), f"{page.name} has no Russian version"
+        assert blocks(twin) == blocks(page), f"{twin.name}: its code differs from {page.name}'s"
 
 
 def test_the_readme_is_short_and_its_links_resolve():
