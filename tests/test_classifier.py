@@ -218,3 +218,9 @@ def test_case_is_kept_from_random_vectors_and_folded_for_a_vectors_file(toy, tmp
     vectors.write_text("2 4\ngood 1 0 0 0\nфильм 0 1 0 0\n", encoding="utf-8")
     read = TextClassifier(embeddings=vectors, **settings).fit(texts, labels)
     assert read.tokenizer_.lowercase and "Good" not in read.tokenizer_.vocab.id2word
+
+
+def test_an_architecture_setting_it_does_not_have_is_named_before_any_work(toy):
+    texts, labels = toy
+    with pytest.raises(ConvtextError, match="textcnn has no setting 'arch'.*kernel_sizes"):
+        TextClassifier(embeddings="random", model_options={"arch": "mean_embedding"}).fit(texts, labels)

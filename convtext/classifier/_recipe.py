@@ -15,7 +15,14 @@ from types import SimpleNamespace
 from .._errors import ConvtextError
 from ..embed import VectorTable, detect_vector_format, load_vectors
 from ..minilm import MINILM_DIM, init_embedding, minilm_available, minilm_coverage, minilm_tokenizer
-from ..models import EMBEDDING_MODES, TextModel, create_model, default_tokenizer, is_pretrained_only
+from ..models import (
+    EMBEDDING_MODES,
+    TextModel,
+    architecture_settings,
+    create_model,
+    default_tokenizer,
+    is_pretrained_only,
+)
 from ..tokenize import TextTokenizer, train_tokenizer
 from ..transfer import extend_vocabulary
 
@@ -193,6 +200,7 @@ class Recipe:
                 f"{s.architecture} exists only with its pretrained weights — "
                 f"TextClassifier(pretrained={s.architecture!r}) (CLI: --from {s.architecture})"
             )
+        self._check_model_options()
         source = self.embeddings(texts if sample is None else sample)
         mode = self.embedding_mode(source)
         if unlabelled and source != "random":
@@ -209,6 +217,17 @@ class Recipe:
         if fill_embedding is not None and mode != "rand":  # rand: MiniLM's tokenizer only
             fill_embedding(model)
         return Built(model, tokenizer, source, mode, vectors)
+
+    def _check_model_options(self) -> None:
+        """``model_options`` name only settings the architecture has (checked before any work)."""
+        s = self.settings
+        known = architecture_settings(s.architecture)
+        unknown = sorted(set(s.model_options or {}) - set(known))
+        if unknown:
+            raise ConvtextError(
+                f"{s.architecture} has no setting {unknown[0]!r} — its settings are {', '.join(sorted(known))}; "
+                "TextClassifier's own (architecture, epochs, lr, ...) are keyword arguments of its own"
+            )
 
     def _transfer_dropout(self, model: TextModel) -> None:
         """The sentence-vector dropout given, else none for fine-tuning (why: docs/decisions.md), else the body's."""

@@ -1,6 +1,13 @@
 """Models by name: the registry, the model contract, and the architectures."""
 
-from ._checked import MAX_PARAMETERS, CheckedHubMixin, checked_model, checked_tensors, load_weights
+from ._checked import (
+    MAX_PARAMETERS,
+    CheckedHubMixin,
+    architecture_settings,
+    checked_model,
+    checked_tensors,
+    load_weights,
+)
 from ._contract import EMBEDDING_MODES, TextModel
 from ._registry import (
     create_model,
@@ -28,6 +35,7 @@ __all__ = [
     "MiniLMBody",
     "TextCNN",
     "TextModel",
+    "architecture_settings",
     "char_cnn",
     "checked_model",
     "checked_tensors",

@@ -22,7 +22,14 @@ from .._tensor_file import read_tensors
 from ._contract import TextModel
 from ._registry import is_pretrained_only, model_entrypoint
 
-__all__ = ["MAX_PARAMETERS", "CheckedHubMixin", "checked_model", "checked_tensors", "load_weights"]
+__all__ = [
+    "MAX_PARAMETERS",
+    "CheckedHubMixin",
+    "architecture_settings",
+    "checked_model",
+    "checked_tensors",
+    "load_weights",
+]
 
 MAX_PARAMETERS = 2**31  # orders of magnitude above any model convtext writes: a bigger claim is a tampered file
 MAX_SETTING = 2**31
@@ -46,12 +53,17 @@ def _same_kind(value: object, example: object) -> bool:
     return isinstance(value, type(example))
 
 
+def architecture_settings(architecture: str, factory: Callable[..., TextModel] | None = None) -> dict:
+    """Every setting ``architecture`` takes, with its default (read off a small model on the meta device)."""
+    factory = factory or model_entrypoint(architecture)
+    with torch.device("meta"):  # a pretrained-only body has fixed sizes
+        small = factory(num_classes=2) if is_pretrained_only(architecture) else factory(vocab_size=8, num_classes=2)
+    return small.config()
+
+
 def _check_settings(architecture: str, factory: Callable[..., TextModel], settings: dict) -> None:
     """Every stored setting is one the architecture has, of its type, within sane bounds."""
-    with torch.device("meta"):  # a small model of the architecture (a pretrained-only body has fixed sizes)
-        reference = (
-            factory(num_classes=2) if is_pretrained_only(architecture) else factory(vocab_size=8, num_classes=2)
-        ).config()
+    reference = architecture_settings(architecture, factory)
     for key, value in settings.items():
         if key not in reference:
             raise ArtifactError(
