@@ -1,7 +1,11 @@
 """mkdocs hooks: the command-line reference is generated from the commands' own ``--help`` when the site builds,
-so it cannot drift from the code (the marker ``<!-- convtext --help -->`` in docs/reference/cli.md)."""
+so it cannot drift from the code (the marker ``<!-- convtext --help -->`` in docs/reference/cli.md); convtext's
+log goes to stderr while the course's code runs."""
 
 from __future__ import annotations
+
+import logging
+import sys
 
 MARKER = "<!-- convtext --help -->"
 
@@ -30,6 +34,14 @@ def _help_pages() -> str:
         for sub in getattr(command, "commands", {}):
             add([name, sub])
     return "\n".join(sections)
+
+
+def on_startup(command, dirty) -> None:
+    """convtext's warnings from the course's code go to the real stderr: the course's code runs while its
+    printed output is being captured, and a handler of that capture would write to a closed stream later."""
+    logger = logging.getLogger("convtext")
+    logger.addHandler(logging.StreamHandler(sys.__stderr__))
+    logger.propagate = False
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
