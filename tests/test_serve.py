@@ -369,6 +369,7 @@ def test_metrics_count_requests_errors_latency_and_batches(model_dir):
         client.post("/predict", json={"text": "awful"})
         client.post("/predict", json={"texts": []})
         client.get("/no/such/path")
+        client.post("/predict", content=b"a text", headers={"content-type": "text/plain"})  # 415 before routing
         client.post("/explain", json={"text": "great film", "top": 3})
         response = client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
@@ -376,8 +377,9 @@ def test_metrics_count_requests_errors_latency_and_batches(model_dir):
     count = lambda route, status: metrics[("convtext_requests_total", (("route", route), ("status", status)))]  # noqa: E731
     assert count("/predict", "200") == 2 and count("/predict", "422") == 1 and count("/explain", "200") == 1
     assert count("other", "404") == 1  # unknown paths share one label: a scanner cannot flood the series
+    assert count("/predict", "415") == 1  # answered by the middleware, still counted under its route
     assert metrics[("convtext_errors_total", (("status", "404"),))] == 1
-    assert metrics[("convtext_request_seconds_count", (("route", "/predict"),))] == 3
+    assert metrics[("convtext_request_seconds_count", (("route", "/predict"),))] == 4
     assert metrics[("convtext_texts_total", (("model", "films"),))] == 11
     assert metrics[("convtext_batch_texts_count", (("model", "films"),))] == 4  # 10 texts in batches of 4, then 1
     assert metrics[("convtext_batch_texts_bucket", (("le", "4.0"), ("model", "films")))] == 4

@@ -125,9 +125,10 @@ def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
 
 def _sync_files(folder: Path) -> None:
     """Flush every file of ``folder`` to disk, so a power cut after the swap cannot leave empty files."""
-    for path in folder.iterdir():
-        with open(path, "rb") as handle:
-            os.fsync(handle.fileno())
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
 
 
 def _sync_folder(folder: Path) -> None:

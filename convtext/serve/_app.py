@@ -36,7 +36,6 @@ __all__ = ["ENVIRONMENT_KEY", "Limits", "app_from_environment", "create_app", "e
 
 ENVIRONMENT_KEY = "CONVTEXT_SERVE"  # JSON settings for each worker process of a multi-worker service
 EXPLAIN_CHUNK = 4  # texts explained at a time; other requests' batches run in between
-ROUTES = {"/", "/page.js", "/page.css", "/predict", "/explain", "/health", "/model", "/models", "/metrics"}
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
                   description="Text classification with convolutional networks: labels, probabilities, n-grams.")  # fmt: skip
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     app.add_middleware(JsonOnly)
-    app.add_middleware(Measured, metrics=metrics, routes=ROUTES)  # outermost: sees every answer
+    app.add_middleware(Measured, metrics=metrics, routes=app.router.routes)  # outermost: sees every answer
 
     @app.exception_handler(StarletteHTTPException)  # FastAPI's own and Starlette's (unknown path, method, body)
     async def http_error(request: Request, error: StarletteHTTPException):

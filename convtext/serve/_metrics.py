@@ -53,8 +53,8 @@ class ServiceMetrics:
 class Measured:
     """ASGI middleware (outermost): counts every answer by route and status and times it."""
 
-    def __init__(self, app, metrics: ServiceMetrics, routes: set[str]):
-        self.app, self.metrics, self.routes = app, metrics, routes
+    def __init__(self, app, metrics: ServiceMetrics, routes: list):
+        self.app, self.metrics, self.routes = app, metrics, routes  # the app's routes (filled in after this is made)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -70,10 +70,13 @@ class Measured:
         try:
             await self.app(scope, receive, watched_send)
         finally:
-            route = getattr(scope.get("route"), "path", None) or (
-                scope["path"] if scope["path"] in self.routes else "other"
-            )
+            route = getattr(scope.get("route"), "path", None) or self._known(scope["path"])
             self.metrics.requests.labels(route, str(status)).inc()
             self.metrics.latency.labels(route).observe(time.perf_counter() - start)
             if status >= 400:
                 self.metrics.errors.labels(str(status)).inc()
+
+    def _known(self, path: str) -> str:
+        """A path answered before routing (a 413 or 415 from the middleware) under its route's name; "other" for a
+        path the app does not have, so that scanners cannot create a series per path."""
+        return path if any(getattr(route, "path", None) == path for route in self.routes) else "other"
