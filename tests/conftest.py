@@ -1,8 +1,16 @@
 """Shared test fixtures: the Kim 2014 files bundled in data/kim2014 (copied from the course's shared data)."""
 
+import socket
 from pathlib import Path
 
 import pytest
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (for a test's own server)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def run_cli(capsys, *args) -> tuple[int, str, str]:

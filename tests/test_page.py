@@ -5,7 +5,6 @@ be what the API answers — labels, probabilities, every token's contribution, t
 
 import os
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from conftest import toy_texts
+from conftest import free_port, toy_texts
 
 from convtext import TextClassifier
 from convtext.serve import create_app
@@ -43,9 +42,7 @@ def service(trained):
     tags = [[label] if i % 3 else [label, "long"] for i, label in enumerate(labels)]
     tagger = TextClassifier(multi_label=True, embeddings="random", members=1, epochs=3, embed_dim=16,
                             num_filters=16, threads=1, lr=0.01, seed=0).fit(texts, tags)  # fmt: skip
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app({"reviews": trained, "tags": tagger}), port=port, log_level="error")
     )

@@ -10,7 +10,7 @@ import time
 import httpx
 import numpy as np
 import pytest
-from conftest import toy_texts
+from conftest import free_port, toy_texts
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -241,12 +241,6 @@ def test_a_failing_prediction_answers_every_waiting_request():
     assert all(isinstance(result, RuntimeError) for result in asyncio.run(scenario()))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _until_closed(connection: socket.socket, started: float) -> tuple[bytes, float]:
     """Everything the server sends until it closes the connection, and when (seconds after ``started``)."""
     connection.settimeout(10)
@@ -257,7 +251,7 @@ def _until_closed(connection: socket.socket, started: float) -> tuple[bytes, flo
 
 
 def test_the_command_serves_on_loopback_with_two_workers_and_cuts_off_slow_clients(model_dir):
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "convtext", "serve", f"films={model_dir}", "--port", str(port),
                "--workers", "2", "--threads", "1", "--log-level", "warning", "--request-timeout-s", "1.5"]  # fmt: skip
     server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
@@ -328,7 +322,7 @@ def test_both_http_protocols_cut_off_a_silent_and_a_trickling_client(protocol, m
             await send({"type": "http.response.start", "status": 200, "headers": []})
             await send({"type": "http.response.body", "body": b"ok"})
 
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, port=port, http=getattr(_deadline, protocol), log_level="error", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -45,10 +45,16 @@ class LabelPredictions:
     def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str] | list[list[str]]:
         """The most probable label of each text; multi-label: every label at or above its threshold (maybe none)."""
         if self.multi_label:
-            chosen = self.predict_proba(texts, batch_size) >= self.thresholds_  # (n, C)
-            return [[label for label, on in zip(self.classes_, row) if on] for row in chosen]
+            return self.labels_from(self.predict_proba(texts, batch_size))
         best = self.decision_function(texts, batch_size).argmax(axis=1)  # (n,)
         return [self.classes_[i] for i in best]
+
+    def labels_from(self, probabilities: np.ndarray) -> list[str] | list[list[str]]:
+        """``predict``'s answer from ``(n, C)`` probabilities already computed."""
+        if self.multi_label:
+            chosen = probabilities >= self.thresholds_  # (n, C)
+            return [[label for label, on in zip(self.classes_, row) if on] for row in chosen]
+        return [self.classes_[i] for i in np.asarray(probabilities).argmax(axis=1)]
 
     def evaluate(self, texts: Sequence[str], labels: Sequence) -> dict:
         """Accuracy, macro-F1, per-class precision/recall/F1, confusion and ``n`` (multi-label: micro-F1 too).

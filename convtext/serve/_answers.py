@@ -71,10 +71,7 @@ def readable(text: str) -> str:
 def answer(classifier: TextClassifier, row: np.ndarray, text: str, request: PredictRequest) -> dict:
     """One text's prediction: label(s), probabilities, and the asked-for top-k and n-grams."""
     probabilities = {label: float(p) for label, p in zip(classifier.classes_, row)}
-    if classifier.multi_label:
-        answer = {"labels": [label for label, p, t in zip(classifier.classes_, row, classifier.thresholds_) if p >= t]}
-    else:
-        answer = {"label": classifier.classes_[int(np.argmax(row))]}
+    answer = {"labels" if classifier.multi_label else "label": classifier.labels_from(row[None])[0]}
     answer["probabilities"] = probabilities
     if request.top_k:
         order = np.argsort(-row, kind="stable")[: request.top_k]
@@ -95,11 +92,8 @@ def explanation(classifier: TextClassifier, text: str, top: int) -> dict:
     share, the top n-grams, their total over all n-grams and the bias (bias + total = the logit)."""
     explained = classifier.explain(text, top=top)
     labels = classifier.classes_
-    chosen = (
-        [label for label, t in zip(labels, classifier.thresholds_) if explained.probabilities[label] >= t]
-        if classifier.multi_label
-        else [explained.label]
-    )
+    chosen = classifier.labels_from(np.array([[explained.probabilities[label] for label in labels]]))[0]
+    chosen = chosen if classifier.multi_label else [chosen]
     return {
         "label": explained.label, "labels": chosen, "probabilities": explained.probabilities,
         "logits": explained.logits, "bias": explained.bias, "totals": explained.totals,
