@@ -1,4 +1,4 @@
-"""Write a benchmark's table as Markdown and JSON in benchmarks/results/, with the command and the machine."""
+"""Write a benchmark's table as Markdown and JSON in benchmarks/results/BENCHMARK/, with the command and the machine."""
 
 from __future__ import annotations
 
@@ -43,6 +43,11 @@ def environment() -> dict:
     }
 
 
+def results_folder(benchmark: str | None = None) -> Path:
+    """``benchmarks/results/BENCHMARK``: one folder per benchmark, named after the script that writes it."""
+    return RESULTS / (benchmark or Path(sys.argv[0]).stem)
+
+
 def add_data_option(parser) -> None:
     """``--data``: the folder that holds kim2014/ and the other data sets."""
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="Data folder (default ../shared/data).")
@@ -56,9 +61,11 @@ def command_line() -> str:
 
 def write_results(
     name: str, columns: list[str], rows: list[list], notes: list[str], extra: dict | None = None,
-    sections: list[str] | None = None, folder: Path = RESULTS,
+    sections: list[str] | None = None, folder: Path | None = None,
 ) -> Path:  # fmt: skip
-    """``FOLDER/NAME.md`` (table, command, machine, notes, extra Markdown lines) and ``FOLDER/NAME.json``."""
+    """``FOLDER/NAME.md`` (table, command, machine, notes, extra Markdown lines) and ``FOLDER/NAME.json``;
+    FOLDER defaults to the running script's results folder."""
+    folder = folder or results_folder()
     folder.mkdir(parents=True, exist_ok=True)
     env = environment()
     header = [

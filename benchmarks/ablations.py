@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from _kim import SET_NAMES, SETS, kim_runs
-from _report import RESULTS, add_data_option, write_results
+from _report import add_data_option, results_folder, write_results
 
 BASELINE = "members=1"  # the single model: the from-scratch default before this table chose members=3
 VARIANTS = {  # name: TextClassifier settings changed from the single model's
@@ -202,7 +202,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu", help="Training device: cpu, or cuda for a quick screen.")
     parser.add_argument("--name", default="ablations", help="Results file name.")
     parser.add_argument("--records", type=Path, default=None, help="Also append each run as a JSON line here.")
-    parser.add_argument("--results", type=Path, default=RESULTS, help="Folder for the .md and .json tables.")
+    parser.add_argument(
+        "--results", type=Path, default=results_folder("ablations"), help="Folder for the .md and .json tables."
+    )
     parser.add_argument("--tabulate", type=Path, nargs="+", default=None, help="Only tabulate these --records files.")
     parser.add_argument("--note", action="append", default=[], help="A line for the results notes (repeatable).")
     args = parser.parse_args(argv)

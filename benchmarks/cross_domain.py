@@ -5,7 +5,7 @@ customer-review sentences) and the four Amazon domains (2,000 reviews each). No 
 any way; the movie labels 1/0 are read as positive/negative. Each source model has the defaults (MiniLM
 input vectors) or is from scratch (random vectors, 3 members); seeds 0..runs-1, epoch picked on a 10 %
 holdout of the source. Reference rows: the domain benchmark's Amazon→Amazon source-only mean per target
-and its target-supervised upper bound (benchmarks/results/domain.json, same bodies).
+and its target-supervised upper bound (benchmarks/results/domain/domain.json, same bodies).
 
 Run: python benchmarks/cross_domain.py [--data ../shared/data] [--runs 3] [--threads 2]   (≈ 10 min)
 """
@@ -16,7 +16,7 @@ import argparse
 import json
 import statistics
 
-from _report import RESULTS, add_data_option, write_results
+from _report import add_data_option, results_folder, write_results
 
 from convtext import TextClassifier, read_labeled
 
@@ -38,7 +38,7 @@ LETTER = {"Amazon books": "B", "Amazon dvd": "D", "Amazon electronics": "E", "Am
 
 def domain_rows(body: str) -> list[list[str]]:
     """Source-only (mean over the three other Amazon sources) and target-supervised, per Amazon target."""
-    scores = json.loads((RESULTS / "domain.json").read_text(encoding="utf-8"))["scores"]
+    scores = json.loads((results_folder("domain") / "domain.json").read_text(encoding="utf-8"))["scores"]
     rows = []
     for kind in ("source-only", "target-supervised"):
         by_pair = scores[f"{kind} ({body})"]
@@ -81,7 +81,7 @@ def main() -> None:
     notes = [
         f"Accuracy %, mean ± std over {args.runs} seeds; no target text is seen. Movie labels 1/0 = positive/negative.",
         "CR's majority class is 63.8 %; each Amazon domain is balanced (50 %).",
-        "Reference rows come from benchmarks/results/domain.json (2 target folds of 400 reviews, so they are "
+        "Reference rows come from benchmarks/results/domain/domain.json (2 target folds of 400 reviews, so they are "
         "scored on a fifth of each domain each, not all 2,000).",
         "The same with the CLI: `convtext evaluate MOVIE_MODEL data/amazon-multidomain/books --map-label positive=1 "
         "--map-label negative=0`.",

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from _kim import SUITE_COLUMNS, add_suite_options, protocol, published_rows, run_suite, suite_row, wall_section
 from _peers import ConvtextPeer, FastTextPeer, MiniLMLogReg
-from _report import RESULTS, add_data_option, write_results
+from _report import add_data_option, results_folder, write_results
 
 SYSTEMS = {  # name: (label in the table, make(threads, seed) -> a peer of _peers.py)
     "convtext": ("convtext from scratch (defaults, random input vectors)",
@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> None:
         default=",".join(name for name in LABELS if name not in EARLIER_DEFAULTS),
         help=f"Comma-separated, of: {', '.join(LABELS)} (default: all but the earlier defaults {EARLIER_DEFAULTS}).",
     )
-    parser.add_argument("--results", type=Path, default=RESULTS, help="Folder for the .md and .json tables.")
+    parser.add_argument(
+        "--results", type=Path, default=results_folder("kim2014"), help="Folder for the .md and .json tables."
+    )
     add_suite_options(parser, "kim2014")
     args = parser.parse_args(argv)
     runs = protocol(args)

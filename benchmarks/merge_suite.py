@@ -1,6 +1,6 @@
 """Merge the JSON files of several partial suite runs (e.g. one per set group, run in parallel) into one table.
 
-Run: python benchmarks/merge_suite.py --name architectures_char --note "..." results/char_*.json
+Run: python benchmarks/merge_suite.py --benchmark architectures --name architectures_char --note "..." runs/char_*.json
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import statistics
 from pathlib import Path
 
 from _kim import SET_NAMES, SetResult, published_rows, suite_row, wall_section
-from _report import write_results
+from _report import results_folder, write_results
 from architectures import SYSTEMS
 from kim2014 import LABELS
 
@@ -21,7 +21,10 @@ def main() -> None:
     parser.add_argument(
         "files", nargs="+", type=Path, help="JSON files written by architectures.py or kim2014.py runs."
     )
-    parser.add_argument("--name", required=True, help="Results file name (in benchmarks/results).")
+    parser.add_argument(
+        "--benchmark", required=True, choices=["kim2014", "architectures"], help="Whose results folder to write to."
+    )
+    parser.add_argument("--name", required=True, help="Results file name (in benchmarks/results/BENCHMARK).")
     parser.add_argument("--note", action="append", default=[], help="A note line for the table (repeatable).")
     parser.add_argument(
         "--rename", action="append", default=[], metavar="FILE:OLD=NEW",
@@ -55,7 +58,11 @@ def main() -> None:
     notes = [*args.note, f"Merged from: {'; '.join(f'`{c}`' for c in commands)}.",
              f"Runs per system: {counts}; machines: {' | '.join(sorted(machines))}."]  # fmt: skip
     extra = {"runs": {s: {n: vars(r) for n, r in sets.items()} for s, sets in runs.items()}, "merged": commands}
-    print(write_results(args.name, columns, rows, notes, extra, wall_section(labels, runs)).read_text())
+    print(
+        write_results(
+            args.name, columns, rows, notes, extra, wall_section(labels, runs), results_folder(args.benchmark)
+        ).read_text()
+    )
     print({s: statistics.median(x for r in sets.values() for x in r.train_seconds) for s, sets in runs.items()})
 
 

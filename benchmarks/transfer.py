@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from _kim import throughput
 from _peers import ConvtextPeer, MiniLMLogReg
-from _report import RESULTS, add_data_option, command_line, environment, write_results
+from _report import add_data_option, command_line, environment, results_folder, write_results
 
 from convtext import ConvtextError, LabeledTexts, TextClassifier, kfold, read_labeled, stratified_holdout
 from convtext.zoo import build, check_unseen, load_pretrained, overlaps
@@ -207,7 +207,7 @@ def main() -> None:
     chosen = {t: [b.strip() for b in args.bodies.split(",")] if args.bodies else BODIES[t] for t in targets}
     for body in sorted({b for bodies in chosen.values() for b in bodies} - {"minilm"}):
         build(body, args.data, threads=args.threads)
-    records = json.loads((RESULTS / f"{args.name}.json").read_text())["runs"] if args.update else {}
+    records = json.loads((results_folder("transfer") / f"{args.name}.json").read_text())["runs"] if args.update else {}
     notes = [
         "Test accuracy %, mean ± std over the seeds (subsample, training seed and, for CR, test fold); sizes are "
         "labelled examples, 10% of them the dev set every system selects on.",

@@ -1,7 +1,7 @@
 """Hostile input everywhere (issue 10): readers, tokenizers, the classifier and /predict never crash.
 
 The same strategies and checks run longer in `python benchmarks/fuzz.py` (its input counts are in
-benchmarks/results/fuzz.md); here each property runs a CI-sized number of examples.
+benchmarks/results/fuzz/fuzz.md); here each property runs a CI-sized number of examples.
 """
 
 import pytest

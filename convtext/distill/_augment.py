@@ -29,7 +29,7 @@ class Augmentation:
     else swapped with ``swap``; then, with probability ``ngram``, only a random run of 1 to ``max_ngram``
     words is kept. ``mask_token`` is what a masked word becomes (MiniLM's own mask; a student reads it as an
     unknown word). Defaults: on SST-2 (one seed) 20 copies with n-gram p 0.5 gave the student 86.0 %, 10 copies
-    with Tang et al.'s p 0.25 gave 84.5 % (benchmarks/results/distill.md)."""
+    with Tang et al.'s p 0.25 gave 84.5 % (benchmarks/results/distill/distill.md)."""
 
     copies: int = 20
     mask: float = 0.1
