@@ -10,13 +10,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def build_problems(log: str) -> str:
+    """The build's warnings with what follows each (a failed code block's code and traceback), not its chatter."""
+    kept, keeping = [], False
+    for line in log.splitlines():
+        if line.startswith(("WARNING", "ERROR", "INFO", "DEBUG")):
+            keeping = line.startswith(("WARNING", "ERROR"))
+        if keeping:
+            kept.append(line)
+    return "\n".join(kept)[-6000:] or log[-3000:]
+
+
 def test_the_site_builds_strictly(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
         cwd=ROOT, capture_output=True, text=True, env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
-    problems = [line for line in done.stderr.splitlines() if line.startswith(("WARNING", "ERROR"))]
-    assert done.returncode == 0, "\n".join(problems) or done.stderr[-3000:]  # the broken links and code blocks
+    assert done.returncode == 0, build_problems(done.stderr)
     cli = (tmp_path / "site" / "reference" / "cli" / "index.html").read_text(encoding="utf-8")
     assert "convtext serve" in cli and "--request-timeout-s" in cli  # generated from the commands themselves
     api = (tmp_path / "site" / "reference" / "api" / "index.html").read_text(encoding="utf-8")
