@@ -1,10 +1,14 @@
 """One contract, every registered model: shapes, gradients, head surgery, masks, config, save and load."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
 
 from convtext import TextClassifier, create_model, list_models, load
+from convtext.layers import embedding_table
 from convtext.models import EMBEDDING_MODES, default_tokenizer
 from convtext.train import pad_batch
 
@@ -167,3 +171,24 @@ def test_inception_matches_its_conv1d_reference_and_predicts_through_a_projectio
         changed = _conv1d_inception_features(model, ids, mask)
         assert not torch.allclose(changed, reference, atol=1e-3)
         assert torch.allclose(model.forward_features(ids, mask), changed, atol=1e-5)
+
+
+def test_every_model_builds_on_the_meta_device_at_once_in_a_fresh_process():
+    """Loading and fitting check a model's size on the meta device first; drawing random rows there used to
+    import torch's reference operators, a second of every process's start."""
+    code = (
+        "import time, torch; from convtext.models import create_model, list_models; start = time.perf_counter()\n"
+        "with torch.device('meta'):\n"
+        "    for name in list_models():\n"
+        "        if name != 'minilm': create_model(name, vocab_size=100_000, num_classes=2)\n"
+        "print(time.perf_counter() - start)"
+    )
+    seconds = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert seconds < 0.3
+
+
+def test_seeded_embedding_tables_draw_what_nn_embedding_draws():
+    torch.manual_seed(0)
+    table = embedding_table(50, 8, padding_idx=0)
+    torch.manual_seed(0)
+    assert torch.equal(table.weight, torch.nn.Embedding(50, 8, padding_idx=0).weight)

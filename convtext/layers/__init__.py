@@ -1,11 +1,14 @@
-"""Building blocks of the models: masked pooling over padded text, the n-gram table for fast inference."""
+"""Building blocks of the models: masked pooling over padded text, the n-gram table for fast inference, embedding
+tables."""
 
 from ._ngram_table import NgramTable, NgramTableCache, offset_contributions, weights_key
 from ._pooling import masked_max_over_time, pad_to_min_length, window_mask
+from ._tables import embedding_table
 
 __all__ = [
     "NgramTable",
     "NgramTableCache",
+    "embedding_table",
     "masked_max_over_time",
     "offset_contributions",
     "pad_to_min_length",

@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
-from ..layers import NgramTable, NgramTableCache
+from ..layers import NgramTable, NgramTableCache, embedding_table
 from ..tokenize import auto_embed_dim
 
 __all__ = ["EMBEDDING_MODES", "TextModel"]
@@ -93,10 +93,10 @@ class TextModel(nn.Module):
             raise ConvtextError(f"unknown embedding mode {embedding_mode!r} — use one of {', '.join(EMBEDDING_MODES)}")
         self.embedding_mode = embedding_mode
         width = copies * self.embed_dim
-        self.embedding = nn.Embedding(self.vocab_size, width, padding_idx=self.pad_id)
+        self.embedding = embedding_table(self.vocab_size, width, self.pad_id)
         self.static_embedding = None
         if embedding_mode == "multichannel":
-            self.static_embedding = nn.Embedding(self.vocab_size, width, padding_idx=self.pad_id)
+            self.static_embedding = embedding_table(self.vocab_size, width, self.pad_id)
             self.static_embedding.weight.requires_grad_(False)
         elif embedding_mode == "static":
             self.embedding.weight.requires_grad_(False)

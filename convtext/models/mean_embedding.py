@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
-from ..layers import weights_key
+from ..layers import embedding_table, weights_key
 from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
@@ -37,7 +37,7 @@ class MeanEmbedding(TextModel, CheckedHubMixin, library_name="convtext", tags=["
             raise ConvtextError(f"bigram_buckets must be 0 (off) or positive, got {bigram_buckets}")
         self.bigram_buckets, self.dropout_rate = int(bigram_buckets), float(dropout)
         self._build_embeddings(vocab_size, embed_dim, embedding_mode, pad_id)
-        self.bigrams = nn.Embedding(self.bigram_buckets, self.embed_dim) if self.bigram_buckets else None
+        self.bigrams = embedding_table(self.bigram_buckets, self.embed_dim) if self.bigram_buckets else None
         if self.bigrams is not None:
             nn.init.uniform_(self.bigrams.weight, -0.25, 0.25)
         self.dropout = nn.Dropout(self.dropout_rate)
