@@ -117,6 +117,11 @@ VARIANTS.update(
             "epochs=5": {"epochs": 5},  # issue 37: cheaper schedules, screened for training time
             "batch_size=100 + lr=3e-3": {"batch_size": 100, "lr": 3e-3},
             "epochs=5 + batch_size=100 + lr=3e-3": {"epochs": 5, "batch_size": 100, "lr": 3e-3},
+            "members=1": {"members": 1},  # issue 37: smaller models, screened for the accuracy-time front
+            "members=2": {"members": 2},
+            "embed_dim=64": {"embed_dim": 64},
+            "num_filters=50": {"num_filters": 50},
+            "members=1 + num_filters=300": {"members": 1, "num_filters": 300},
         },
     )
 )
