@@ -1,10 +1,11 @@
 """Where a default fit spends its time: setup, epochs, and within the training steps which operations (issue 37).
 
-Fits convtext's defaults on SST-2 (train, dev picks the epoch) under ``torch.profiler``: from random vectors (one
+Fits convtext's defaults on SST-2 (train, dev picks the epoch): from random vectors (one
 member; the default ensemble trains its members one after another, each like this one) and from MiniLM's input
-vectors. Per system: wall seconds, seconds before the first epoch (reading, tokenizing, the vocabulary, MiniLM's
-vectors), seconds in epochs and training steps, from a plain fit; then the same fit again under the profiler, for
-the operators' own CPU time grouped by what they do (the profiler slows small operators, so only its shares count).
+vectors. Per system, from a plain fit: wall seconds, seconds outside the epochs (tokenizing, the vocabulary,
+MiniLM's vectors, building the model; what follows the last epoch), seconds in epochs and per training step; then
+the same fit under the profiler, for the operators' own CPU time grouped by what they do (the profiler slows small
+operators, so only its shares count).
 
 Run: python benchmarks/profile_fit.py [--data ../shared/data] [--threads 2] [--set stsa.binary]
 """

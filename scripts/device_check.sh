@@ -8,4 +8,4 @@ python3 -c "import torch; print('torch', torch.__version__, torch.cuda.get_devic
 python3 -m pytest -p no:warnings -rfEs tests/test_device.py tests/test_multitask.py tests/test_adapt.py -k "not cli" \
     2>&1 | tail -25
 cd benchmarks && python3 devices.py --data ../data --threads 16 --architectures "${ARCHITECTURES:-textcnn,inception_base}"
-cp results/devices_*.md results/devices_*.json "${OUT:-/tmp}/"
+cp results/devices/devices_*.md results/devices/devices_*.json "${OUT:-/tmp}/"
