@@ -50,16 +50,13 @@ class Explanation:
     ngrams: dict[str, list[NgramContribution]] = field(default_factory=dict)
     totals: dict[str, float] = field(default_factory=dict)  # sum over *all* n-grams, before cutting to top
     tokens: list[TokenSpan] = field(default_factory=list)  # what the model read, <s> and </s> included
-    token_shares: dict[str, list[float]] = field(default_factory=dict)  # per class, per token: see below
+    # per class, each token's share of the score: every n-gram's contribution split evenly over its tokens, so the
+    # shares add up to the n-grams' total (the logit minus the bias)
+    token_shares: dict[str, list[float]] = field(default_factory=dict)
 
     def top(self, label: str | None = None, n: int = 5) -> list[NgramContribution]:
         """The ``n`` n-grams with the largest contribution to ``label`` (default: the predicted one)."""
         return self.ngrams[label or self.label][:n]
-
-    def token_contributions(self, label: str | None = None) -> list[float]:
-        """Each token's share of ``label``'s score (default: the predicted label): every n-gram's contribution split
-        evenly over its tokens, so they add up to the n-grams' total, the logit minus the bias."""
-        return self.token_shares[label or self.label]
 
 
 def explain_text(

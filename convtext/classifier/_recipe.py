@@ -221,8 +221,10 @@ class Recipe:
     def _check_model_options(self) -> None:
         """``model_options`` name only settings the architecture has (checked before any work)."""
         s = self.settings
+        if not s.model_options:
+            return
         known = architecture_settings(s.architecture)
-        unknown = sorted(set(s.model_options or {}) - set(known))
+        unknown = sorted(set(s.model_options) - set(known))
         if unknown:
             raise ConvtextError(
                 f"{s.architecture} has no setting {unknown[0]!r} — its settings are {', '.join(sorted(known))}; "
