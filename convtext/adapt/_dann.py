@@ -136,7 +136,7 @@ class DannStep(TrainingStep):
         return fingerprint(ids, self.source_y, {"model": model, "train": settings})
 
     def record(self, config: TrainConfig) -> dict:
-        return {**asdict(config), "dann": asdict(self.dann)}
+        return {**super().record(config), "dann": asdict(self.dann)}
 
     def batch_state(self) -> dict:
         return {"target": self.target_rows.state()}

@@ -5,6 +5,7 @@ transfer's head first), and keep what it did. Each takes the estimator and sets 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -16,7 +17,17 @@ from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, as_labeled, as_text_list
 from ..infer import model_device, predict_logits, set_threads
 from ..models import TextCNN, TextModel
-from ..train import TrainConfig, TrainResult, ensemble_result, fit, score_logits, stage_checkpoint
+from ..train import (
+    TrainConfig,
+    TrainResult,
+    can_fork_trainings,
+    ensemble_result,
+    fit,
+    parallel_training,
+    score_logits,
+    stage_checkpoint,
+    train_side_by_side,
+)
 from ..transfer import fit_head, prepare_transfer
 from ._recipe import Built, Recipe
 
@@ -214,14 +225,29 @@ def train_members(
     labels: list[str], config: TrainConfig,
 ) -> TrainResult:  # fmt: skip
     """``fit_member(model, config, index)`` on ``clf.model_`` — or, for an ensemble, on each member alone (its
-    own seed, batch order and early stopping), the members then joined into ``model_``. The training curve is
-    the first member's; ``config["members"]`` lists them all."""
+    own seed, batch order and early stopping), side by side in processes of their own where the threads allow
+    (``parallel_training``), the members then joined into ``model_``. The training curve is the first member's;
+    ``config["members"]`` lists them all."""
     if ensemble_size(clf.model_) == 1:
         return fit_member(clf.model_, config, None)
     singles = clf.model_.split_members()
-    results = [
-        fit_member(single, replace(config, seed=config.seed + index), index) for index, single in enumerate(singles)
-    ]
+    count = len(singles)
+    configs = [replace(config, seed=config.seed + i, progress_label=f"member {i + 1}/{count} ") for i in range(count)]
+    processes, threads = parallel_training(count, config.threads)
+    started = time.perf_counter()
+    if processes > 1 and can_fork_trainings(model_device(singles[0]).type):
+        log.info("training %d members, %d at a time in processes of their own (%d thread(s) each); the progress "
+                 "bar follows member 1", count, processes, threads)  # fmt: skip
+        configs = [replace(c, threads=threads, progress=c.progress and i == 0) for i, c in enumerate(configs)]
+        results = train_side_by_side(lambda i: fit_member(singles[i], configs[i], i), singles, processes)
+    else:
+        processes = 1
+        results = [
+            fit_member(single, member_config, i) for i, (single, member_config) in enumerate(zip(singles, configs))
+        ]
     clf.model_.to(model_device(singles[0])).join_members(singles)
     report, _ = score_logits(predict_logits(clf.model_, valid_data[0]), valid_data[1], labels)
-    return ensemble_result(results, report, config.seed, [r.best_valid.get("accuracy") for r in results])
+    result = ensemble_result(results, report, config.seed, [r.best_valid.get("accuracy") for r in results])
+    result.config["members_side_by_side"] = processes
+    result.seconds = time.perf_counter() - started  # side by side, less than the members' own times added up
+    return result

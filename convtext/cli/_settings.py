@@ -39,7 +39,11 @@ Embeddings = _option(
     "auto: all-MiniLM-L6-v2's vectors (and its WordPiece) when they cover the data's words, else random; minilm; "
     "random; or a word-vectors file (word2vec .bin/.txt, GloVe, fastText .vec, .gz).",
 )
-Threads = _option(int | None, "CPU threads (default: the free cores, at most half of them for training).")
+Threads = _option(
+    int | None,
+    "CPU threads (default: the free cores; training one model, at most half of them; an ensemble, one member process "
+    "per free core, every member at once on an idle machine).",
+)
 FromModel = _option(Path | None, "Start from this trained model's tokenizer and body (transfer learning).", "--from")
 
 OPTIONS = {  # TextClassifier parameter -> its command-line option

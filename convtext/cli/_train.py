@@ -178,6 +178,9 @@ def train(
         print_report(split, report)
     config = classifier.training_["config"]
     kept = f"kept epoch {summary['best_epoch']}"
+    if "members" in config:  # an ensemble: each member stopped on its own
+        epochs = "/".join(str(member["best_epoch"]) for member in config["members"])
+        kept = f"{len(config['members'])} members, {config['members_side_by_side']} side by side, kept epochs {epochs}"
     if "selected_on" in config:  # fine-tuning: epoch 0 is the linear probe it started from
         kept += f" by {config['selected_on']}" + (": the linear probe" if summary["best_epoch"] == 0 else "")
     if "head_search" in config:  # feature extraction: a linear probe, no epochs

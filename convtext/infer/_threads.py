@@ -1,5 +1,6 @@
 """How many CPU threads PyTorch uses. "auto" (None): the cores this process may use that other processes are not
-busy with right now (sampled for 0.1 s from /proc/stat on Linux), and for training at most half of its cores."""
+busy with right now (sampled for 0.1 s from /proc/stat on Linux), and for training one model at most half of its
+cores; an ensemble's members train in processes of their own (``parallel_training``)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ import torch
 
 from .._errors import ConvtextError
 
-__all__ = ["available_cores", "free_cores", "set_threads", "training_threads"]
+__all__ = ["available_cores", "free_cores", "machine_is_idle", "parallel_training", "set_threads", "training_threads"]
 
 SAMPLE_SECONDS = 0.1
 REUSE_SECONDS = 5.0  # a sample this recent is reused (a fit asks once per member)
-_last_sample: tuple[float, int] | None = None  # (time.monotonic(), free cores)
+IDLE_BELOW = 0.25  # cores' worth of other processes' work under which the machine counts as idle
+_last_sample: tuple[float, float] | None = None  # (time.monotonic(), cores' worth of other processes' work)
 
 
 def available_cores() -> int:
@@ -30,23 +32,32 @@ def available_cores() -> int:
 def free_cores() -> int:
     """Of ``available_cores()``, those not busy with other processes over the next 0.1 s (all of them where
     /proc/stat cannot be read); a sample from the last 5 s is reused."""
+    cores = available_cores()
+    return max(1, min(cores, round(cores - _others_load())))
+
+
+def machine_is_idle() -> bool:
+    """Other processes kept less than a quarter of a core busy over the sample ``free_cores`` uses."""
+    return _others_load() < IDLE_BELOW
+
+
+def _others_load() -> float:
     global _last_sample
-    if _last_sample is not None and time.monotonic() - _last_sample[0] < REUSE_SECONDS:
-        return _last_sample[1]
-    _last_sample = (time.monotonic(), _sample_free_cores())
+    if _last_sample is None or time.monotonic() - _last_sample[0] >= REUSE_SECONDS:
+        _last_sample = (time.monotonic(), _sample_others_load())
     return _last_sample[1]
 
 
-def _sample_free_cores() -> int:
-    cores = available_cores()
+def _sample_others_load() -> float:
+    """Cores' worth of work other processes did on this process's cores over ``SAMPLE_SECONDS`` (0 where
+    /proc/stat cannot be read)."""
     mine = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     try:
         busy, own = _busy_ticks(mine), _own_ticks()
         time.sleep(SAMPLE_SECONDS)
-        others = (_busy_ticks(mine) - busy - (_own_ticks() - own)) / os.sysconf("SC_CLK_TCK") / SAMPLE_SECONDS
+        return (_busy_ticks(mine) - busy - (_own_ticks() - own)) / os.sysconf("SC_CLK_TCK") / SAMPLE_SECONDS
     except (OSError, ValueError, IndexError):
-        return cores
-    return max(1, min(cores, round(cores - others)))
+        return 0.0
 
 
 def _busy_ticks(cpus: set[int] | None) -> int:
@@ -84,3 +95,16 @@ def set_threads(threads: int | None, training: bool = False) -> int:
         raise ConvtextError(f"threads must be at least 1, got {threads}")
     torch.set_num_threads(count)
     return count
+
+
+def parallel_training(jobs: int, threads: int | None) -> tuple[int, int]:
+    """``(processes, threads each)`` for ``jobs`` independent trainings (an ensemble's members). Given ``threads``:
+    as many side by side as it allows, the threads shared among them. None: the free cores shared the same way —
+    or, on an idle machine, all the jobs at once, however few the cores (why: docs/decisions.md)."""
+    if threads is not None and threads < 1:
+        raise ConvtextError(f"threads must be at least 1, got {threads}")
+    budget = threads or free_cores()
+    if threads is None and machine_is_idle():  # nothing else runs here: the OS shares the cores among them
+        return jobs, max(1, budget // jobs)
+    processes = max(1, min(jobs, budget))
+    return processes, max(1, budget // processes)

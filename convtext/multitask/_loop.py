@@ -144,7 +144,7 @@ class MultiTaskStep(TrainingStep):
         return fingerprint(ids, labels, {"model": model, "train": settings})
 
     def record(self, config: TrainConfig) -> dict:
-        return {**asdict(config), "multitask": {**asdict(self.tasks), "probabilities": self.probabilities}}
+        return {**super().record(config), "multitask": {**asdict(self.tasks), "probabilities": self.probabilities}}
 
     def batch_state(self) -> dict:
         return {name: stream.state() for name, stream in self.streams.items()}

@@ -9,6 +9,7 @@ from ..infer import (
     min_input_length,
     model_device,
     pad_batch,
+    parallel_training,
     predict_features,
     predict_logits,
     resolve_device,
@@ -23,6 +24,7 @@ from ._config import EpochLog, TrainConfig, TrainResult, ensemble_result
 from ._distributed import is_main_process
 from ._early_stopping import EarlyStopping
 from ._engine import learning_rate_schedule, progress_bar, run
+from ._parallel import can_fork_trainings, train_side_by_side
 from ._plots import plot_confusion_matrix, plot_head_search, plot_training_curve
 from ._step import EpochEnd, Passes, TrainingStep
 
@@ -39,6 +41,7 @@ __all__ = [
     "autocast",
     "batch_tensors",
     "bucketed_batches",
+    "can_fork_trainings",
     "classification_report",
     "confusion_matrix",
     "ensemble_result",
@@ -50,6 +53,7 @@ __all__ = [
     "model_device",
     "multilabel_report",
     "pad_batch",
+    "parallel_training",
     "plot_confusion_matrix",
     "plot_head_search",
     "plot_training_curve",
@@ -64,4 +68,5 @@ __all__ = [
     "set_threads",
     "sorted_batches",
     "stage_checkpoint",
+    "train_side_by_side",
 ]

@@ -24,6 +24,7 @@ class TrainConfig:
     seed: int = 0
     threads: int | None = None  # None = the free cores, at most half of them (convtext.infer.set_threads)
     progress: bool = True
+    progress_label: str = ""  # what the progress bar names before the epoch, e.g. "member 2/3 "
     device: str = "auto"  # auto (CUDA when there is a GPU), cpu or cuda
     mixed_precision: bool = True  # bfloat16 autocast on CUDA (ignored on CPU)
 
@@ -60,9 +61,9 @@ class TrainResult:
 
 
 def ensemble_result(results: list[TrainResult], best_valid: dict, seed: int, member_scores: list) -> TrainResult:
-    """The record of an ensemble whose members trained one at a time: the first member's curve, the joined
-    model's validation report, the members' seconds summed, ``config["members"]`` one entry per member (with its
-    validation curve)."""
+    """The record of an ensemble whose members trained each alone: the first member's curve, the joined
+    model's validation report, the members' seconds summed (a caller that trained them side by side sets the wall
+    time), ``config["members"]`` one entry per member (with its validation curve)."""
     members = [{"seed": seed + index, "best_epoch": result.best_epoch, "valid_accuracy": score,
                 "valid_curve": [entry.valid_accuracy for entry in result.history]}
                for index, (result, score) in enumerate(zip(results, member_scores))]  # fmt: skip

@@ -148,7 +148,7 @@ def _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpo
                 torch.autograd.graph.increment_version(updated)  # fused writes do not mark it; n-gram tables rely on it
                 if scheduler is not None:
                     scheduler.step()
-                progress.update(bar, advance=1, description=f"epoch {epoch}/{config.epochs}")
+                progress.update(bar, advance=1, description=f"{config.progress_label}epoch {epoch}/{config.epochs}")
             end = step.end_epoch(epoch, time.perf_counter() - epoch_start)
             result.history.append(end.entry)
             progress.update(bar, status=end.status)
@@ -172,7 +172,11 @@ def _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpo
 
 def _run_settings(config: TrainConfig) -> dict:
     """The training settings that change the result (threads, device and progress bars do not)."""
-    return {key: value for key, value in asdict(config).items() if key not in ("threads", "progress", "device")}
+    return {
+        key: value
+        for key, value in asdict(config).items()
+        if key not in ("threads", "progress", "progress_label", "device")
+    }
 
 
 def _checkpoint_state(epoch, finished, step, optimizer, scheduler, rng, stopper, result) -> CheckpointState:

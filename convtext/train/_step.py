@@ -77,7 +77,9 @@ class TrainingStep(nn.Module):
 
     def record(self, config) -> dict:
         """The training settings as the result keeps them (``TrainResult.config``)."""
-        return asdict(config)
+        settings = asdict(config)
+        del settings["progress_label"]  # how the bar looked, not how the model trained
+        return settings
 
     def batch_state(self) -> dict:
         """Where any batch stream that outlives an epoch stands (JSON), for a checkpoint."""

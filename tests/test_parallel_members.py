@@ -1,0 +1,105 @@
+"""An ensemble's members trained side by side in forked processes: the same weights as one after another, failures
+raised where the fit was called, the thread budget shared out."""
+
+import os
+import signal
+
+import pytest
+import torch
+from conftest import run_cli, toy_texts, write_rows
+
+import convtext.infer._threads as threads_module
+from convtext import ConvtextError, LabeledTexts, TextClassifier
+from convtext.infer import parallel_training
+from convtext.train import TrainResult, can_fork_trainings, train_side_by_side
+
+SMALL = {"embeddings": "random", "epochs": 2, "num_filters": 16, "embed_dim": 16, "seed": 0, "device": "cpu",
+         "progress": False}  # fmt: skip
+needs_fork = pytest.mark.skipif(not can_fork_trainings("cpu"), reason="forked trainings: Linux only")
+
+
+@needs_fork
+def test_members_side_by_side_end_with_the_weights_of_members_one_after_another(caplog):
+    texts, labels = toy_texts(300, seed=0)
+    alone = TextClassifier(threads=1, **SMALL).fit(texts, labels)  # one process, one thread
+    with caplog.at_level("INFO", logger="convtext.classifier.training"):
+        beside = TextClassifier(threads=2, **SMALL).fit(texts, labels)  # two processes of one thread each
+    assert "training 3 members, 2 at a time in processes of their own (1 thread(s) each)" in caplog.text
+    first, second = alone.model_.state_dict(), beside.model_.state_dict()
+    assert alone.model_.members == 3 and all(torch.equal(first[name], second[name]) for name in first)
+    assert alone.training_["config"]["members"] == beside.training_["config"]["members"]  # seeds, epochs, curves
+
+
+@needs_fork
+def test_a_failure_in_a_member_process_is_raised_in_the_caller():
+    models = [torch.nn.Linear(2, 2) for _ in range(3)]
+
+    def train_one(index: int) -> TrainResult:
+        if index == 1:
+            raise ConvtextError("member two could not train: no labels")
+        with torch.no_grad():
+            models[index].weight.fill_(index)
+        return TrainResult(best_epoch=index)
+
+    with pytest.raises(ConvtextError, match="member two could not train"):
+        train_side_by_side(train_one, models, processes=2)
+
+
+@needs_fork
+def test_a_killed_member_process_names_the_member_and_the_signal():
+    models = [torch.nn.Linear(2, 2) for _ in range(2)]
+
+    def train_one(index: int) -> TrainResult:
+        if index == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return TrainResult()
+
+    with pytest.raises(ConvtextError, match=r"member 2 ended without a result \(exit code -9.*threads=1"):
+        train_side_by_side(train_one, models, processes=2)
+
+
+@needs_fork
+def test_trained_weights_and_records_come_back_in_order():
+    models = [torch.nn.Linear(2, 2) for _ in range(3)]
+
+    def train_one(index: int) -> TrainResult:
+        with torch.no_grad():
+            models[index].weight.fill_(index + 1)
+        return TrainResult(best_epoch=index + 1)
+
+    results = train_side_by_side(train_one, models, processes=2)
+    assert [r.best_epoch for r in results] == [1, 2, 3]
+    assert [float(m.weight[0, 0]) for m in models] == [1.0, 2.0, 3.0]
+
+
+def test_the_thread_budget_is_shared_among_side_by_side_trainings(monkeypatch):
+    assert parallel_training(3, 2) == (2, 1)  # two members at a time, a thread each
+    assert parallel_training(3, 1) == (1, 1)  # one thread: one after another
+    assert parallel_training(3, 8) == (3, 2)
+    assert parallel_training(1, 8) == (1, 8)
+    monkeypatch.setattr(threads_module, "available_cores", lambda: 8)
+    monkeypatch.setattr(threads_module, "_others_load", lambda: 7.0)  # a busy machine: auto trains one at a time
+    assert parallel_training(3, None) == (1, 1)
+    monkeypatch.setattr(threads_module, "_others_load", lambda: 6.0)
+    assert parallel_training(3, None) == (2, 1)
+    monkeypatch.setattr(threads_module, "_others_load", lambda: 0.1)  # idle: all at once, the threads shared
+    assert parallel_training(3, None) == (3, 2)
+    monkeypatch.setattr(threads_module, "available_cores", lambda: 2)  # an idle 2-core machine: 3 processes on 2 cores
+    assert parallel_training(3, None) == (3, 1)
+    monkeypatch.setattr(threads_module, "_others_load", lambda: 0.5)  # half a core taken: no more than 2 at once
+    assert parallel_training(3, None) == (2, 1)
+    with pytest.raises(ConvtextError, match="threads must be at least 1"):
+        parallel_training(3, 0)
+
+
+@needs_fork
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_command_names_each_members_bar_and_says_how_they_trained(tmp_path, capsys, threads):
+    texts, labels = toy_texts(200, seed=0)
+    data = write_rows(tmp_path / "train.txt", LabeledTexts(texts, [(label,) for label in labels]))
+    code, out, err = run_cli(capsys, "train", data, "--embeddings", "random", "--epochs", "1", "--threads", threads,
+                             "-o", tmp_path / "model")  # fmt: skip
+    assert code == 0, err
+    assert f"3 members, {threads} side by side, kept epochs 1/1/1" in out
+    if threads == 1:  # one after another, each bar names its member (side by side, member 1's child draws it)
+        assert all(f"member {m}/3 epoch 1/1" in out + err for m in (1, 2, 3))
