@@ -3,8 +3,8 @@
 Each measurement is a fresh process (OpenMP reads its settings once), median of ``--repeats``. "busy": one
 CPU-bound process (a Python loop) runs on the side the whole time, as another job on a shared machine would.
 "auto" is convtext's default (``threads=None``): the cores other processes are not busy with (sampled for 0.1 s
-when a fit starts), for training one model at most half of them, for an ensemble one member process per free core
-(each with an equal share of the threads); "2 threads" on this 2-core machine is what auto meant before (every
+when a fit starts), for training one model at most half of them, for an ensemble one member process per free core,
+every member at once when the machine is idle; "2 threads" on this 2-core machine is what auto meant before (every
 core). Training: SST-2's training file from random vectors, 2 epochs, one member and the default three (which
 train side by side when the threads allow); prediction: the SST-2 test file five times over.
 
@@ -76,11 +76,13 @@ def main() -> None:
                      f"{train['auto'] / min(train.values()):.2f}×",
                      f"{max(predict.values()) / predict['auto']:.2f}×"])  # fmt: skip
         print(rows[-1], flush=True)
-    columns = ["machine", "members", *(f"train s, {t} threads" for t in THREADS), *(f"predict texts/s, {t} threads" for t in THREADS),
+    columns = ["machine", "members", *(f"train s, {t} threads" for t in THREADS),
+               *(f"predict texts/s, {t} threads" for t in THREADS),
                "train: auto ÷ best", "predict: best ÷ auto"]  # fmt: skip
     notes = [
         f"{os.cpu_count()} cores; 'auto' = threads=None: the free cores (training one model: at most half of "
-        f"them; an ensemble: one member process per free core); medians of {args.repeats} fresh processes.",
+        f"them; an ensemble: one member process per free core, all at once when idle); medians of {args.repeats} "
+        "fresh processes.",
         "busy: one CPU-bound Python process running beside every measurement; 'best' is the best thread count under "
         "the same load; the issue's target is auto within 1.3× of it, quiet and busy.",
     ]
