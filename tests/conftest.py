@@ -1,5 +1,7 @@
 """Shared test fixtures: the Kim 2014 files bundled in data/kim2014 (copied from the course's shared data)."""
 
+import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -84,3 +86,33 @@ def write_rows(path: Path, data) -> Path:
     """Write ``LabeledTexts`` as ``LABEL TEXT`` lines (the Kim files' format); returns ``path``."""
     path.write_text("".join(f"{label} {text}\n" for text, label in zip(data.texts, data.labels)), encoding="utf-8")
     return path
+
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]  # fmt: skip: without the network flags Chromium keeps trying hosts this offline machine cannot reach
+
+
+def _chromium() -> str:
+    found = os.environ.get("CONVTEXT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail("Chromium is not installed: `make test` installs it (apt-get install chromium)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (the web page's and the report's tests); per module, so its event
+    loop is gone before other modules run asyncio."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

@@ -4,7 +4,6 @@ be what the API answers — labels, probabilities, every token's contribution, t
 `make test` installs Chromium; set CONVTEXT_SCREENSHOTS=docs/images to refresh the README's screenshots."""
 
 import os
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -17,23 +16,7 @@ from conftest import free_port, toy_texts
 from convtext import TextClassifier
 from convtext.serve import create_app
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]  # fmt: skip: without the network flags Chromium keeps trying hosts this offline machine cannot reach
 RUSSIAN, ENGLISH = "фильм просто отлично 👍 и актёры", "the plot was boring and awful but the actors were great"
-
-
-def _chromium() -> str:
-    found = os.environ.get("CONVTEXT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        pytest.fail("Chromium is not installed: `make test` installs it (apt-get install chromium)")
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +36,6 @@ def service(trained):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -302,7 +302,7 @@ def sentiment_body():
 def test_fine_tuning_from_the_probe_starts_at_its_loss_and_learns_below_chance(sentiment_body, caplog):
     body, train, valid = sentiment_body
     settings = {"threads": 2, "seed": 0, "epochs": 2}
-    probe = TextClassifier(pretrained=body, transfer="feature-extraction", **settings)
+    probe = TextClassifier(pretrained=body, transfer="feature-extraction", calibrate=False, **settings)  # raw logits
     probe.fit(train.texts, train.labels, valid.texts, valid.labels)
     tuned = TextClassifier(pretrained=body, transfer="fine-tune", **settings)
     with caplog.at_level("WARNING", logger="convtext.classifier._recipe"):

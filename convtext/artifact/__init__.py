@@ -26,6 +26,7 @@ from ._folder import (
     checked_weights_file,
     model_settings,
     read_config,
+    read_temperature,
     read_thresholds,
     read_tokenizer,
     require_file,
@@ -36,8 +37,8 @@ _WITH_TORCH = ("build_model", "check_tokenizer_fits", "config_for", "read_model"
 __all__ = [
     "CONFIG", "DIGESTS", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
     "check_output_file", "check_output_folder", "check_tokenizer_fits", "checked_weights_file", "config_for",
-    "front_matter", "model_card", "model_settings", "read_config", "read_model", "read_thresholds", "read_tokenizer",
-    "read_weights", "record_digest", "remove_dead_leftovers", "replaced_atomically", "require_file", "usage",
+    "front_matter", "model_card", "model_settings", "read_config", "read_model", "read_temperature", "read_thresholds",
+    "read_tokenizer", "read_weights", "record_digest", "remove_dead_leftovers", "replaced_atomically", "require_file", "usage",
     "write_atomically", "write_model",
 ]  # fmt: skip
 

@@ -64,10 +64,12 @@ def model_card(config: dict, numpy_runtime: bool = False) -> str:
         lines.append(f"- Started from {t['from']} ({t['architecture']}), {t['mode']}")
     if meta.get("data_seen"):
         lines.append(f"- Data seen (never score it on these): {', '.join(f'`{s}`' for s in meta['data_seen'])}")
+    lines += _autotune_lines(meta.get("autotune"))
     if meta.get("recipe"):
         lines += ["", "## Recipe", "", "```json", json.dumps(meta["recipe"], indent=2, ensure_ascii=False), "```"]
     if meta.get("metrics"):
         lines += ["", "## Metrics", "", *_metrics_table(meta["metrics"])]
+    lines += _calibration_lines(meta.get("metrics", {}).get("valid", {}).get("calibration"))
     lines += [
         *usage(
             "model = convtext.load('THIS_FOLDER')",
@@ -76,10 +78,46 @@ def model_card(config: dict, numpy_runtime: bool = False) -> str:
         ),
         "",
         "Files: `config.json` (architecture, hyperparameters, labels in order), `model.safetensors` (weights),",
-        "`tokenizer.json` (Hugging Face tokenizers format), `training_curve.png`, `confusion_matrix.png`.",
+        "`tokenizer.json` (Hugging Face tokenizers format), `training_curve.png`, `confusion_matrix.png`,",
+        "`calibration.png` (the reliability diagram).",
         "",
     ]
     return "\n".join(lines)
+
+
+def _autotune_lines(search: dict | None) -> list[str]:
+    if not search or "settings" not in search:
+        return []
+    settings = ", ".join(
+        f"`{key}={value:.4g}`" if isinstance(value, float) else f"`{key}={value}`"
+        for key, value in search["settings"].items()
+    )
+    return [
+        "", "## Autotune", "",
+        f"Found by `convtext autotune`: {search['trials']} trials ({search['completed']} finished, "
+        f"{search['pruned']} pruned, {search['failed']} failed) in {search['seconds']:.0f} s of a "
+        f"{search['budget_seconds']:.0f} s budget, maximising validation {search['metric']}; the best, trial "
+        f"{search['best_trial']}, scored {search['best_score']:.4f} with {settings}. The trials: the folder "
+        "`THIS_FOLDER.autotune/` beside this one (`trials.md`, `trials.png`).",
+    ]  # fmt: skip
+
+
+def _calibration_lines(report: dict | None) -> list[str]:
+    if not report or not report.get("n"):
+        return []
+    before = report["uncalibrated"]
+    return [
+        "", "## Calibration", "",
+        f"Probabilities are the softmax (multi-label: sigmoid) of the logits divided by a temperature of "
+        f"{report['temperature']:.3f}, fitted on the {report['n']:,} validation texts (Guo et al. 2017; 1 leaves "
+        "them as they are). On those texts:",
+        "",
+        "| probabilities | ECE (15 bins) | Brier | NLL |", "|---|---|---|---|",
+        f"| at temperature 1 | {before['ece']:.4f} | {before['brier']:.4f} | {before['nll']:.4f} |",
+        f"| calibrated | {report['ece']:.4f} | {report['brier']:.4f} | {report['nll']:.4f} |",
+        "",
+        "![reliability diagram](calibration.png)",
+    ]  # fmt: skip
 
 
 def _vectors_line(vectors: dict | None) -> list[str]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from ._digest import check_digest
 
 __all__ = [
     "CONFIG", "FORMAT", "MULTITASK", "TOKENIZER", "WEIGHTS", "checked_weights_file", "model_settings", "read_config",
-    "read_thresholds", "read_tokenizer", "require_file",
+    "read_temperature", "read_thresholds", "read_tokenizer", "require_file",
 ]  # fmt: skip
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
@@ -94,6 +95,15 @@ def read_thresholds(config: dict, folder: Path) -> np.ndarray:
     ):
         raise ArtifactError(f"{folder}: config.json needs one threshold in (0, 1) per label for multi-label")
     return np.asarray(thresholds, dtype=np.float64)
+
+
+def read_temperature(config: dict, folder: Path) -> float:
+    """The temperature the model's probabilities are calibrated at (1, the plain softmax, for a folder saved
+    before convtext calibrated them)."""
+    temperature = config["convtext"].get("temperature", 1.0)
+    if isinstance(temperature, bool) or not isinstance(temperature, int | float) or not 0 < temperature < math.inf:
+        raise ArtifactError(f"{folder}: config.json's temperature must be a positive number, got {temperature!r}")
+    return float(temperature)
 
 
 def checked_weights_file(folder: Path, name: str = WEIGHTS) -> Path:

@@ -3,6 +3,7 @@
 from ..artifact import ArtifactError
 from ..runtime import StreamReport, predict_file
 from . import training
+from ._autotune_run import autotune_data, search_folder, shown_settings
 from ._classifier import TextClassifier, load_pretrained
 from ._explain import Explanation, NgramContribution
 from ._pretrained import pretrained_source
@@ -15,9 +16,12 @@ __all__ = [
     "NgramContribution",
     "StreamReport",
     "TextClassifier",
+    "autotune_data",
     "load",
     "load_pretrained",
     "pretrained_source",
     "predict_file",
+    "search_folder",
+    "shown_settings",
     "training",
 ]

@@ -28,7 +28,7 @@ from ._explain import Explanation, explain_text
 from ._pretrained import open_pretrained
 from ._saving import from_parts, push_to_hub, save
 from ._stream_train import fit_stream
-from .training import fit_sets, given_data
+from .training import EpochHook, fit_sets, given_data
 
 __all__ = ["TextClassifier", "load_pretrained"]
 
@@ -78,6 +78,7 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
         progress: bool = False,
         multi_label: bool = False,  # several labels per text: a sigmoid per label, binary cross-entropy
         threshold: float | str = 0.5,  # multi-label: probability to predict a label, or "tune" (per label, on valid)
+        calibrate: bool = True,  # fit a temperature on validation so probabilities match how often they are right
         pretrained: str | Path | TextClassifier | None = None,  # start from this model's body (transfer learning)
         transfer: str = "fine-tune",  # with pretrained: "feature-extraction", "fine-tune" or "full"
         body_lr_mult: float | None = None,  # fine-tune: the body learns at this times lr (None: the body's own rate)
@@ -105,7 +106,7 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
             if model_options is None or isinstance(model_options, dict):
                 model_options = {**(model_options or {}), **extra_model_options}
         self.progress, self.model_options = progress, model_options
-        self.multi_label, self.threshold = multi_label, threshold
+        self.multi_label, self.threshold, self.calibrate = multi_label, threshold, calibrate
         self.pretrained, self.transfer, self.body_lr_mult = pretrained, transfer, body_lr_mult
         self.lr_range, self.unfreeze_schedule, self.vocabulary = lr_range, unfreeze_schedule, vocabulary
         self.device = device
@@ -139,10 +140,30 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
         return self.fit_data(train, valid, checkpoints, resume)
 
     def fit_data(
-        self, train: LabeledTexts, valid: LabeledTexts, checkpoints: str | Path | None = None, resume: bool = False
-    ) -> TextClassifier:
-        """``fit`` on already-read data sets (as the CLI does)."""
-        return fit_sets(self, train, valid, checkpoints, resume)
+        self, train: LabeledTexts, valid: LabeledTexts, checkpoints: str | Path | None = None, resume: bool = False,
+        on_epoch_end: EpochHook | None = None,
+    ) -> TextClassifier:  # fmt: skip
+        """``fit`` on already-read data sets (as the CLI does). ``on_epoch_end(member, epoch, report)`` runs after
+        every epoch's validation (member: 0, or the ensemble member's index); what it raises ends the fit (autotune
+        prunes so). Given one, an ensemble's members train one after another in this process."""
+        return fit_sets(self, train, valid, checkpoints, resume, on_epoch_end)
+
+    @classmethod
+    def autotune(
+        cls, texts: Sequence[str], labels: Sequence, valid_texts: Sequence[str] | None = None,
+        valid_labels: Sequence | None = None, budget: float = 600, metric: str | None = None,
+        folder: str | Path | None = None, threads: int | None = None, seed: int = 0, multi_label: bool = False,
+    ) -> TextClassifier:  # fmt: skip
+        """The best classifier found in ``budget`` seconds of search (Optuna's TPE over every setting convtext
+        offers, convtext's defaults first, trials pruned on their validation curve). ``metric``: accuracy
+        (default; multi-label: micro_f1), macro_f1 or f1:LABEL, on the validation set (default: a seeded 10 %
+        holdout, the same for every trial). ``folder``: the best model is saved there, the study and the trials
+        beside it in ``FOLDER.autotune/`` — run again with the same folder to resume or extend the budget. The
+        result's ``autotune_`` lists the chosen settings and the search."""
+        from ._autotune_run import autotune  # here: the search builds TextClassifiers itself
+
+        return autotune(cls, texts, labels, valid_texts, valid_labels, budget, metric, folder, threads, seed,
+                        multi_label)  # fmt: skip
 
     def fit_file(
         self,
@@ -273,13 +294,16 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
         return check_finite(logits)
 
     def export_onnx(self, path: str | Path, int8: bool = False) -> Path:
-        """Write the logits graph as ONNX (``int8``: then quantized, weights int8) for ``use_onnx`` or any runtime."""
+        """Write the logits graph as ONNX (``int8``: then quantized, weights int8) for ``use_onnx`` or any runtime;
+        its metadata ``convtext.temperature`` is what to divide the logits by before the softmax."""
         self._check_fitted()
         path = Path(path)
         if not int8:
-            written = export_onnx(self.model_, self.classes_, path)
+            written = export_onnx(self.model_, self.classes_, path, self.temperature_)
         else:
-            float_graph = export_onnx(self.model_, self.classes_, path.with_name(f".{path.name}.float.onnx"))
+            float_graph = export_onnx(
+                self.model_, self.classes_, path.with_name(f".{path.name}.float.onnx"), self.temperature_
+            )
             try:
                 written = quantize_int8(float_graph, path)
             finally:
@@ -306,7 +330,9 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
         self._check_fitted()
         if not isinstance(text, str):
             raise ConvtextError(f"explain takes one text (str), got {type(text).__name__}")
-        return explain_text(self.model_, self.tokenizer_, self.classes_, text, self.max_length, top, self.multi_label)
+        return explain_text(
+            self.model_, self.tokenizer_, self.classes_, text, self.max_length, top, self.multi_label, self.temperature_
+        )
 
     # -- evaluation ------------------------------------------------------------------------
     def score(self, texts: Sequence[str], labels: Sequence[str]) -> float:

@@ -15,6 +15,7 @@ import torch
 
 from .._errors import ConvtextError
 from ..infer import model_device
+from ..runtime import to_probabilities
 from ..tokenize import BOS, EOS, TextTokenizer, TokenSpan
 
 __all__ = ["Explanation", "NgramContribution", "explain_text"]
@@ -61,9 +62,10 @@ class Explanation:
 
 def explain_text(
     model, tokenizer: TextTokenizer, labels: list[str], text: str, max_length: int, top: int | None,
-    multi_label: bool = False,
+    multi_label: bool = False, temperature: float = 1.0,
 ) -> Explanation:  # fmt: skip
-    """Explain the prediction for ``text``; ``top=None`` keeps every n-gram (CNN models only)."""
+    """Explain the prediction for ``text``; ``top=None`` keeps every n-gram (CNN models only); its probabilities
+    are calibrated at ``temperature``, as ``predict_proba``'s are."""
     if not hasattr(model, "ngram_features"):
         raise ConvtextError(
             f"{model.architecture} has no exact n-gram explanation (its layers mix positions) — "
@@ -83,7 +85,7 @@ def explain_text(
     for j, (value, position) in enumerate(zip(features[0].tolist(), positions[0].tolist())):
         if value != 0.0 and spans:
             groups[(position, min(position + kernel_of[j], len(spans)))].append(j)
-    probabilities = torch.sigmoid(logits) if multi_label else torch.softmax(logits, dim=-1)
+    probabilities = to_probabilities(logits[None].cpu().numpy(), multi_label, temperature)[0]  # (C,)
     explanation = Explanation(
         text=text,
         label=labels[int(logits.argmax())],

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from huggingface_hub import HfApi
 
-from ..artifact import config_for, model_card, read_thresholds, write_atomically, write_model
+from ..artifact import config_for, model_card, read_temperature, read_thresholds, write_atomically, write_model
 from ..data import LabelSet
 from ..models import TextModel
 from ..runtime import runs_in_numpy
 from ..tokenize import TextTokenizer
-from ..train import plot_confusion_matrix, plot_head_search, plot_training_curve
+from ..train import plot_confusion_matrix, plot_head_search, plot_reliability, plot_training_curve
 
 __all__ = ["folder_config", "from_parts", "push_to_hub", "save"]
 
@@ -29,8 +29,11 @@ def folder_config(clf) -> dict:
     meta["data_seen"] = getattr(clf, "data_seen_", [])
     if getattr(clf, "recipe_", None):
         meta["recipe"] = clf.recipe_
+    if getattr(clf, "autotune_", None):
+        meta["autotune"] = clf.autotune_
     if clf.multi_label:
         meta["multi_label"], meta["thresholds"] = True, [float(t) for t in clf.thresholds_]
+    meta["temperature"] = float(clf.temperature_)
     return config_for(clf.model_, clf.tokenizer_, meta)
 
 
@@ -44,6 +47,10 @@ def _write_figures(clf, folder: Path) -> None:
         )  # fmt: skip
     elif history is not None and history.config.get("head_search"):  # feature extraction: no epochs, a C sweep
         plot_head_search(history.config["head_search"], history.config["head_c"], folder / "head_search.png")
+    calibration = clf.metrics_.get("valid", {}).get("calibration")
+    if calibration and calibration.get("n"):
+        title = f"validation ({calibration['n']:,} texts)"
+        plot_reliability(calibration, title, folder / "calibration.png")
     split = "test" if "test" in clf.metrics_ else "valid"
     report = clf.metrics_.get(split)
     if report and "confusion" in report:  # multi-label reports have no single confusion matrix
@@ -78,8 +85,10 @@ def from_parts(cls, model: TextModel, tokenizer: TextTokenizer, config: dict, fo
     clf.metrics_, clf.training_ = meta.get("metrics", {}), meta.get("training", {})
     clf.transfer_, clf.data_seen_ = meta.get("transfer"), list(meta.get("data_seen", []))
     clf.recipe_ = meta.get("recipe")
+    if meta.get("autotune"):
+        clf.autotune_ = meta["autotune"]
     clf.multi_label = meta.get("multi_label") is True
-    clf.thresholds_ = read_thresholds(config, folder)
+    clf.thresholds_, clf.temperature_ = read_thresholds(config, folder), read_temperature(config, folder)
     return clf
 
 

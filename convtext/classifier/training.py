@@ -17,6 +17,7 @@ from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, as_labeled, as_text_list
 from ..infer import model_device, predict_logits, set_threads
 from ..models import TextCNN, TextModel
+from ..runtime import calibration_report, fit_temperature, why_not_calibrate
 from ..train import (
     TrainConfig,
     TrainResult,
@@ -32,11 +33,13 @@ from ..transfer import fit_head, prepare_transfer
 from ._recipe import Built, Recipe
 
 __all__ = [
-    "build_model", "choose_thresholds", "ensemble_size", "fit_sets", "forget_derived", "given_data", "logit_rows",
+    "EpochHook", "build_model", "calibrate", "choose_thresholds", "ensemble_size", "fit_sets", "forget_derived", "given_data", "logit_rows",
     "record_fit", "seed_and_threads", "start_from_pretrained", "targets", "train", "train_config", "train_members",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
+
+EpochHook = Callable[[int, int, dict], None]  # (member, epoch, validation report): after every epoch
 
 
 def train_config(clf) -> TrainConfig:
@@ -75,9 +78,10 @@ def logit_rows(model: TextModel):
 
 
 def forget_derived(clf) -> None:
-    """Drop what a new fit makes stale: the vectors-file report, and an ONNX graph of the old weights."""
-    clf.__dict__.pop("vectors_", None)
-    clf.__dict__.pop("onnx_", None)
+    """Drop what a new fit makes stale: the vectors-file report, an ONNX graph of the old weights, the old
+    probabilities' temperature."""
+    for name in ("vectors_", "onnx_", "temperature_"):
+        clf.__dict__.pop(name, None)
 
 
 def _adopt(clf, built: Built) -> None:
@@ -112,6 +116,25 @@ def targets(clf, data: LabeledTexts) -> list[int] | np.ndarray:
     return encoded
 
 
+def calibrate(clf, valid_texts: list[str], valid_targets) -> dict:
+    """Set ``clf.temperature_`` from the validation set (1 with ``calibrate=False``, or where
+    ``why_not_calibrate`` says why not) and return the validation set's calibration report at it."""
+    clf.temperature_ = 1.0
+    logits, gold = clf.decision_function(valid_texts), np.asarray(valid_targets)  # (N, C); (N,) | (N, C)
+    why_not = why_not_calibrate(logits, gold, clf.multi_label) if clf.calibrate else None
+    if why_not:
+        log.info("probabilities left uncalibrated (temperature 1): %s", why_not)
+    elif clf.calibrate:
+        clf.temperature_ = fit_temperature(logits, gold, clf.multi_label)
+    report = calibration_report(logits, gold, clf.multi_label, clf.temperature_)
+    if report["n"]:
+        log.info(
+            "probabilities at temperature %.2f: validation ECE %.3f (was %.3f), NLL %.3f (was %.3f)", clf.temperature_,
+            report["ece"], report["uncalibrated"]["ece"], report["nll"], report["uncalibrated"]["nll"],
+        )  # fmt: skip
+    return report
+
+
 def choose_thresholds(clf, valid_texts: list[str], valid_targets) -> np.ndarray:
     """Multi-label decision thresholds ``(C,)``: the global one, or per label the best F1 on validation.
 
@@ -141,7 +164,10 @@ def choose_thresholds(clf, valid_texts: list[str], valid_targets) -> np.ndarray:
     return chosen
 
 
-def fit_sets(clf, data: LabeledTexts, valid: LabeledTexts, checkpoints: str | Path | None, resume: bool):
+def fit_sets(
+    clf, data: LabeledTexts, valid: LabeledTexts, checkpoints: str | Path | None, resume: bool,
+    on_epoch_end: EpochHook | None = None,
+):  # fmt: skip
     """``TextClassifier.fit_data``: labels, a new (or pretrained) model, training, the record; returns ``clf``."""
     seed_and_threads(clf)
     if data.is_multilabel and not clf.multi_label:
@@ -160,15 +186,20 @@ def fit_sets(clf, data: LabeledTexts, valid: LabeledTexts, checkpoints: str | Pa
     clf.data_seen_ = list(dict.fromkeys([*clf.data_seen_, data.source, valid.source]))
     train_y, valid_y = targets(clf, data), targets(clf, valid)
     train_data, valid_data = (clf.encode(data.texts), train_y), (clf.encode(valid.texts), valid_y)
-    result = train(clf, train_data, valid_data, Path(checkpoints) if checkpoints is not None else None, resume)
+    saving = Path(checkpoints) if checkpoints is not None else None
+    result = train(clf, train_data, valid_data, saving, resume, on_epoch_end)
     return record_fit(clf, result, valid, valid_y, len(data), data.source)
 
 
 def record_fit(clf, result: TrainResult, valid: LabeledTexts, valid_y, train_rows: int, train_source: str):
     """Keep what training did: history, thresholds, validation metrics and the training record; returns ``clf``."""
     clf.history_ = result
+    calibration = calibrate(clf, valid.texts, valid_y)  # before the thresholds: they apply to these probabilities
     clf.thresholds_ = choose_thresholds(clf, valid.texts, valid_y)
-    clf.metrics_ = {"valid": clf.evaluate(valid.texts, valid.label_sets) if clf.multi_label else result.best_valid}
+    clf.metrics_ = {
+        "valid": clf.evaluate(valid.texts, valid.label_sets) if clf.multi_label else dict(result.best_valid)
+    }
+    clf.metrics_["valid"]["calibration"] = calibration
     clf.training_ = {
         "train_rows": train_rows, "valid_rows": len(valid), "train_source": train_source,
         "best_epoch": result.best_epoch, "seconds": round(result.seconds, 2),
@@ -177,12 +208,15 @@ def record_fit(clf, result: TrainResult, valid: LabeledTexts, valid_y, train_row
     return clf
 
 
-def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, resume: bool) -> TrainResult:
+def train(
+    clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, resume: bool,
+    on_epoch_end: EpochHook | None = None,
+) -> TrainResult:  # fmt: skip
     """From scratch: the training loop. Transfer: the head alone on the frozen body's features
     (feature extraction ends there); fine-tuning then trains every group from that point and keeps
     the best epoch on validation, that starting point included (of equal accuracies, the lower loss).
     Each run of the loop checkpoints to its own file in ``checkpoints`` (the head's fit is quick
-    and deterministic: it simply runs again)."""
+    and deterministic: it simply runs again). ``on_epoch_end``: see ``TextClassifier.fit_data``."""
     labels, config = clf.label_set_.labels, train_config(clf)
 
     if clf.pretrained is None:
@@ -197,9 +231,10 @@ def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, r
                 member_config,
                 **stage_checkpoint(checkpoints, stage, resume),
                 logit_rows=logit_rows(model),
+                on_epoch_end=member_hook(on_epoch_end, index or 0),
             )
 
-        return train_members(clf, fit_member, valid_data, labels, config)
+        return train_members(clf, fit_member, valid_data, labels, config, in_process=on_epoch_end is not None)
     warm = None
     if clf.transfer in ("feature-extraction", "fine-tune"):
         clf.model_.freeze()
@@ -212,7 +247,7 @@ def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, r
     result = fit(
         clf.model_, train_data, valid_data, labels, config, groups, on_epoch_start, warm is not None,
         **stage_checkpoint(checkpoints, "fine-tune", resume), logit_rows=logit_rows(clf.model_),
-        loss_breaks_ties=warm is not None,
+        loss_breaks_ties=warm is not None, on_epoch_end=member_hook(on_epoch_end, 0),
     )  # fmt: skip
     if warm is not None:
         result.config["head_warmup_c"] = warm.config["head_c"]  # the linear probe fine-tuning started from
@@ -220,14 +255,19 @@ def train(clf, train_data: tuple, valid_data: tuple, checkpoints: Path | None, r
     return result
 
 
+def member_hook(on_epoch_end: EpochHook | None, member: int) -> Callable[[int, dict], None] | None:
+    """The engine's ``on_epoch_end(epoch, report)`` for one member, from the classifier's hook."""
+    return None if on_epoch_end is None else lambda epoch, report: on_epoch_end(member, epoch, report)
+
+
 def train_members(
     clf, fit_member: Callable[[TextModel, TrainConfig, int | None], TrainResult], valid_data: tuple,
-    labels: list[str], config: TrainConfig,
+    labels: list[str], config: TrainConfig, in_process: bool = False,
 ) -> TrainResult:  # fmt: skip
     """``fit_member(model, config, index)`` on ``clf.model_`` — or, for an ensemble, on each member alone (its
     own seed, batch order and early stopping), side by side in processes of their own where the threads allow
-    (``parallel_training``), the members then joined into ``model_``. The training curve is the first member's;
-    ``config["members"]`` lists them all."""
+    (``parallel_training``) unless ``in_process``, the members then joined into ``model_``. The training curve is
+    the first member's; ``config["members"]`` lists them all."""
     if ensemble_size(clf.model_) == 1:
         return fit_member(clf.model_, config, None)
     singles = clf.model_.split_members()
@@ -235,7 +275,7 @@ def train_members(
     configs = [replace(config, seed=config.seed + i, progress_label=f"member {i + 1}/{count} ") for i in range(count)]
     processes, threads = parallel_training(count, config.threads)
     started = time.perf_counter()
-    if processes > 1 and can_fork_trainings(model_device(singles[0]).type):
+    if processes > 1 and not in_process and can_fork_trainings(model_device(singles[0]).type):
         log.info("training %d members, %d at a time in processes of their own (%d thread(s) each); the progress "
                  "bar follows member 1", count, processes, threads)  # fmt: skip
         configs = [replace(c, threads=threads, progress=c.progress and i == 0) for i, c in enumerate(configs)]

@@ -206,3 +206,11 @@ def print_report(title: str, report: dict) -> None:
     )
     if report.get("unknown_labels"):
         console.print(f"  labels the model never saw (counted as errors): {report['unknown_labels']}")
+    calibration = report.get("calibration") or {}
+    if calibration.get("n"):
+        plain = calibration["uncalibrated"]
+        console.print(
+            f"  probabilities at temperature {calibration['temperature']:.2f}: ECE {calibration['ece']:.4f}  "
+            f"Brier {calibration['brier']:.4f}  NLL {calibration['nll']:.4f}  (at temperature 1: ECE "
+            f"{plain['ece']:.4f}  Brier {plain['brier']:.4f}  NLL {plain['nll']:.4f})"
+        )

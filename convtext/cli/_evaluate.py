@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from .._errors import ConvtextError
+from ..artifact import check_output_file
 from ..data import read_labeled
 from ..hub import check_unseen
 from ._common import (
@@ -51,6 +52,17 @@ def _label_mapping(values: list[str], classes: list[str]) -> dict[str, str]:
     return mapping
 
 
+def _write_report(classifier, dataset, report: dict, path: Path, model: Path, data: Path, task, errors: int) -> None:
+    """``--report``: the slices and confident errors joined to ``report``, written as HTML (or JSON for .json)."""
+    from ..multitask import load  # PyTorch, for the errors' n-grams: the numpy runtime has no explanations
+    from ..report import write_report
+
+    explaining = classifier if hasattr(classifier, "explain") else load(model, task)
+    gold = dataset.label_sets if classifier.multi_label else dataset.labels
+    write_report(classifier, dataset.texts, gold, report, path, str(model), str(data), explaining, errors)
+    print(f"report written to {path}", file=sys.stderr)
+
+
 def evaluate(
     model: ModelDir,
     data: Annotated[Path, typer.Argument(help="Labelled data to score.")],
@@ -67,9 +79,21 @@ def evaluate(
         typer.Option(help="DATA_LABEL=MODEL_LABEL, repeated: read the data's label as the model's (other domains)."),
     ] = None,
     task: TaskOption = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write a per-label report: an HTML page (or .json) with the confusion matrix, calibration, the "
+            "worst slices and the most confident errors with their deciding n-grams.",
+        ),
+    ] = None,
+    errors: Annotated[int, typer.Option(help="--report: how many of the most confident errors to show.")] = 20,
     as_json: JsonOption = False,
 ) -> None:
-    """Score a model on labelled data: accuracy, macro-F1, per-class precision/recall, n."""
+    """Score a model on labelled data: accuracy, macro-F1, per-class precision/recall, calibration (ECE, Brier,
+    NLL), n."""
+    if report_file is not None:
+        check_output_file(report_file)
     classifier = load_predictor(model, task, "cpu", "auto", None)
     if not allow_seen:
         check_unseen(classifier.data_seen_, str(data), str(model))
@@ -81,6 +105,8 @@ def evaluate(
     _check_label_names(dataset.label_set(), classifier.classes_, str(data))
     report = classifier.evaluate(dataset.texts, dataset.label_sets if classifier.multi_label else dataset.labels)
     report["skipped_rows"] = len(dataset.skipped)
+    if report_file is not None:
+        _write_report(classifier, dataset, report, report_file, model, data, task, errors)
     if as_json:
         print_json(report)
         return

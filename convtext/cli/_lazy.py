@@ -20,6 +20,7 @@ class Verb(NamedTuple):
 
 VERBS = {
     "train": Verb("_train", "train", "Train a classifier and save it (model, tokenizer, card, curves)."),
+    "autotune": Verb("_autotune", "autotune", "Search convtext's settings for the best model within a time budget."),
     "adapt": Verb("_adapt", "adapt", "Train on labelled SOURCE data so the model also works on an unlabelled TARGET domain."),
     "predict": Verb("_predict", "predict", "Predict labels for texts."),
     "evaluate": Verb("_evaluate", "evaluate", "Score a model on labelled data: accuracy, macro-F1, per-class scores."),

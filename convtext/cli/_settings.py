@@ -83,6 +83,11 @@ OPTIONS = {  # TextClassifier parameter -> its command-line option
     "threads": Threads,
     "multi_label": _option(bool, "Several labels per text (fastText __label__s or --label-sep).", "--multi-label"),
     "threshold": _option(str, "Multi-label: probability to predict a label, or 'tune' (per label, on validation)."),
+    "calibrate": _option(
+        bool,
+        "Fit a temperature on validation so probabilities match how often they are right.",
+        "--calibrate/--no-calibrate",
+    ),
     "pretrained": FromModel,
     "transfer": _option(str, "With --from: feature-extraction (body frozen), fine-tune or full.", "--mode"),
     "body_lr_mult": _option(

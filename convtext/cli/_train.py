@@ -36,8 +36,8 @@ def _big_enough_to_stream(path: Path) -> bool:
 
 
 TRANSFER_ONLY = ("transfer", "body_lr_mult", "lr_range", "unfreeze_schedule", "vocabulary")  # need --from
-SINGLE_TASK = ("multi_label", "threshold", "pretrained", "transfer", "body_lr_mult", "lr_range", "unfreeze_schedule",
-               "vocabulary")  # fmt: skip
+SINGLE_TASK = ("multi_label", "threshold", "calibrate", "pretrained", "transfer", "body_lr_mult", "lr_range",
+               "unfreeze_schedule", "vocabulary")  # fmt: skip
 
 
 @model_options(*OPTIONS)
@@ -155,6 +155,7 @@ def train(
     }
     summary["seconds"] = classifier.training_["seconds"]
     summary["best_epoch"] = classifier.training_["best_epoch"]
+    summary["temperature"] = classifier.temperature_
     summary["embeddings"] = classifier.embeddings_
     summary["embedding_mode"] = classifier.embedding_mode_
     if classifier.transfer_:

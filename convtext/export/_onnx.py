@@ -88,8 +88,9 @@ def weights_hash(model: TextModel) -> str:
     return digest.hexdigest()
 
 
-def _metadata(model: TextModel, labels: Sequence[str]) -> dict[str, str]:
+def _metadata(model: TextModel, labels: Sequence[str], temperature: float) -> dict[str, str]:
     return {
+        "convtext.temperature": repr(float(temperature)),  # probabilities: softmax (sigmoid) of logits / this
         "convtext.labels": json.dumps(list(labels), ensure_ascii=False),
         "convtext.architecture": model.architecture,
         "convtext.min_length": str(min_input_length(model)),
@@ -98,8 +99,9 @@ def _metadata(model: TextModel, labels: Sequence[str]) -> dict[str, str]:
     }
 
 
-def export_onnx(model: TextModel, labels: Sequence[str], path: str | Path) -> Path:
-    """Write ``model``'s logits graph to ``path`` (written to a temporary file, then renamed)."""
+def export_onnx(model: TextModel, labels: Sequence[str], path: str | Path, temperature: float = 1.0) -> Path:
+    """Write ``model``'s logits graph to ``path`` (written to a temporary file, then renamed); the labels and the
+    ``temperature`` its probabilities are calibrated at go into the graph's metadata."""
     import onnx
 
     exported = copy.deepcopy(model).cpu().eval()
@@ -118,7 +120,7 @@ def export_onnx(model: TextModel, labels: Sequence[str], path: str | Path) -> Pa
             opset_version=OPSET, dynamo=False,
         )  # fmt: skip
         stored = onnx.load(str(temporary))
-        for key, value in _metadata(model, labels).items():
+        for key, value in _metadata(model, labels, temperature).items():
             stored.metadata_props.add(key=key, value=value)
         onnx.save(stored, str(temporary))
     return Path(path)

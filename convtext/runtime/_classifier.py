@@ -18,6 +18,7 @@ from ..artifact import (
     checked_weights_file,
     model_settings,
     read_config,
+    read_temperature,
     read_thresholds,
     read_tokenizer,
 )
@@ -51,6 +52,7 @@ class NumpyClassifier(LabelPredictions):
         self.classes_, self.multi_label = list(meta["labels"]), meta.get("multi_label") is True
         self.data_seen_ = list(meta.get("data_seen", []))
         self.thresholds_ = read_thresholds(config, self.folder)
+        self.temperature_ = read_temperature(config, self.folder)
         settings = model_settings(config)
         if settings.get("vocab_size") != tokenizer.vocab_size or settings.get("pad_id", 0) != tokenizer.pad_id:
             raise ArtifactError(f"{folder}: config.json and tokenizer.json disagree on the vocabulary — copy it again")

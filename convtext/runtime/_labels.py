@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._errors import ConvtextError
+from ._calibration import to_probabilities
 from ._evaluate import evaluate
 
 __all__ = ["LabelPredictions", "check_finite"]
@@ -25,22 +26,21 @@ def check_finite(logits: np.ndarray) -> np.ndarray:
 
 class LabelPredictions:
     """``predict_proba``, ``predict`` and ``predict_top_k`` from ``decision_function``'s ``(n, C)`` logits, for
-    a predictor with ``classes_``, ``multi_label`` and (multi-label) ``thresholds_``."""
+    a predictor with ``classes_``, ``multi_label``, (multi-label) ``thresholds_`` and the ``temperature_`` its
+    probabilities are calibrated at (1: the plain softmax or sigmoid)."""
 
     classes_: list[str]
     multi_label: bool
     thresholds_: np.ndarray
+    temperature_: float = 1.0
 
     def decision_function(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         raise NotImplementedError
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """``(n, n_classes)`` probabilities, columns in ``classes_`` order (multi-label: one sigmoid per label)."""
-        logits = self.decision_function(texts, batch_size)  # (n, C)
-        if self.multi_label:
-            return np.exp(-np.logaddexp(0.0, -logits)).astype(np.float32)  # the sigmoid, without overflow
-        exponentials = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return (exponentials / exponentials.sum(axis=1, keepdims=True)).astype(np.float32)
+        """``(n, n_classes)`` calibrated probabilities, columns in ``classes_`` order (multi-label: one sigmoid per
+        label)."""
+        return to_probabilities(self.decision_function(texts, batch_size), self.multi_label, self.temperature_)
 
     def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[str] | list[list[str]]:
         """The most probable label of each text; multi-label: every label at or above its threshold (maybe none)."""

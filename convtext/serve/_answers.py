@@ -44,6 +44,7 @@ def model_info(name: str, classifier: TextClassifier) -> dict:
     return {
         "name": name, "labels": classifier.classes_, "architecture": classifier.model_.architecture,
         "multi_label": classifier.multi_label, "thresholds": [float(t) for t in classifier.thresholds_],
+        "temperature": float(classifier.temperature_),
         "max_length": classifier.max_length, "members": ensemble_size(classifier.model_),
         "tokenizer": classifier.tokenizer_.kind, "embeddings": str(classifier.embeddings_),
         "metrics": _scores(classifier.metrics_),

@@ -25,7 +25,13 @@ from ._distributed import is_main_process
 from ._early_stopping import EarlyStopping
 from ._engine import learning_rate_schedule, progress_bar, run
 from ._parallel import can_fork_trainings, train_side_by_side
-from ._plots import plot_confusion_matrix, plot_head_search, plot_training_curve
+from ._plots import (
+    plot_confusion_matrix,
+    plot_head_search,
+    plot_reliability,
+    plot_training_curve,
+    plot_trials,
+)
 from ._step import EpochEnd, Passes, TrainingStep
 
 __all__ = [
@@ -56,7 +62,9 @@ __all__ = [
     "parallel_training",
     "plot_confusion_matrix",
     "plot_head_search",
+    "plot_reliability",
     "plot_training_curve",
+    "plot_trials",
     "predict_features",
     "predict_logits",
     "progress_bar",

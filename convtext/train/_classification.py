@@ -163,6 +163,7 @@ def fit(
     loss_function: nn.Module | None = None,
     logit_rows: LogitRows | None = None,
     loss_breaks_ties: bool = False,
+    on_epoch_end: Callable[[int, dict], None] | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``(id lists, targets)`` on the engine (``run``); keep the weights of the best
     validation score. Targets, ``loss_function``, ``logit_rows`` and ``loss_breaks_ties``: see ``ClassificationStep``;
@@ -179,4 +180,4 @@ def fit(
         logit_rows,
         loss_breaks_ties,
     )
-    return run(step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume)
+    return run(step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume, on_epoch_end)

@@ -79,6 +79,7 @@ def run(
     validate_first: bool = False,
     checkpoint: str | Path | None = None,
     resume: bool = False,
+    on_epoch_end: Callable[[int, dict], None] | None = None,
 ) -> TrainResult:
     """Train ``step``'s modules for ``config.epochs`` epochs at most; keep the state of the best validation score.
 
@@ -87,13 +88,16 @@ def run(
     (gradual unfreezing). ``validate_first`` scores the starting state as epoch 0, kept if no epoch beats it.
     ``checkpoint``: a file that receives the whole training state after every epoch (atomically); with
     ``resume`` and that file present, training goes on from it — with the same seed, a resumed run ends with
-    the same weights as one never interrupted (same device and threads).
+    the same weights as one never interrupted (same device and threads). ``on_epoch_end(epoch, report)`` runs
+    after each epoch's validation, with its report; what it raises ends the training (autotune's pruning).
     """
     with training_threads(config.threads):
-        return _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume)
+        return _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume, on_epoch_end)
 
 
-def _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume) -> TrainResult:
+def _run(
+    step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume, on_epoch_end
+) -> TrainResult:
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -161,6 +165,8 @@ def _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpo
                     epoch, stop or epoch == config.epochs, step, optimizer, scheduler, rng, stopper, result
                 )
                 write_checkpoint(checkpoint, state, run_id)
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, end.report)
             if stop:
                 log.info("early stop after epoch %d: no better validation score for %d epochs", epoch, stopper.stale)
                 progress.update(bar, completed=total_steps)

@@ -1,11 +1,11 @@
-"""PNG figures written next to a saved model: the training curve and the confusion matrix."""
+"""PNG figures written next to a saved model: the training curve, the confusion matrix, the reliability diagram."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["plot_confusion_matrix", "plot_head_search", "plot_training_curve"]
+__all__ = ["plot_confusion_matrix", "plot_head_search", "plot_reliability", "plot_training_curve", "plot_trials"]
 
 
 def _pyplot():
@@ -99,3 +99,47 @@ def plot_confusion_matrix(matrix: Sequence[Sequence[int]], labels: Sequence[str]
     figure.savefig(path)
     plt.close(figure)
     return path
+
+
+def plot_reliability(report: dict, title: str, path: Path) -> Path:
+    """A reliability diagram from ``convtext.runtime.calibration_report``: per confidence bin, how often the
+    forecasts came true, at temperature 1 and calibrated (a point per bin that holds forecasts; the diagonal is
+    perfect calibration)."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(4.5, 4.5), dpi=100)
+    axis.plot([0, 1], [0, 1], ":", color="grey", label="perfectly calibrated")
+    for scores, style, name in ((report["uncalibrated"], "o--", "temperature 1"),
+                                (report, "s-", f"temperature {report['temperature']:.2f}")):  # fmt: skip
+        held = [b for b in scores["bins"] if b["count"]]
+        axis.plot([b["confidence"] for b in held], [b["accuracy"] for b in held], style,
+                  label=f"{name}: ECE {scores['ece']:.3f}")  # fmt: skip
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1)
+    axis.set_xlabel("predicted probability (mean of the bin)")
+    axis.set_ylabel("share that came true")
+    axis.set_title(title, fontsize=9, wrap=True)
+    return _save(plt, figure, path, columns=1)
+
+
+def plot_trials(trials: Sequence[dict], metric: str, path: Path) -> Path:
+    """An autotune search: each finished trial's validation score at the time it ended, the best so far as a
+    step line (pruned and failed trials as crosses at the bottom)."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6, 3.5), dpi=100)
+    elapsed, done, best, best_curve, stopped = 0.0, [], None, [], []
+    for trial in trials:
+        elapsed += trial["seconds"] or 0.0
+        if trial["score"] is None:
+            stopped.append(elapsed)
+            continue
+        done.append((elapsed, trial["score"]))
+        best = trial["score"] if best is None else max(best, trial["score"])
+        best_curve.append((elapsed, best))
+    if done:
+        axis.plot(*zip(*done), "o", alpha=0.6, label="finished trial")
+        axis.step(*zip(*best_curve), where="post", color="tab:red", label="best so far")
+        if stopped:
+            axis.plot(stopped, [min(s for _, s in done)] * len(stopped), "x", color="grey", label="pruned or failed")
+    axis.set_xlabel("search time (s, trials one after another)")
+    axis.set_ylabel(f"validation {metric}")
+    return _save(plt, figure, path, columns=3)
