@@ -23,8 +23,8 @@ echo "    sentences may still call it negative — explain shows which n-grams d
 echo; echo "== 3. Explain: which n-grams drove the decision, with their exact share of the score"
 $CONVTEXT explain "$OUT/sst2" "the acting is superb but the story is dull and far too long" --label 0 --label 1 --top 3
 
-echo; echo "== 4. Score the saved model again on the test file"
-$CONVTEXT evaluate "$OUT/sst2" $DATA/stsa.binary.test
+echo; echo "== 4. Score the saved model again on the test file, with a report page (open it in a browser)"
+$CONVTEXT evaluate "$OUT/sst2" $DATA/stsa.binary.test --report "$OUT/sst2-report.html"
 
 echo; echo "== 5. Data and tokenizers: read a file with quirks, watch BPE merge, see what a BPE knows"
 $CONVTEXT data inspect $DATA/custrev.all --examples 0
@@ -34,4 +34,4 @@ $CONVTEXT bpe encode "$OUT/bpe/tokenizer.json" "an unforgettable , heartbreaking
 echo "   (learned on English sentences only, this BPE has no Cyrillic pieces: a character it never saw falls back to"
 echo "    its UTF-8 bytes, <0xD0> <0xA4> …, so nothing is <unk> — but bytes carry little meaning: train the tokenizer"
 echo "    on text in the languages you need — convtext reads any script — or use --tokenizer char)"
-echo; echo "Model folder: $OUT/sst2 (config.json, model.safetensors, digests.json, tokenizer.json, README.md, training_curve.png, confusion_matrix.png)"
+echo; echo "Model folder: $OUT/sst2 (config.json, model.safetensors, digests.json, tokenizer.json, README.md, training_curve.png, confusion_matrix.png, calibration.png)"

@@ -24,7 +24,7 @@ def searched(tmp_path_factory):
     texts, labels = noisy()
     folder = tmp_path_factory.mktemp("autotune") / "best"
     started = time.monotonic()
-    best = TextClassifier.autotune(texts, labels, budget=15, folder=folder, **SMALL)
+    best = TextClassifier.autotune(texts, labels, budget=10, folder=folder, **SMALL)
     return best, folder, time.monotonic() - started, texts, labels
 
 
@@ -38,7 +38,7 @@ def test_parse_duration():
 def test_the_search_keeps_its_budget_and_the_best_trial(searched):
     best, folder, seconds, _, _ = searched
     search = best.autotune_
-    assert seconds < 15 * 1.1 + 3  # the trials stop at the deadline; saving fits in the reserve
+    assert seconds < 10 * 1.1 + 3  # the trials stop at the deadline; saving fits in the reserve
     assert search["trials"] >= 3 and search["completed"] >= 2
     rows = json.loads((folder.parent / "best.autotune" / "trials.json").read_text())["trials"]
     assert rows[0]["state"] == "complete"  # convtext's defaults come first
@@ -64,9 +64,9 @@ def test_the_best_model_is_an_ordinary_folder_with_the_search_on_its_card(search
 def test_a_spent_study_resumes_without_new_trials_and_a_larger_budget_extends_it(searched):
     best, folder, _, texts, labels = searched
     before = best.autotune_["trials"]
-    again = TextClassifier.autotune(texts, labels, budget=15, folder=folder, **SMALL)
+    again = TextClassifier.autotune(texts, labels, budget=10, folder=folder, **SMALL)
     assert again.autotune_["trials"] == before  # the budget was spent by the first run
-    more = TextClassifier.autotune(texts, labels, budget=24, folder=folder, **SMALL)
+    more = TextClassifier.autotune(texts, labels, budget=16, folder=folder, **SMALL)
     assert more.autotune_["trials"] > before and more.autotune_["best_score"] >= best.autotune_["best_score"]
     with pytest.raises(ConvtextError, match="other data"):
         TextClassifier.autotune(texts[:-30], labels[:-30], budget=30, folder=folder, **SMALL)
@@ -85,7 +85,7 @@ def test_the_command_searches_and_refuses_bad_options_before_any_work(tmp_path, 
         "".join(json.dumps({"text": x, "label": y}, ensure_ascii=False) + "\n" for x, y in zip(texts, labels))
     )
     code, out, err = run_cli(
-        capsys, "autotune", data, "--budget", "10s", "--threads", "1", "-o", tmp_path / "m", "--json"
+        capsys, "autotune", data, "--budget", "6s", "--threads", "1", "-o", tmp_path / "m", "--json"
     )
     assert code == 0, err
     answer = json.loads(out)
@@ -103,6 +103,6 @@ def test_the_command_searches_and_refuses_bad_options_before_any_work(tmp_path, 
 def test_multi_label_search_maximises_micro_f1_with_tuned_thresholds(tmp_path):
     texts, labels = toy_texts(400, seed=4)
     tags = [[label] if i % 3 else [label, "long"] for i, label in enumerate(labels)]
-    best = TextClassifier.autotune(texts, tags, budget=8, multi_label=True, **SMALL)
+    best = TextClassifier.autotune(texts, tags, budget=6, multi_label=True, **SMALL)
     assert best.multi_label and best.threshold == "tune" and best.autotune_["metric"] == "micro_f1"
     assert best.autotune_["best_score"] == pytest.approx(best.metrics_["valid"]["micro_f1"])

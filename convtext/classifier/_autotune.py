@@ -137,7 +137,7 @@ def search(
                     on_best(classifier, study.best_trial)
         trial_seconds = time.monotonic() - trial_started
         study.set_user_attr("seconds", spent_before + time.monotonic() - started)
-        report(trial_line(study.trials[-1], trial_seconds, study, deadline - time.monotonic()))
+        report(trial_line(study.trials[trial.number], trial_seconds, study, deadline - time.monotonic()))
     result.trials = trial_rows(study)
     result.seconds = float(study.user_attrs["seconds"])
     if not _completed(study):
