@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,8 +53,10 @@ def open_study(storage: Path | None, seed: int, digest: str, metric: str):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, warn_independent_sampling=False)
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1)
+    with warnings.catch_warnings():  # grouped sampling of conditional settings is marked experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1)  # from the first epoch on
     url = None if storage is None else f"sqlite:///{storage}"
     study = optuna.create_study(storage=url, sampler=sampler, pruner=pruner, study_name=STUDY,
                                 direction="maximize", load_if_exists=True)  # fmt: skip
