@@ -16,7 +16,7 @@ from ._atomic import (
     replaced_atomically,
     write_atomically,
 )
-from ._card import front_matter, model_card, usage
+from ._card import front_matter, model_card, shown_settings, usage
 from ._digest import DIGESTS, check_digest, record_digest
 from ._folder import (
     CONFIG,
@@ -38,8 +38,8 @@ __all__ = [
     "CONFIG", "DIGESTS", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
     "check_output_file", "check_output_folder", "check_tokenizer_fits", "checked_weights_file", "config_for",
     "front_matter", "model_card", "model_settings", "read_config", "read_model", "read_temperature", "read_thresholds",
-    "read_tokenizer", "read_weights", "record_digest", "remove_dead_leftovers", "replaced_atomically", "require_file", "usage",
-    "write_atomically", "write_model",
+    "read_tokenizer", "read_weights", "record_digest", "remove_dead_leftovers", "replaced_atomically", "require_file",
+    "shown_settings", "usage", "write_atomically", "write_model",
 ]  # fmt: skip
 
 

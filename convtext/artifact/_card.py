@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["front_matter", "model_card", "usage"]
+__all__ = ["front_matter", "model_card", "shown_settings", "usage"]
 
 
 def _metrics_table(metrics: dict) -> list[str]:
@@ -85,13 +85,18 @@ def model_card(config: dict, numpy_runtime: bool = False) -> str:
     return "\n".join(lines)
 
 
+def shown_settings(settings: dict, quote: str = "") -> str:
+    """``key=value, ...`` (each in ``quote``), floats to 4 significant digits."""
+    return ", ".join(
+        f"{quote}{key}={value:.4g}{quote}" if isinstance(value, float) else f"{quote}{key}={value}{quote}"
+        for key, value in settings.items()
+    )
+
+
 def _autotune_lines(search: dict | None) -> list[str]:
     if not search or "settings" not in search:
         return []
-    settings = ", ".join(
-        f"`{key}={value:.4g}`" if isinstance(value, float) else f"`{key}={value}`"
-        for key, value in search["settings"].items()
-    )
+    settings = shown_settings(search["settings"], "`")
     return [
         "", "## Autotune", "",
         f"Found by `convtext autotune`: {search['trials']} trials ({search['completed']} finished, "

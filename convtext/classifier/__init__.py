@@ -3,7 +3,7 @@
 from ..artifact import ArtifactError
 from ..runtime import StreamReport, predict_file
 from . import training
-from ._autotune_run import autotune_data, search_folder, shown_settings
+from ._autotune_run import autotune_data, search_folder
 from ._classifier import TextClassifier, load_pretrained
 from ._explain import Explanation, NgramContribution
 from ._pretrained import pretrained_source
@@ -22,6 +22,5 @@ __all__ = [
     "pretrained_source",
     "predict_file",
     "search_folder",
-    "shown_settings",
     "training",
 ]

@@ -16,7 +16,7 @@ from .._errors import ConvtextError
 from ..data import LabeledTexts
 from ..minilm import minilm_available, minilm_coverage
 from ._recipe import AUTO_MINILM_COVERAGE
-from ._search_space import DEFAULT_TRIALS, metric_of, settings_of, suggest
+from ._search_space import DEFAULT_TRIALS, settings_of, suggest
 
 __all__ = ["AutotuneResult", "search"]
 
@@ -96,17 +96,17 @@ def _minilm_on_offer(train: LabeledTexts) -> bool:
 
 
 def search(
-    make, train: LabeledTexts, valid: LabeledTexts, budget: float, metric_name: str, multi_label: bool,
+    make, train: LabeledTexts, valid: LabeledTexts, budget: float, metric_name: str, metric,
     storage: Path | None, seed: int, on_best=None, report=print,
 ) -> AutotuneResult:  # fmt: skip
     """Search for ``budget`` seconds (counting earlier runs of the same study). ``make(**settings)``: a new
-    classifier; ``on_best(classifier, trial)``: called with each new best fitted classifier (to save it);
-    ``report(line)``: one line per trial."""
+    classifier; ``metric(report)``: the score of a validation report (``metric_of(metric_name, ...)``);
+    ``on_best(classifier, trial)``: called with each new best fitted classifier (to save it); ``report(line)``:
+    one line per trial."""
     import optuna
 
     if budget <= 0:
         raise ConvtextError(f"the budget must be positive, got {budget:g} s")
-    metric = metric_of(metric_name, train.label_set().labels, multi_label)
     study = open_study(storage, seed, data_digest(train, valid), metric_name)
     minilm = _minilm_on_offer(train)
     if not study.trials:

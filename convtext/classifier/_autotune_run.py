@@ -9,14 +9,14 @@ import logging
 from pathlib import Path
 
 from .._errors import ConvtextError
-from ..artifact import check_output_folder, replaced_atomically
-from ..data import LabeledTexts, stratified_holdout
+from ..artifact import check_output_folder, replaced_atomically, shown_settings
+from ..data import LabeledTexts
 from ..train import plot_trials
 from ._autotune import AutotuneResult, search
 from ._search_space import metric_of
-from .training import given_data
+from .training import train_and_valid
 
-__all__ = ["autotune", "autotune_data", "search_folder", "shown_settings"]
+__all__ = ["autotune", "autotune_data", "search_folder"]
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +24,6 @@ log = logging.getLogger(__name__)
 def search_folder(folder: Path) -> Path:
     """Where the study, the trials table and plot of a search whose best model goes to ``folder`` live."""
     return folder.with_name(f"{folder.name}.autotune")
-
-
-def shown_settings(settings: dict) -> str:
-    """``key=value, ...`` with floats to 4 significant digits."""
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in settings.items())
 
 
 def _summary(result: AutotuneResult, metric: str, budget: float) -> dict:
@@ -67,11 +62,7 @@ def autotune(
     report=None,
 ):  # fmt: skip
     """``TextClassifier.autotune``: see its docstring."""
-    train, valid = given_data(texts, labels, valid_texts, valid_labels)
-    train = train.require_classes(2)
-    if valid is None:  # one seeded holdout, the same for every trial
-        keep, held = stratified_holdout(train.label_sets, 0.1, seed)
-        train, valid = train.subset(keep), train.subset(held)
+    train, valid = train_and_valid(texts, labels, valid_texts, valid_labels, seed)  # one holdout for every trial
     return autotune_data(cls, train, valid, None, budget, metric, folder, threads, seed, multi_label, report)
 
 
@@ -81,7 +72,7 @@ def autotune_data(
 ):  # fmt: skip
     """``autotune`` on already-read data sets (as the CLI does); ``test``: scored once, with the best model."""
     metric = metric or ("micro_f1" if multi_label else "accuracy")
-    metric_of(metric, train.label_set().labels, multi_label)  # a wrong name is refused before any work
+    score = metric_of(metric, train.label_set().labels, multi_label)  # a wrong name is refused before any work
     folder = None if folder is None else check_output_folder(Path(folder))
     storage = None
     if folder is not None:
@@ -97,7 +88,7 @@ def autotune_data(
         if folder is not None:
             classifier.save(folder)
 
-    result = search(make, train, valid, budget, metric, multi_label, storage, seed, on_best, report or log.info)
+    result = search(make, train, valid, budget, metric, score, storage, seed, on_best, report or log.info)
     summary = _summary(result, metric, budget)
     best = result.best
     if best is None:  # found by an earlier run of this study, saved then

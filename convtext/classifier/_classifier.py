@@ -14,7 +14,7 @@ from sklearn.exceptions import NotFittedError
 from .._errors import ConvtextError
 from ..adapt import DannConfig
 from ..artifact import read_model, record_digest
-from ..data import LabeledTexts, as_text_list, stratified_holdout
+from ..data import LabeledTexts, as_text_list
 from ..distill import Augmentation, DistillConfig, SentenceEncoder
 from ..export import OnnxLogits, export_onnx, quantize_int8
 from ..infer import predict_features, predict_logits, resolve_device
@@ -28,7 +28,7 @@ from ._explain import Explanation, explain_text
 from ._pretrained import open_pretrained
 from ._saving import from_parts, push_to_hub, save
 from ._stream_train import fit_stream
-from .training import EpochHook, fit_sets, given_data
+from .training import EpochHook, fit_sets, train_and_valid
 
 __all__ = ["TextClassifier", "load_pretrained"]
 
@@ -132,11 +132,7 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
         state after every epoch; ``resume=True`` goes on from it after a crash or kill (same data and
         settings, else an error). The folder is left in place: delete it once the model is saved.
         """
-        train, valid = given_data(texts, labels, valid_texts, valid_labels)
-        train = train.require_classes(2)
-        if valid is None:
-            keep, held = stratified_holdout(train.label_sets, 0.1, self.seed)
-            train, valid = train.subset(keep), train.subset(held)
+        train, valid = train_and_valid(texts, labels, valid_texts, valid_labels, self.seed)
         return self.fit_data(train, valid, checkpoints, resume)
 
     def fit_data(

@@ -14,10 +14,10 @@ import numpy as np
 import torch
 
 from .._errors import ConvtextError, DataError
-from ..data import LabeledTexts, as_labeled, as_text_list
+from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
 from ..infer import model_device, predict_logits, set_threads
 from ..models import TextCNN, TextModel
-from ..runtime import calibration_report, fit_temperature, why_not_calibrate
+from ..runtime import calibration_report, fit_temperature, to_probabilities, why_not_calibrate
 from ..train import (
     TrainConfig,
     TrainResult,
@@ -33,8 +33,9 @@ from ..transfer import fit_head, prepare_transfer
 from ._recipe import Built, Recipe
 
 __all__ = [
-    "EpochHook", "build_model", "calibrate", "choose_thresholds", "ensemble_size", "fit_sets", "forget_derived", "given_data", "logit_rows",
-    "record_fit", "seed_and_threads", "start_from_pretrained", "targets", "train", "train_config", "train_members",
+    "EpochHook", "build_model", "calibrate", "choose_thresholds", "ensemble_size", "fit_sets", "forget_derived",
+    "given_data", "logit_rows", "record_fit", "seed_and_threads", "start_from_pretrained", "targets", "train",
+    "train_and_valid", "train_config", "train_members",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,17 @@ def given_data(texts, labels, valid_texts, valid_labels, what: str = "training d
     if valid_texts is None:
         return train, None
     return train, as_labeled(as_text_list(valid_texts, "valid_texts"), valid_labels or [], "validation data")
+
+
+def train_and_valid(texts, labels, valid_texts, valid_labels, seed: int) -> tuple[LabeledTexts, LabeledTexts]:
+    """``given_data``, at least two classes to train on, and without a validation set a seeded stratified 10 %
+    of the training data held out."""
+    train, valid = given_data(texts, labels, valid_texts, valid_labels)
+    train = train.require_classes(2)
+    if valid is None:
+        keep, held = stratified_holdout(train.label_sets, 0.1, seed)
+        train, valid = train.subset(keep), train.subset(held)
+    return train, valid
 
 
 def ensemble_size(model: TextModel) -> int:
@@ -116,11 +128,11 @@ def targets(clf, data: LabeledTexts) -> list[int] | np.ndarray:
     return encoded
 
 
-def calibrate(clf, valid_texts: list[str], valid_targets) -> dict:
-    """Set ``clf.temperature_`` from the validation set (1 with ``calibrate=False``, or where
+def calibrate(clf, logits: np.ndarray, valid_targets) -> dict:
+    """Set ``clf.temperature_`` from the validation set's ``(N, C)`` logits (1 with ``calibrate=False``, or where
     ``why_not_calibrate`` says why not) and return the validation set's calibration report at it."""
     clf.temperature_ = 1.0
-    logits, gold = clf.decision_function(valid_texts), np.asarray(valid_targets)  # (N, C); (N,) | (N, C)
+    gold = np.asarray(valid_targets)  # (N,) | (N, C)
     why_not = why_not_calibrate(logits, gold, clf.multi_label) if clf.calibrate else None
     if why_not:
         log.info("probabilities left uncalibrated (temperature 1): %s", why_not)
@@ -135,8 +147,9 @@ def calibrate(clf, valid_texts: list[str], valid_targets) -> dict:
     return report
 
 
-def choose_thresholds(clf, valid_texts: list[str], valid_targets) -> np.ndarray:
-    """Multi-label decision thresholds ``(C,)``: the global one, or per label the best F1 on validation.
+def choose_thresholds(clf, probabilities: np.ndarray, valid_targets) -> np.ndarray:
+    """Multi-label decision thresholds ``(C,)``: the global one, or per label the best F1 on validation (its
+    ``(N, C)`` probabilities).
 
     A label without a positive validation text keeps 0.5; ties go to the threshold nearest 0.5.
     """
@@ -147,7 +160,6 @@ def choose_thresholds(clf, valid_texts: list[str], valid_targets) -> np.ndarray:
         if not isinstance(clf.threshold, int | float) or not 0 < clf.threshold < 1:
             raise ConvtextError(f"threshold must be a probability in (0, 1) or 'tune', got {clf.threshold!r}")
         return np.full(count, float(clf.threshold))
-    probabilities = clf.predict_proba(valid_texts)  # (N, C)
     gold = valid_targets > 0  # (N, C)
     grid = np.round(np.linspace(0.05, 0.95, 19), 2)
     chosen = np.full(count, 0.5)
@@ -194,8 +206,9 @@ def fit_sets(
 def record_fit(clf, result: TrainResult, valid: LabeledTexts, valid_y, train_rows: int, train_source: str):
     """Keep what training did: history, thresholds, validation metrics and the training record; returns ``clf``."""
     clf.history_ = result
-    calibration = calibrate(clf, valid.texts, valid_y)  # before the thresholds: they apply to these probabilities
-    clf.thresholds_ = choose_thresholds(clf, valid.texts, valid_y)
+    logits = clf.decision_function(valid.texts)  # (N, C), once for the temperature and the thresholds
+    calibration = calibrate(clf, logits, valid_y)  # before the thresholds: they apply to these probabilities
+    clf.thresholds_ = choose_thresholds(clf, to_probabilities(logits, clf.multi_label, clf.temperature_), valid_y)
     clf.metrics_ = {
         "valid": clf.evaluate(valid.texts, valid.label_sets) if clf.multi_label else dict(result.best_valid)
     }

@@ -10,8 +10,8 @@ import typer
 from rich.markup import escape
 
 from .._errors import ConvtextError
-from ..artifact import check_output_folder
-from ..classifier import TextClassifier, autotune_data, search_folder, shown_settings
+from ..artifact import check_output_folder, shown_settings
+from ..classifier import TextClassifier, autotune_data, search_folder
 from ..data import load_splits
 from ._common import JsonOption, console, print_json, print_report, reader_options
 from ._settings import Threads
