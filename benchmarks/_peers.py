@@ -39,6 +39,14 @@ class ConvtextPeer:
 _TRAIN_FASTTEXT = """
 import json, sys, time
 import fasttext
+import fasttext.FastText as binding
+build_args = binding._build_args
+def build_args_as_the_cli_does(args, manually_set):  # the binding zeroes a given bucket: fastText issue 1182
+    built = build_args(args, manually_set)
+    if "bucket" in manually_set:
+        built.bucket = args["bucket"]
+    return built
+binding._build_args = build_args_as_the_cli_does
 train, model, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 started = time.perf_counter()
 fasttext.train_supervised(train, **options).save_model(model)

@@ -106,3 +106,16 @@ def test_multi_label_search_maximises_micro_f1_with_tuned_thresholds(tmp_path):
     best = TextClassifier.autotune(texts, tags, budget=6, multi_label=True, **SMALL)
     assert best.multi_label and best.threshold == "tune" and best.autotune_["metric"] == "micro_f1"
     assert best.autotune_["best_score"] == pytest.approx(best.metrics_["valid"]["micro_f1"])
+
+
+def test_max_size_compresses_the_best_model_within_the_budget(tmp_path):
+    from convtext.compress import folder_bytes
+
+    texts, labels = noisy(400)
+    started = time.monotonic()
+    best = TextClassifier.autotune(texts, labels, budget=12, folder=tmp_path / "small", max_size="80KB", **SMALL)
+    assert time.monotonic() - started < 12 * 1.1 + 3
+    assert folder_bytes(tmp_path / "small") == best.compression_["bytes"] <= 80_000
+    assert TextClassifier.load(tmp_path / "small").predict(texts[:40]) == best.predict(texts[:40])
+    with pytest.raises(ConvtextError, match="is not a size"):
+        TextClassifier.autotune(texts, labels, budget=8, folder=tmp_path / "bad", max_size="small", **SMALL)

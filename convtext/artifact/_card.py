@@ -69,7 +69,9 @@ def model_card(config: dict, numpy_runtime: bool = False) -> str:
         lines += ["", "## Recipe", "", "```json", json.dumps(meta["recipe"], indent=2, ensure_ascii=False), "```"]
     if meta.get("metrics"):
         lines += ["", "## Metrics", "", *_metrics_table(meta["metrics"])]
-    lines += _calibration_lines(meta.get("metrics", {}).get("valid", {}).get("calibration"))
+    compression = meta.get("compression")
+    lines += _calibration_lines(meta.get("metrics", {}).get("valid", {}).get("calibration"), figure=not compression)
+    lines += _compression_lines(compression)
     lines += [
         *usage(
             "model = convtext.load('THIS_FOLDER')",
@@ -78,8 +80,9 @@ def model_card(config: dict, numpy_runtime: bool = False) -> str:
         ),
         "",
         "Files: `config.json` (architecture, hyperparameters, labels in order), `model.safetensors` (weights),",
-        "`tokenizer.json` (Hugging Face tokenizers format), `training_curve.png`, `confusion_matrix.png`,",
-        "`calibration.png` (the reliability diagram).",
+        "`tokenizer.json` (Hugging Face tokenizers format)"
+        + (" — no figures, to keep to the size." if compression else ", `training_curve.png`, `confusion_matrix.png`,"),
+        *([] if compression else ["`calibration.png` (the reliability diagram)."]),
         "",
     ]
     return "\n".join(lines)
@@ -107,7 +110,25 @@ def _autotune_lines(search: dict | None) -> list[str]:
     ]  # fmt: skip
 
 
-def _calibration_lines(report: dict | None) -> list[str]:
+def _compression_lines(record: dict | None) -> list[str]:
+    if not record:
+        return []
+    width = (
+        f"the embedding cut from {record['embed_dim_before']} to {record['rank']} dimensions (the n-gram scores at "
+        "that rank)" if record["rank"] < record["embed_dim_before"] else "the embedding at its full width"
+    )  # fmt: skip
+    return [
+        "", "## Compression", "",
+        f"Compressed by `convtext compress` to {record['bytes']:,} bytes (budget {record['max_bytes']:,}; the "
+        f"model had {record['bytes_before']:,}): the {record['rows']:,} most frequent of {record['rows_before']:,} "
+        f"vocabulary rows, {width}, {', '.join(f'`{name}`' for name in record['int8'])} stored as int8 rows. "
+        f"Validation {record['metric']}: {record['valid_after']:.4f} (uncompressed: {record['valid_before']:.4f})"
+        + (f"; test: {record['test_after']:.4f} (uncompressed: {record['test_before']:.4f})." if "test_after" in record
+           else "."),
+    ]  # fmt: skip
+
+
+def _calibration_lines(report: dict | None, figure: bool = True) -> list[str]:
     if not report or not report.get("n"):
         return []
     before = report["uncalibrated"]
@@ -120,8 +141,7 @@ def _calibration_lines(report: dict | None) -> list[str]:
         "| probabilities | ECE (15 bins) | Brier | NLL |", "|---|---|---|---|",
         f"| at temperature 1 | {before['ece']:.4f} | {before['brier']:.4f} | {before['nll']:.4f} |",
         f"| calibrated | {report['ece']:.4f} | {report['brier']:.4f} | {report['nll']:.4f} |",
-        "",
-        "![reliability diagram](calibration.png)",
+        *(["", "![reliability diagram](calibration.png)"] if figure else []),
     ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from .._errors import ArtifactError
+from .._tensor_file import write_tensors
 from .._version import __version__
 from ..models import TextModel, checked_model, checked_tensors, load_weights
 from ..tokenize import TextTokenizer
@@ -31,10 +32,15 @@ __all__ = ["build_model", "check_tokenizer_fits", "config_for", "read_model", "r
 
 def write_model(folder: Path, model: TextModel, tokenizer: TextTokenizer, config: dict) -> None:
     """``tokenizer.json`` and ``model.safetensors`` (+ the config) into ``folder``; weights go to disk as CPU
-    tensors, so a model trained on a GPU loads anywhere, and the model returns to its device."""
-    tokenizer.save(folder / TOKENIZER)
+    tensors, so a model trained on a GPU loads anywhere, and the model returns to its device. The tensors a
+    compressed model's config lists (``convtext.compression.int8``) are stored as int8 rows."""
+    int8 = (config["convtext"].get("compression") or {}).get("int8", [])
+    tokenizer.save(folder / TOKENIZER, pretty=not int8)
     device = next(model.parameters()).device
     model.cpu().save_pretrained(folder, config=config)
+    if int8:  # a compressed model: those tensors as int8 rows (``convtext._tensor_file``)
+        state = {name: tensor.detach().numpy() for name, tensor in model.state_dict().items()}
+        write_tensors(folder / WEIGHTS, state, int8)
     model.to(device)
 
 

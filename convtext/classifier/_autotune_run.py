@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .._errors import ConvtextError
 from ..artifact import check_output_folder, replaced_atomically, shown_settings
+from ..compress import parse_size
 from ..data import LabeledTexts
 from ..train import plot_trials
 from ._autotune import AutotuneResult, search
@@ -19,6 +20,8 @@ from .training import train_and_valid
 __all__ = ["autotune", "autotune_data", "search_folder"]
 
 log = logging.getLogger(__name__)
+
+COMPRESS_RESERVE = (0.06, 60.0)  # of the budget, kept for compressing to --max-size: a share, at most seconds
 
 
 def search_folder(folder: Path) -> Path:
@@ -59,20 +62,23 @@ def _write_trials(result: AutotuneResult, summary: dict, where: Path) -> None:
 def autotune(
     cls, texts, labels, valid_texts=None, valid_labels=None, budget: float = 600, metric: str | None = None,
     folder: str | Path | None = None, threads: int | None = None, seed: int = 0, multi_label: bool = False,
-    report=None,
+    report=None, max_size: str | int | None = None,
 ):  # fmt: skip
     """``TextClassifier.autotune``: see its docstring."""
     train, valid = train_and_valid(texts, labels, valid_texts, valid_labels, seed)  # one holdout for every trial
-    return autotune_data(cls, train, valid, None, budget, metric, folder, threads, seed, multi_label, report)
+    return autotune_data(cls, train, valid, None, budget, metric, folder, threads, seed, multi_label, report, max_size)
 
 
 def autotune_data(
     cls, train: LabeledTexts, valid: LabeledTexts, test: LabeledTexts | None, budget: float, metric: str | None,
     folder: str | Path | None, threads: int | None, seed: int, multi_label: bool, report=None,
+    max_size: str | int | None = None,
 ):  # fmt: skip
-    """``autotune`` on already-read data sets (as the CLI does); ``test``: scored once, with the best model."""
+    """``autotune`` on already-read data sets (as the CLI does); ``test``: scored once, with the best model;
+    ``max_size``: the best model compressed to it."""
     metric = metric or ("micro_f1" if multi_label else "accuracy")
     score = metric_of(metric, train.label_set().labels, multi_label)  # a wrong name is refused before any work
+    max_bytes = None if max_size is None else parse_size(max_size)  # likewise a malformed size
     folder = None if folder is None else check_output_folder(Path(folder))
     storage = None
     if folder is not None:
@@ -88,7 +94,10 @@ def autotune_data(
         if folder is not None:
             classifier.save(folder)
 
-    result = search(make, train, valid, budget, metric, score, storage, seed, on_best, report or log.info)
+    kept_back = 0.0 if max_bytes is None else min(COMPRESS_RESERVE[0] * budget, COMPRESS_RESERVE[1])
+    result = search(
+        make, train, valid, budget - kept_back, metric, score, storage, seed, on_best, report or log.info
+    )  # fmt: skip
     summary = _summary(result, metric, budget)
     best = result.best
     if best is None:  # found by an earlier run of this study, saved then
@@ -96,8 +105,12 @@ def autotune_data(
             raise ConvtextError("the best trial came from an earlier run whose model folder is gone — start over")
         best = cls.load(folder)
     best.autotune_ = summary
-    if test is not None:
-        best.metrics_["test"] = best.evaluate(test.texts, test.label_sets if multi_label else test.labels)
+    test_gold = None if test is None else test.label_sets if multi_label else test.labels
+    if max_bytes is not None:
+        valid_gold = valid.label_sets if multi_label else valid.labels
+        best = best.compress(max_bytes, valid.texts, valid_gold, *(() if test is None else (test.texts, test_gold)))
+    elif test is not None:
+        best.metrics_["test"] = best.evaluate(test.texts, test_gold)
     if folder is not None:
         best.save(folder)
         _write_trials(result, summary, search_folder(folder))

@@ -23,6 +23,7 @@ from ..models import TextModel, register_pretrained_loader
 from ..runtime import LabelPredictions, check_finite
 from ..tokenize import PackedSequences, TextTokenizer
 from ._adapt import fit_adapted
+from ._compress import compress
 from ._distill import fit_distilled
 from ._explain import Explanation, explain_text
 from ._pretrained import open_pretrained
@@ -149,17 +150,19 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
         cls, texts: Sequence[str], labels: Sequence, valid_texts: Sequence[str] | None = None,
         valid_labels: Sequence | None = None, budget: float = 600, metric: str | None = None,
         folder: str | Path | None = None, threads: int | None = None, seed: int = 0, multi_label: bool = False,
+        max_size: str | int | None = None,
     ) -> TextClassifier:  # fmt: skip
         """The best classifier found in ``budget`` seconds of search (Optuna's TPE over every setting convtext
         offers, convtext's defaults first, trials pruned on their validation curve). ``metric``: accuracy
         (default; multi-label: micro_f1), macro_f1 or f1:LABEL, on the validation set (default: a seeded 10 %
         holdout, the same for every trial). ``folder``: the best model is saved there, the study and the trials
-        beside it in ``FOLDER.autotune/`` — run again with the same folder to resume or extend the budget. The
+        beside it in ``FOLDER.autotune/`` — run again with the same folder to resume or extend the budget.
+        ``max_size`` (``"1MB"``): the best model is compressed to fit (``compress``), within the budget. The
         result's ``autotune_`` lists the chosen settings and the search."""
         from ._autotune_run import autotune  # here: the search builds TextClassifiers itself
 
         return autotune(cls, texts, labels, valid_texts, valid_labels, budget, metric, folder, threads, seed,
-                        multi_label)  # fmt: skip
+                        multi_label, max_size=max_size)  # fmt: skip
 
     def fit_file(
         self,
@@ -334,6 +337,12 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
     def score(self, texts: Sequence[str], labels: Sequence[str]) -> float:
         """Accuracy (scikit-learn's ``score``; multi-label: exact-match accuracy)."""
         return self.evaluate(texts, labels)["accuracy"]
+
+    def compress(self, max_size: str | int, valid_texts, valid_labels, test_texts=None, test_labels=None):
+        """A copy whose saved folder takes at most ``max_size`` (``"1MB"``, bytes): fewer vocabulary rows, a
+        narrower embedding, int8 weights, the combination chosen on the validation texts (``convtext compress``);
+        the test texts, when given, scored before and after."""
+        return compress(self, max_size, valid_texts, valid_labels, test_texts, test_labels)
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:

@@ -34,6 +34,8 @@ def folder_config(clf) -> dict:
     if clf.multi_label:
         meta["multi_label"], meta["thresholds"] = True, [float(t) for t in clf.thresholds_]
     meta["temperature"] = float(clf.temperature_)
+    if getattr(clf, "compression_", None):
+        meta["compression"] = clf.compression_
     return config_for(clf.model_, clf.tokenizer_, meta)
 
 
@@ -67,7 +69,8 @@ def save(clf, folder: str | Path) -> Path:
     def write(staging: Path) -> None:
         (staging / "README.md").write_text(model_card(config, runs_in_numpy(config)), encoding="utf-8")
         write_model(staging, clf.model_, clf.tokenizer_, config)
-        _write_figures(clf, staging)
+        if not config["convtext"].get("compression"):  # a compressed model keeps to its size: no figures
+            _write_figures(clf, staging)
 
     return write_atomically(folder, write)
 
@@ -87,6 +90,8 @@ def from_parts(cls, model: TextModel, tokenizer: TextTokenizer, config: dict, fo
     clf.recipe_ = meta.get("recipe")
     if meta.get("autotune"):
         clf.autotune_ = meta["autotune"]
+    if meta.get("compression"):
+        clf.compression_ = meta["compression"]
     clf.multi_label = meta.get("multi_label") is True
     clf.thresholds_, clf.temperature_ = read_thresholds(config, folder), read_temperature(config, folder)
     return clf

@@ -41,6 +41,9 @@ def autotune(
     ] = None,
     multi_label: Annotated[bool, typer.Option("--multi-label", help="Several labels per text.")] = False,
     label_sep: Annotated[str | None, typer.Option(help="Split the label column into several labels.")] = None,
+    max_size: Annotated[
+        str | None, typer.Option(help="Compress the best model to this size (1MB, 500KB, bytes) on --valid.")
+    ] = None,
     threads: Threads = None,
     seed: Annotated[int, typer.Option(help="Seed for the sampler, the trials and the holdout.")] = 0,
     as_json: JsonOption = False,
@@ -60,11 +63,12 @@ def autotune(
 
     best = autotune_data(
         TextClassifier, splits.train, splits.valid, splits.test, seconds, metric, output, threads, seed, multi_label,
-        report,
+        report, max_size,
     )  # fmt: skip
     search = best.autotune_
     if as_json:
         print_json({"output": str(output), "trials": str(search_folder(output)), "autotune": search,
+                    "compression": getattr(best, "compression_", None),
                     **{split: {k: r[k] for k in ("accuracy", "micro_f1", "macro_f1", "n") if k in r}
                        for split, r in best.metrics_.items()}})  # fmt: skip
         return
@@ -75,3 +79,9 @@ def autotune(
         f"{search['seconds']:.0f}s, {escape(shown_settings(search['settings']))}"
         f" → {escape(str(output))} (trials: {escape(str(search_folder(output)))})"
     )
+    if getattr(best, "compression_", None):
+        record = best.compression_
+        console.print(
+            f"compressed to {record['bytes']:,} bytes (was {record['bytes_before']:,}): validation "
+            f"{record['metric']} {record['valid_after']:.4f} (was {record['valid_before']:.4f})"
+        )

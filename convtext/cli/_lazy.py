@@ -26,6 +26,7 @@ VERBS = {
     "evaluate": Verb("_evaluate", "evaluate", "Score a model on labelled data: accuracy, macro-F1, per-class scores."),
     "explain": Verb("_explain", "explain", "Show which n-grams drove a prediction, with their exact contributions."),
     "export": Verb("_export", "export", "Export the model's logits as an ONNX graph."),
+    "compress": Verb("_compress", "compress", "Shrink a model to a size budget (fewer rows, narrower, int8)."),
     "models": Verb("_models", "models", "List the registered architectures with their parameter counts and tokenizer."),
     "features": Verb("_transfer", "features", "Write one sentence vector per text (the body's output)."),
     "summary": Verb("_transfer", "summary", "Layer groups with trainable and frozen parameter counts."),

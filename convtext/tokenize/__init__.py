@@ -5,6 +5,7 @@ from ._bpe import BpeTokenizer
 from ._bpe_reference import BpeTrace, MergeStep, count_words, learn_bpe, parse_word_counts
 from ._factory import TOKENIZER_KINDS, load_tokenizer, train_tokenizer
 from ._packed import PackedSequences, PackedWriter
+from ._prune import PRUNABLE_MODELS, keep_first_tokens
 from ._vocab import BOS, BOUNDARY_TOKENS, EOS, PAD, SPECIAL_TOKENS, UNK, Vocabulary, auto_embed_dim
 from ._vocab_tokenizer import WORD_PATTERN, CharTokenizer, WhitespaceTokenizer, WordTokenizer
 from ._wordpiece import MiniLMTokenizer, WordPieceTokenizer
@@ -14,6 +15,7 @@ __all__ = [
     "BOUNDARY_TOKENS",
     "EOS",
     "PAD",
+    "PRUNABLE_MODELS",
     "SPECIAL_TOKENS",
     "TOKENIZER_KINDS",
     "UNK",
@@ -33,6 +35,7 @@ __all__ = [
     "WordTokenizer",
     "auto_embed_dim",
     "count_words",
+    "keep_first_tokens",
     "learn_bpe",
     "load_tokenizer",
     "parse_word_counts",

@@ -150,13 +150,14 @@ class TextTokenizer:
     def to_str(self) -> str:
         return self.backend.to_str()
 
-    def save(self, path: str | Path) -> Path:
-        """Write the standard single-file ``tokenizer.json`` (readable by any Hugging Face tool)."""
+    def save(self, path: str | Path, pretty: bool = True) -> Path:
+        """Write the standard single-file ``tokenizer.json`` (readable by any Hugging Face tool); ``pretty=False``:
+        on one line, a third smaller."""
         path = Path(path)
         if path.is_dir():
             path = path / "tokenizer.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.backend.save(str(path))
+        self.backend.save(str(path), pretty=pretty)
         return path
 
     def __repr__(self) -> str:

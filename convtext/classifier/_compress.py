@@ -1,0 +1,99 @@
+"""``TextClassifier.compress``: the classifier that fits a size budget and scores best on validation (the search
+itself is ``convtext.compress``'s), recalibrated, with a record of what was cut for its card."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import tempfile
+from pathlib import Path
+
+from .._errors import ConvtextError
+from ..compress import compress_textcnn, folder_bytes, int8_names, parse_size, shown_size
+from ..models import TextCNN
+from ..tokenize import TextTokenizer
+from ._search_space import metric_of
+from .training import calibrate, given_data, targets
+
+__all__ = ["compress"]
+
+log = logging.getLogger(__name__)
+
+
+def _variant(clf, model: TextCNN, tokenizer: TextTokenizer, record: dict, metrics: dict):
+    """A copy of ``clf`` with another model and tokenizer (what training left behind dropped)."""
+    other = copy.copy(clf)
+    for name in ("history_", "onnx_", "vectors_"):
+        other.__dict__.pop(name, None)
+    other.model_, other.tokenizer_, other.compression_, other.metrics_ = model, tokenizer, record, metrics
+    return other
+
+
+def _saved_bytes(clf) -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        return folder_bytes(clf.save(Path(folder) / "model"))
+
+
+def compress(clf, max_size: str | int, valid_texts, valid_labels, test_texts=None, test_labels=None):
+    """A new classifier whose saved folder takes at most ``max_size`` (``"1MB"``, bytes): of the forms that fit,
+    the one with the lowest validation log-loss; its accuracy (multi-label: micro-F1) before and after recorded,
+    on the test texts too when given (its test report is then in the folder)."""
+    clf._check_fitted()
+    if not isinstance(clf.model_, TextCNN):
+        raise ConvtextError(
+            f"compress shrinks TextCNN models (convtext's default architecture); this one is "
+            f"{clf.model_.architecture} — train a textcnn, or export it to ONNX with int8 weights (export --int8)"
+        )
+    max_bytes = parse_size(max_size)
+    splits = {"valid": given_data(valid_texts, valid_labels, None, None, "validation data")[0]}
+    if test_texts is not None:
+        splits["test"] = given_data(test_texts, test_labels, None, None, "test data")[0]
+    gold = {split: data.label_sets if clf.multi_label else data.labels for split, data in splits.items()}
+    metric = "micro_f1" if clf.multi_label else "accuracy"
+    score_of = metric_of(metric, clf.classes_, clf.multi_label)
+    before = {split: clf.evaluate(data.texts, gold[split]) for split, data in splits.items()}
+    model, valid = clf.model_.cpu(), splits["valid"]
+    record = {
+        "max_bytes": max_bytes,
+        "bytes": max_bytes,
+        "bytes_before": _saved_bytes(clf),
+        "rank": model.embed_dim,
+        "embed_dim_before": model.embed_dim,
+        "rows": model.vocab_size,
+        "rows_before": model.vocab_size,
+        "int8": int8_names(model),
+        "metric": metric,
+        **{f"{split}_{when}": score_of(report) for split, report in before.items() for when in ("before", "after")},
+    }  # fmt: skip; the shape of the final record, so that probing sizes counts its bytes
+
+    def score(candidate: TextCNN, tokenizer: TextTokenizer) -> float:  # higher is better
+        report = _variant(clf, candidate, tokenizer, record, {}).evaluate(valid.texts, gold["valid"])
+        return -report["calibration"].get("nll", float("inf"))
+
+    def size_of(candidate: TextCNN, tokenizer: TextTokenizer) -> int:
+        return _saved_bytes(_variant(clf, candidate, tokenizer, record, before))
+
+    budget = max_bytes
+    for _ in range(3):  # the final card may run longer than the probes' by more than the slack: then aim lower
+        best = compress_textcnn(model, clf.tokenizer_, budget, score, size_of)
+        smaller = _variant(clf, best.model, best.tokenizer, record, {})
+        calibration = calibrate(smaller, smaller.decision_function(valid.texts), targets(smaller, valid))
+        smaller.metrics_ = {split: smaller.evaluate(data.texts, gold[split]) for split, data in splits.items()}
+        smaller.metrics_["valid"]["calibration"] = calibration
+        smaller.compression_ = {**record, "rank": best.rank or model.embed_dim, "rows": best.rows,
+                                **{f"{split}_after": score_of(report) for split, report in smaller.metrics_.items()}}  # fmt: skip
+        for _ in range(2):  # the record holds the folder's own size: measure until the number settles
+            smaller.compression_["bytes"] = _saved_bytes(smaller)
+        if smaller.compression_["bytes"] <= max_bytes:
+            break
+        budget -= smaller.compression_["bytes"] - max_bytes
+    else:
+        raise ConvtextError(f"could not bring the model under {shown_size(max_bytes)} — give a larger --max-size")
+    smaller.compress_candidates_ = best.candidates
+    log.info(
+        "compressed to %s (was %s): %d of %d rows, rank %d of %d; validation %s %.4f (was %.4f)",
+        shown_size(smaller.compression_["bytes"]), shown_size(record["bytes_before"]), best.rows, model.vocab_size,
+        best.rank or model.embed_dim, model.embed_dim, metric, smaller.compression_["valid_after"],
+        record["valid_before"],
+    )  # fmt: skip
+    return smaller
