@@ -129,8 +129,8 @@ def test_cli_compress_reports_the_change_and_refuses_its_own_folder(sst, tmp_pat
     model = TextClassifier(**settings).fit(train.texts, train.labels, valid.texts, valid.labels)
     assert model.tokenizer_.boundaries and model.tokenizer_.kind == "word"
     source = model.save(tmp_path / "model")
-    code, out, _ = run_cli(capsys, "compress", source, "-o", tmp_path / "small", "--max-size", "150KB",
-                           "--valid", KIM / "stsa.binary.dev", "--test", KIM / "stsa.binary.test", "--json")  # fmt: skip
+    data = ("--valid", KIM / "stsa.binary.dev", "--test", KIM / "stsa.binary.test")
+    code, out, _ = run_cli(capsys, "compress", source, "-o", tmp_path / "small", "--max-size", "150KB", *data, "--json")
     assert code == 0
     summary = json.loads(out)
     assert folder_bytes(tmp_path / "small") == summary["bytes"] <= 150_000

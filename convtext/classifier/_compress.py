@@ -80,8 +80,8 @@ def compress(clf, max_size: str | int, valid_texts, valid_labels, test_texts=Non
         calibration = calibrate(smaller, smaller.decision_function(valid.texts), targets(smaller, valid))
         smaller.metrics_ = {split: smaller.evaluate(data.texts, gold[split]) for split, data in splits.items()}
         smaller.metrics_["valid"]["calibration"] = calibration
-        smaller.compression_ = {**record, "rank": best.rank or model.embed_dim, "rows": best.rows,
-                                **{f"{split}_after": score_of(report) for split, report in smaller.metrics_.items()}}  # fmt: skip
+        after = {f"{split}_after": score_of(report) for split, report in smaller.metrics_.items()}
+        smaller.compression_ = {**record, "rank": best.rank or model.embed_dim, "rows": best.rows, **after}
         for _ in range(2):  # the record holds the folder's own size: measure until the number settles
             smaller.compression_["bytes"] = _saved_bytes(smaller)
         if smaller.compression_["bytes"] <= max_bytes:

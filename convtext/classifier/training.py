@@ -92,7 +92,7 @@ def logit_rows(model: TextModel):
 def forget_derived(clf) -> None:
     """Drop what a new fit makes stale: the vectors-file report, an ONNX graph of the old weights, the old
     probabilities' temperature, a compression record (the new weights are stored whole)."""
-    for name in ("vectors_", "onnx_", "temperature_", "compression_"):
+    for name in ("vectors_", "onnx_", "temperature_", "compression_", "compress_candidates_"):
         clf.__dict__.pop(name, None)
 
 
