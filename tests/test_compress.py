@@ -139,3 +139,16 @@ def test_cli_compress_reports_the_change_and_refuses_its_own_folder(sst, tmp_pat
     code, _, err = run_cli(capsys, "compress", source, "-o", source, "--max-size", "1MB", "--valid",
                            KIM / "stsa.binary.dev")  # fmt: skip
     assert code != 0 and "is the model itself" in err
+
+
+def test_a_multi_label_model_compresses_with_its_thresholds_tuned_again(toy, tmp_path):
+    texts, labels = toy
+    label_sets = [(y, "long") if len(text) > 40 else (y,) for text, y in zip(texts, labels)]
+    settings = dict(embeddings="random", embed_dim=32, num_filters=16, epochs=3, threads=1, seed=0)
+    model = TextClassifier(multi_label=True, threshold="tune", **settings).fit(texts, label_sets)
+    smaller = model.compress("30KB", texts[:150], label_sets[:150])
+    assert smaller.compression_["metric"] == "micro_f1"
+    loaded = TextClassifier.load(smaller.save(tmp_path / "small"))
+    assert folder_bytes(tmp_path / "small") <= 30_000
+    assert loaded.predict(texts) == smaller.predict(texts)
+    assert np.array_equal(loaded.thresholds_, smaller.thresholds_)

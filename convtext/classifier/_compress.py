@@ -11,9 +11,10 @@ from pathlib import Path
 from .._errors import ConvtextError
 from ..compress import compress_textcnn, folder_bytes, int8_names, parse_size, shown_size
 from ..models import TextCNN
+from ..runtime import to_probabilities
 from ..tokenize import TextTokenizer
 from ._search_space import metric_of
-from .training import calibrate, given_data, targets
+from .training import calibrate, choose_thresholds, given_data, targets
 
 __all__ = ["compress"]
 
@@ -36,8 +37,9 @@ def _saved_bytes(clf) -> int:
 
 def compress(clf, max_size: str | int, valid_texts, valid_labels, test_texts=None, test_labels=None):
     """A new classifier whose saved folder takes at most ``max_size`` (``"1MB"``, bytes): of the forms that fit,
-    the one with the lowest validation log-loss; its accuracy (multi-label: micro-F1) before and after recorded,
-    on the test texts too when given (its test report is then in the folder)."""
+    the one with the lowest validation log-loss, its temperature (and multi-label thresholds) fitted again on
+    validation; its accuracy (multi-label: micro-F1) before and after recorded, on the test texts too when given
+    (its test report is then in the folder)."""
     clf._check_fitted()
     if not isinstance(clf.model_, TextCNN):
         raise ConvtextError(
@@ -77,7 +79,10 @@ def compress(clf, max_size: str | int, valid_texts, valid_labels, test_texts=Non
     for _ in range(3):  # the final card may run longer than the probes' by more than the slack: then aim lower
         best = compress_textcnn(model, clf.tokenizer_, budget, score, size_of)
         smaller = _variant(clf, best.model, best.tokenizer, record, {})
-        calibration = calibrate(smaller, smaller.decision_function(valid.texts), targets(smaller, valid))
+        logits, valid_targets = smaller.decision_function(valid.texts), targets(smaller, valid)
+        calibration = calibrate(smaller, logits, valid_targets)  # then the thresholds, on these probabilities
+        probabilities = to_probabilities(logits, smaller.multi_label, smaller.temperature_)
+        smaller.thresholds_ = choose_thresholds(smaller, probabilities, valid_targets)
         smaller.metrics_ = {split: smaller.evaluate(data.texts, gold[split]) for split, data in splits.items()}
         smaller.metrics_["valid"]["calibration"] = calibration
         after = {f"{split}_after": score_of(report) for split, report in smaller.metrics_.items()}
