@@ -25,17 +25,19 @@ from convtext import TextClassifier, read_labeled
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_option(parser)
-    parser.add_argument("--devices", default="cpu,cuda")
+    parser.add_argument("--devices", default="cpu,cuda", help="CPU first: see the note in main()")
     parser.add_argument("--architectures", default="textcnn,inception_base,char_cnn")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     folder = args.data / "kim2014"
     train, dev, test = (read_labeled(folder / f"stsa.binary.{split}") for split in ("train", "dev", "test"))
-    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
-    devices = [d for d in args.devices.split(",") if d != "cuda" or gpu]
+    # is_available() leaves CUDA unstarted (a process that started it trains an ensemble's members one after
+    # another, never in forked processes): every CPU row runs first, the GPU's name is read when its rows run
+    devices = [d for d in args.devices.split(",") if d != "cuda" or torch.cuda.is_available()]
+    gpu = None
     rows, raw = [], {}
-    for architecture in args.architectures.split(","):
-        for device in devices:
+    for device in devices:
+        for architecture in args.architectures.split(","):
             model = TextClassifier(architecture, embeddings="random", seed=0, threads=args.threads, device=device)
             started = time.perf_counter()
             model.fit(train.texts, train.labels, dev.texts, dev.labels)
@@ -43,11 +45,14 @@ def main() -> None:
             model.to(device)
             accuracy = float(np.mean(np.asarray(model.predict(test.texts)) == np.asarray(test.labels)))
             speed = throughput(model.predict, test.texts)
+            if device == "cuda":
+                gpu = torch.cuda.get_device_name()
             name = gpu if device == "cuda" else f"CPU, {args.threads} threads"
             raw[f"{architecture}/{device}"] = {
                 "accuracy": accuracy,
                 "train_seconds": seconds,
                 "texts_per_second": speed,
+                "members_side_by_side": model.training_["config"].get("members_side_by_side"),
             }
             rows.append([architecture, name, f"{100 * accuracy:.1f}", f"{seconds:.1f}", f"{speed:,.0f}"])
             print(rows[-1], flush=True)

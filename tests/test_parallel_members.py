@@ -15,7 +15,16 @@ from convtext.train import TrainResult, can_fork_trainings, train_side_by_side
 
 SMALL = {"embeddings": "random", "epochs": 2, "num_filters": 16, "embed_dim": 16, "seed": 0, "device": "cpu",
          "progress": False}  # fmt: skip
-needs_fork = pytest.mark.skipif(not can_fork_trainings("cpu"), reason="forked trainings: Linux only")
+
+
+@pytest.fixture
+def forking():
+    """Checked when the test runs: on a GPU machine an earlier test may have started CUDA in this process."""
+    if not can_fork_trainings("cpu"):
+        pytest.skip("forked trainings: Linux, in a process that has not started CUDA")
+
+
+needs_fork = pytest.mark.usefixtures("forking")
 
 
 @needs_fork
@@ -28,6 +37,17 @@ def test_members_side_by_side_end_with_the_weights_of_members_one_after_another(
     first, second = alone.model_.state_dict(), beside.model_.state_dict()
     assert alone.model_.members == 3 and all(torch.equal(first[name], second[name]) for name in first)
     assert alone.training_["config"]["members"] == beside.training_["config"]["members"]  # seeds, epochs, curves
+
+
+@needs_fork
+def test_a_process_that_started_cuda_trains_its_members_in_itself(monkeypatch):
+    """CUDA does not survive a fork: once this process has started it (a GPU run, a device query), members train
+    one after another here, whatever the device of the training (found on the lent H200)."""
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    assert not can_fork_trainings("cpu") and not can_fork_trainings("cuda")
+    texts, labels = toy_texts(120, seed=0)
+    model = TextClassifier(threads=2, **{**SMALL, "epochs": 1}).fit(texts, labels)
+    assert model.model_.members == 3 and model.training_["config"]["members_side_by_side"] == 1
 
 
 @needs_fork

@@ -15,7 +15,7 @@ import torch
 
 from .._errors import ConvtextError, DataError
 from ..data import LabeledTexts, as_labeled, as_text_list, stratified_holdout
-from ..infer import model_device, predict_logits, set_threads
+from ..infer import model_device, predict_logits, resolve_device, set_threads
 from ..models import TextCNN, TextModel
 from ..runtime import calibration_report, fit_temperature, to_probabilities, why_not_calibrate
 from ..train import (
@@ -288,7 +288,7 @@ def train_members(
     configs = [replace(config, seed=config.seed + i, progress_label=f"member {i + 1}/{count} ") for i in range(count)]
     processes, threads = parallel_training(count, config.threads)
     started = time.perf_counter()
-    if processes > 1 and not in_process and can_fork_trainings(model_device(singles[0]).type):
+    if processes > 1 and not in_process and can_fork_trainings(resolve_device(config.device).type):
         log.info("training %d members, %d at a time in processes of their own (%d thread(s) each); the progress "
                  "bar follows member 1", count, processes, threads)  # fmt: skip
         configs = [replace(c, threads=threads, progress=c.progress and i == 0) for i, c in enumerate(configs)]

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 
+import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
@@ -27,9 +28,14 @@ log = logging.getLogger(__name__)
 
 
 def can_fork_trainings(device_type: str) -> bool:
-    """Trainings may run in forked processes: on Linux, on the CPU (CUDA does not survive a fork), and not from a
-    daemonic process (which may not have children)."""
-    return sys.platform == "linux" and device_type == "cpu" and not multiprocessing.current_process().daemon
+    """Trainings may run in forked processes: on Linux, on the CPU, in a process that has not started CUDA (CUDA
+    does not survive a fork), and not from a daemonic process (which may not have children)."""
+    return (
+        sys.platform == "linux"
+        and device_type == "cpu"
+        and not torch.cuda.is_initialized()
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def train_side_by_side(
