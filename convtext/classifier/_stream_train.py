@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import ConvtextError, DataError
-from ..data import LabeledStream, LabeledTexts, LabelSet, count_lines
+from ..data import LabeledStream, LabeledTexts, LabelSet
 from ..tokenize import PackedWriter
 from . import training
 
@@ -42,7 +42,7 @@ def fit_stream(
         )
     training.seed_and_threads(classifier)
     stream = LabeledStream(path, format, text_col, label_col)
-    rate = 0.0 if valid is not None else min(VALID_FRACTION, VALID_MAX_ROWS / max(count_lines(path), 1))
+    rate = 0.0 if valid is not None else min(VALID_FRACTION, VALID_MAX_ROWS / max(stream.row_count(), 1))
     held_rows: list[tuple[str, str]] = []
     label_counts: Counter = Counter()
 

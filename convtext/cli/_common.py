@@ -27,10 +27,16 @@ console = Console(soft_wrap=True)
 
 FormatOption = Annotated[
     str,
-    typer.Option("--format", help="auto, csv, tsv, jsonl, fasttext, label-text (and lines for a plain corpus)."),
+    typer.Option(
+        "--format", help="auto, csv, tsv, jsonl, parquet, fasttext, label-text (and lines for a plain corpus)."
+    ),
 ]
-TextColOption = Annotated[str, typer.Option("--text-col", help="Column (CSV/TSV) or key (JSONL) holding the text.")]
-LabelColOption = Annotated[str, typer.Option("--label-col", help="Column (CSV/TSV) or key (JSONL) holding the label.")]
+TextColOption = Annotated[
+    str, typer.Option("--text-col", help="Column (CSV/TSV/Parquet) or key (JSONL) holding the text.")
+]
+LabelColOption = Annotated[
+    str, typer.Option("--label-col", help="Column (CSV/TSV/Parquet) or key (JSONL) holding the label.")
+]
 EncodingOption = Annotated[
     str, typer.Option("--encoding", help="auto = UTF-8, else Windows-1252, else Latin-1, decided per file.")
 ]

@@ -13,8 +13,8 @@ import typer
 from rich.markup import escape
 
 from .._errors import ConvtextError
-from ..data import LineReport, text_lines
-from ..runtime import StreamReport, numpy_classifier, predict_file, top_k_json
+from ..data import NULL_TEXT, LineReport, check_text_column, is_parquet, parquet_batches, text_lines
+from ..runtime import StreamReport, numpy_classifier, predict_file, predict_parquet, top_k_json
 from ._common import (
     JsonOption,
     ModelDir,
@@ -54,14 +54,34 @@ def load_predictor(model: Path, task: str | None, device: str, backend: str, onn
     return classifier
 
 
-def read_inputs(texts: list[str] | None, input_file: Path | None, report: LineReport) -> Iterator[tuple[int, str]]:
+def read_inputs(
+    texts: list[str] | None, input_file: Path | None, report: LineReport, text_col: str | None = None
+) -> Iterator[tuple[int, str]]:
     """``(line number, text)`` from the arguments, ``--input`` or stdin, read alike (``convtext.data.text_lines``):
-    blank lines are skipped and counted in ``report``."""
+    one text per line, blank lines counted in ``report`` — or, from a Parquet ``--input``, ``(row, text)`` of its
+    ``text_col`` (null texts counted)."""
     if texts and input_file:
         raise ConvtextError("give texts as arguments or --input FILE, not both")
     if input_file is None and not texts and (sys.stdin is None or sys.stdin.isatty()):
         raise ConvtextError("no texts — give them as arguments, with --input FILE, or on standard input")
+    parquet = input_file is not None and is_parquet(input_file)
+    if text_col is not None and not parquet:
+        raise ConvtextError("--text-col names a column of a Parquet --input; other inputs hold one text per line")
+    if parquet:
+        check_text_column(input_file, text_col or "text")
+        return _parquet_texts(input_file, text_col or "text", report)
     return text_lines(input_file if input_file is not None else texts or _stdin_bytes(), report)
+
+
+def _parquet_texts(path: Path, text_col: str, report: LineReport) -> Iterator[tuple[int, str]]:
+    row = 0
+    for _, batch in parquet_batches(path, text_col):
+        for text in batch:
+            row += 1
+            if text is None:
+                report.skip(row, NULL_TEXT)
+            else:
+                yield row, text
 
 
 def read_all_inputs(texts: list[str] | None, input_file: Path | None) -> tuple[list[int], list[str]]:
@@ -85,7 +105,12 @@ def predict(
     texts: Annotated[
         list[str] | None, typer.Argument(help="Texts; none: read --input or stdin (one per line).")
     ] = None,
-    input_file: Annotated[Path | None, typer.Option("--input", help="A file with one text per line.")] = None,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", help="A file with one text per line, or a Parquet table (.parquet).")
+    ] = None,
+    text_col: Annotated[
+        str | None, typer.Option("--text-col", help="A Parquet --input's text column (default: text).")
+    ] = None,
     proba: Annotated[bool, typer.Option("--proba", help="Show every class probability.")] = False,
     top_k: Annotated[int, typer.Option("--top-k", help="Show the k most probable labels.")] = 1,
     device: Annotated[str, typer.Option(help="cpu (default), cuda or auto.")] = "cpu",
@@ -104,13 +129,23 @@ def predict(
     """Predict labels for texts."""
     if output is not None and input_file is None:
         raise ConvtextError("--output streams a file: give it with --input FILE")
-    classifier = load_predictor(model, task, device, backend, onnx)
-    if output is not None:
-        report = predict_file(classifier, input_file, output, top_k=max(1, top_k))
-        print(f"{report.summary()} → {output}", file=sys.stderr)
-        return
+    parquet = input_file is not None and is_parquet(input_file)
+    if output is not None and is_parquet(output) != parquet:
+        raise ConvtextError(
+            "a Parquet --input writes a Parquet --output (the rows with prediction columns added), a text file "
+            "JSON lines — give both as .parquet, or neither"
+        )
     report, printed = LineReport(), 0
-    numbered = read_inputs(texts, input_file, report)
+    numbered = read_inputs(texts, input_file, report, text_col)  # checks the inputs before the model loads
+    classifier = load_predictor(model, task, device, backend, onnx)
+    if output is not None and parquet:
+        written = predict_parquet(classifier, input_file, output, text_col or "text", top_k=max(1, top_k))
+        print(f"{written.summary()} → {output}", file=sys.stderr)
+        return
+    if output is not None:
+        streamed = predict_file(classifier, input_file, output, top_k=max(1, top_k))
+        print(f"{streamed.summary()} → {output}", file=sys.stderr)
+        return
     while chunk := list(itertools.islice(numbered, CHUNK)):  # printed as it goes: memory stays bounded
         numbers, inputs = [number for number, _ in chunk], [text for _, text in chunk]
         if as_json and not (classifier.multi_label or proba):  # the common case, written directly

@@ -5,6 +5,7 @@ from ._decode import read_text
 from ._formats import CORPUS_FORMATS, LABELLED_FORMATS
 from ._inputs import as_labeled, as_text_list, label_tuple
 from ._labels import LabelSet
+from ._parquet import NULL_TEXT, check_text_column, is_parquet, parquet_batches, parquet_rows, pyarrow_modules
 from ._readers import count_labelled, read_labeled, read_texts
 from ._splits import Splits, kfold, load_splits, stratified_holdout
 from ._stream import BLANK, LabeledStream, LineReport, count_lines, numbered_lines, text_lines
@@ -14,6 +15,7 @@ __all__ = [
     "CORPUS_FORMATS",
     "LABELLED_FORMATS",
     "LabelSet",
+    "NULL_TEXT",
     "LabeledStream",
     "LabeledTexts",
     "LineReport",
@@ -21,12 +23,17 @@ __all__ = [
     "Splits",
     "as_labeled",
     "as_text_list",
+    "check_text_column",
     "count_labelled",
     "count_lines",
+    "is_parquet",
     "kfold",
     "label_tuple",
     "load_splits",
     "numbered_lines",
+    "parquet_batches",
+    "parquet_rows",
+    "pyarrow_modules",
     "read_labeled",
     "read_text",
     "read_texts",

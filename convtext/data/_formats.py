@@ -19,7 +19,7 @@ from ._dataset import SkippedRow
 
 __all__ = ["LABELLED_FORMATS", "CORPUS_FORMATS", "detect_format", "parse"]
 
-LABELLED_FORMATS = ("csv", "tsv", "jsonl", "fasttext", "label-text", "review-xml")
+LABELLED_FORMATS = ("csv", "tsv", "jsonl", "parquet", "fasttext", "label-text", "review-xml")
 CORPUS_FORMATS = (*LABELLED_FORMATS, "lines")
 FASTTEXT_PREFIX = "__label__"
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",

@@ -11,6 +11,7 @@ from .._errors import DataError
 from ._dataset import LabeledTexts, SkippedRow
 from ._decode import read_bytes, read_text, split_lines
 from ._formats import CORPUS_FORMATS, LABELLED_FORMATS, detect_format, parse
+from ._parquet import is_parquet, parquet_rows
 from ._stream import LineReport, numbered_lines
 
 __all__ = ["count_labelled", "read_labeled", "read_texts"]
@@ -23,6 +24,12 @@ def _load(path: str | Path, fmt: str, text_col: str, label_col: str | None, enco
     allowed = CORPUS_FORMATS if corpus else LABELLED_FORMATS
     if fmt != "auto" and fmt not in allowed:
         raise DataError(f"unknown format {fmt!r} — use one of: auto, {', '.join(allowed)}")
+    if fmt == "parquet" or (fmt == "auto" and is_parquet(path)):
+        rows, skipped = [], []
+        for items in parquet_rows(path, text_col, label_col):
+            for item in items:
+                (skipped if isinstance(item, SkippedRow) else rows).append(item)
+        return path, "parquet", "utf-8", rows, skipped
     if encoding == "auto":  # the line reader of every input path: each line decoded on its own
         raw, report = io.BytesIO(read_bytes(path)), LineReport()
         raw.name = str(path)  # what a refusal names
@@ -55,7 +62,7 @@ def read_labeled(
     label_sep: str | None = None,
     multi_label: bool = False,
 ) -> LabeledTexts:
-    """Read labelled texts from CSV, TSV, JSON Lines, fastText (``__label__x text``) or ``LABEL TEXT`` lines.
+    """Read labelled texts from CSV, TSV, JSON Lines, Parquet, fastText (``__label__x text``) or ``LABEL TEXT`` lines.
 
     A folder of Amazon ``*.review`` files (Blitzer et al.'s layout: ``positive.review``, ``negative.review``)
     reads as one data set. ``format="auto"`` decides from the extension, then the content. Rows without text or without a
@@ -133,7 +140,7 @@ def count_labelled(
     if path.is_dir():
         return len(read_labeled(path, format))
     _, fmt, _, rows, _ = _load(path, format, text_col, None, encoding, corpus=True)
-    if fmt in ("csv", "tsv", "jsonl"):
+    if fmt in ("csv", "tsv", "jsonl", "parquet"):
         try:
             _, _, _, rows, _ = _load(path, fmt, text_col, label_col, encoding, corpus=True)
         except DataError:  # no label column

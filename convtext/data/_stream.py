@@ -3,7 +3,8 @@
 Lines end at ``\\n`` or ``\\r\\n`` only (a lone ``\\r`` is part of its line); each line is decoded on its
 own (UTF-8, else Windows-1252, else Latin-1), so one bad byte never makes a whole file unreadable.
 Labelled rows come in the formats that can be cut at line ends — fastText, ``LABEL TEXT``, JSON Lines,
-TSV and CSV (a quoted CSV field may span lines: the csv reader follows it across blocks). Skipped rows
+TSV and CSV (a quoted CSV field may span lines: the csv reader follows it across blocks) — and Parquet, read
+in record batches (``_parquet``). Skipped rows
 are counted by reason with their first line numbers, never dropped silently.
 """
 
@@ -20,10 +21,11 @@ from .._errors import DataError
 from ._dataset import SkippedRow
 from ._decode import BLOCK, FALLBACK_ENCODINGS, check_start
 from ._formats import _parse_fasttext, _parse_jsonl, _parse_label_text, detect_format, iter_delimited
+from ._parquet import is_parquet, parquet_file, parquet_rows
 
 __all__ = ["BLANK", "STREAM_FORMATS", "LabeledStream", "LineReport", "count_lines", "numbered_lines", "text_lines"]
 
-STREAM_FORMATS = ("fasttext", "label-text", "jsonl", "tsv", "csv")
+STREAM_FORMATS = ("fasttext", "label-text", "jsonl", "tsv", "csv", "parquet")
 BLANK = "blank lines"  # the reason text_lines counts
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -155,12 +157,20 @@ class LabeledStream:
         self.report = LineReport()
 
     def _detect(self) -> str:
+        if is_parquet(self.path):
+            return "parquet"
         sample = []
         for _, line in numbered_lines(self.path, LineReport()):
             sample.append(line)
             if len(sample) == 200:
                 break
         return detect_format(self.path, sample, self.text_col)
+
+    def row_count(self) -> int:
+        """Rows in the file: a Parquet table's from its footer, else its lines."""
+        if self.format == "parquet":
+            return parquet_file(self.path).metadata.num_rows
+        return count_lines(self.path)
 
     def chunks(self) -> Iterator[list[tuple[int, str, str]]]:
         """Lists of ``(line, text, label)`` for every usable row; ``report`` counts the rest (reset per pass)."""
@@ -193,7 +203,10 @@ class LabeledStream:
             rows.append((number, text, labels[0]))
 
     def _parsed(self) -> Iterator[list]:
-        """Parsed items (rows and ``SkippedRow``s) in groups of about ``chunk`` lines."""
+        """Parsed items (rows and ``SkippedRow``s) in groups of about ``chunk`` lines (Parquet: rows)."""
+        if self.format == "parquet":
+            yield from parquet_rows(self.path, self.text_col, self.label_col, self.chunk)
+            return
         lines = numbered_lines(self.path, self.report)
         if self.format in ("csv", "tsv"):
             csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))

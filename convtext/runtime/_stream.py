@@ -16,27 +16,30 @@ from pathlib import Path
 
 from .._errors import DataError
 from ..artifact import replaced_atomically
-from ..data import BLANK, LineReport, text_lines
+from ..data import BLANK, NULL_TEXT, LineReport, text_lines
 
 __all__ = ["StreamReport", "predict_file", "top_k_json"]
 
 
 @dataclass
 class StreamReport:
-    """What ``predict_file`` did: texts predicted, blank lines skipped, lines that needed a fallback encoding."""
+    """What ``predict_file`` did: texts predicted, blank lines skipped, lines that needed a fallback encoding
+    (and, read from a Parquet table, rows skipped for a null text)."""
 
     predicted: int = 0
     blank: int = 0
     fallback_decoded: int = 0
+    null: int = 0
 
     @classmethod
     def of(cls, lines: LineReport, predicted: int) -> StreamReport:
-        return cls(predicted, lines.skipped[BLANK], lines.fallback_decoded)
+        return cls(predicted, lines.skipped[BLANK], lines.fallback_decoded, lines.skipped[NULL_TEXT])
 
     def summary(self) -> str:
         """One line for the user: what was skipped and what was read with the fallback encoding."""
+        nulls = f"; {self.null:,} rows with a null text" if self.null else ""
         return (
-            f"predicted {self.predicted:,} texts (skipped {self.blank:,} blank lines; {self.fallback_decoded:,} "
+            f"predicted {self.predicted:,} texts (skipped {self.blank:,} blank lines{nulls}; {self.fallback_decoded:,} "
             "lines were not UTF-8 and were read as Windows-1252/Latin-1)"
         )
 
