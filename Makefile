@@ -31,6 +31,7 @@ demo: $(STAMP)
 
 test: $(DEV_STAMP)
 	bash scripts/install_chromium.sh
+	bash scripts/install_java.sh
 	$(BIN)/python -m pytest
 
 # the documentation site at http://127.0.0.1:8001 (the test suite builds it with --strict)

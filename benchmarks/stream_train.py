@@ -7,7 +7,11 @@ same threads, wordNgrams 2, one epoch). Each run is its own process; peak memory
 max RSS (`os.wait4`). The model is the fastest variant (mean_embedding, whitespace tokenizer, random
 embeddings); SST-2 dev picks the epoch (there is one) and SST-2 test is scored after training.
 
+With --parquet the same rows are written as a Parquet table (columns text, label; row groups of 100,000) and
+only streamed convtext training is run on it (`--name stream_train_parquet`): memory against the text file's.
+
 Run: python benchmarks/stream_train.py [--data ../shared/data] [--sizes-mb 10,100,1000] [--whole-mb 10,100]
+     [--parquet --name stream_train_parquet]
 """
 
 from __future__ import annotations
@@ -52,6 +56,18 @@ def write_corpus(texts: list[str], labels: list[str], path: Path, megabytes: flo
     return count
 
 
+def to_parquet(corpus: Path, path: Path) -> None:
+    """The fastText-format ``corpus`` as a Parquet table (text, label), written 100,000 rows at a time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("text", pa.string()), ("label", pa.string())])
+    with open(corpus, encoding="utf-8") as lines, pq.ParquetWriter(path, schema) as writer:
+        while block := [line.rstrip("\n").split(" ", 1) for _, line in zip(range(100_000), lines)]:
+            labels, texts = zip(*((label.removeprefix("__label__"), text) for label, text in block))
+            writer.write_table(pa.table({"text": list(texts), "label": list(labels)}, schema=schema))
+
+
 def measured(command: list[str], threads: int) -> tuple[dict, float, float]:
     """Run ``command``; returns its JSON output, wall seconds and peak RSS in MB (this process alone)."""
     env = {**os.environ, "RAYON_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
@@ -81,6 +97,7 @@ def main() -> None:
     parser.add_argument("--sizes-mb", default="10,100,1000")
     parser.add_argument("--whole-mb", default="10,100", help="Sizes also trained reading the file whole.")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--parquet", action="store_true", help="Stream a Parquet copy of each corpus, nothing else.")
     parser.add_argument("--name", default="stream_train")
     parser.add_argument("--fasttext-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -98,10 +115,16 @@ def main() -> None:
         convtext = [sys.executable, "-m", "convtext", "train", str(corpus), "--valid", str(valid), "--test", str(test),
                     *CONVTEXT, "--threads", str(args.threads), "--no-progress", "--json", "-o", str(work / "model")]  # fmt: skip
         runs = {"convtext --stream": [*convtext, "--stream", "--work-dir", str(work)]}
-        if megabytes in whole:
+        if args.parquet:
+            table = work / "corpus.parquet"
+            to_parquet(corpus, table)
+            convtext[convtext.index(str(corpus))] = str(table)
+            runs = {"convtext --stream, Parquet": [*convtext, "--stream", "--work-dir", str(work)]}
+        elif megabytes in whole:
             runs["convtext (read whole)"] = [*convtext, "--no-stream"]
-        runs["fastText wordNgrams=2"] = [sys.executable, __file__, "--fasttext-child", str(corpus), str(test),
-                                         "--threads", str(args.threads)]  # fmt: skip
+        if not args.parquet:
+            runs["fastText wordNgrams=2"] = [sys.executable, __file__, "--fasttext-child", str(corpus), str(test),
+                                             "--threads", str(args.threads)]  # fmt: skip
         for system, command in runs.items():
             summary, seconds, peak = measured(command, args.threads)
             accuracy = summary["test"]["accuracy"]
@@ -110,6 +133,7 @@ def main() -> None:
                          f"{peak:,.0f}", f"{100 * accuracy:.1f}"])  # fmt: skip
             print(rows[-1], flush=True)
         corpus.unlink()
+        (work / "corpus.parquet").unlink(missing_ok=True)
     notes = [
         f"One epoch, {args.threads} threads, each run its own process; seconds include process start, reading, "
         "the tokenizer pass, packing the ids, training, validation and saving. Peak MB is the process's max RSS "

@@ -55,7 +55,8 @@ def test_a_list_column_is_multi_label_and_numbers_become_label_strings(tmp_path)
 def test_bad_tables_get_errors_that_name_the_fix(tmp_path):
     path = tmp_path / "rows.parquet"
     pq.write_table(pa.table({"body": ["a"], "label": ["x"], "n": [1]}), path)
-    with pytest.raises(DataError, match=r"no column 'text'; columns found: \['body', 'label', 'n'\] — pass --text-col"):
+    found = r"no column 'text'; columns found: \['body', 'label', 'n'\] — pass --text-col"
+    with pytest.raises(DataError, match=found):
         read_labeled(path)
     with pytest.raises(DataError, match="column 'n' holds int64, not text — choose the text column with --text-col"):
         read_labeled(path, text_col="n")

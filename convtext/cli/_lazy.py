@@ -23,6 +23,7 @@ VERBS = {
     "autotune": Verb("_autotune", "autotune", "Search convtext's settings for the best model within a time budget."),
     "adapt": Verb("_adapt", "adapt", "Train on labelled SOURCE data so the model also works on an unlabelled TARGET domain."),
     "predict": Verb("_predict", "predict", "Predict labels for texts."),
+    "spark-predict": Verb("_spark", "spark_predict", "Predict a Parquet table with Apache Spark (local[N] or a cluster)."),
     "evaluate": Verb("_evaluate", "evaluate", "Score a model on labelled data: accuracy, macro-F1, per-class scores."),
     "explain": Verb("_explain", "explain", "Show which n-grams drove a prediction, with their exact contributions."),
     "export": Verb("_export", "export", "Export the model's logits as an ONNX graph."),

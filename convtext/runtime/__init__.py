@@ -5,11 +5,11 @@ from ._calibration import calibration_report, fit_temperature, to_probabilities,
 from ._classifier import NumpyClassifier, numpy_classifier, runs_in_numpy
 from ._labels import LabelPredictions, check_finite
 from ._metrics import classification_report, confusion_matrix, multilabel_report
-from ._parquet_predict import ParquetReport, predict_parquet, prediction_columns
+from ._parquet_predict import ParquetReport, add_predictions, predict_parquet, prediction_columns, prediction_schema
 from ._stream import StreamReport, predict_file, top_k_json
 
 __all__ = [
-    "LabelPredictions", "NumpyClassifier", "ParquetReport", "StreamReport", "calibration_report", "check_finite",
+    "LabelPredictions", "NumpyClassifier", "ParquetReport", "StreamReport", "add_predictions", "calibration_report", "check_finite",
     "classification_report", "confusion_matrix", "fit_temperature", "multilabel_report", "numpy_classifier",
-    "predict_file", "predict_parquet", "prediction_columns", "runs_in_numpy", "to_probabilities", "top_k_json", "why_not_calibrate",
+    "predict_file", "predict_parquet", "prediction_columns", "prediction_schema", "runs_in_numpy", "to_probabilities", "top_k_json", "why_not_calibrate",
 ]  # fmt: skip

@@ -15,7 +15,7 @@ from .._errors import DataError
 from ..artifact import replaced_atomically
 from ..data import is_parquet, parquet_batches, pyarrow_modules
 
-__all__ = ["ParquetReport", "prediction_columns", "predict_parquet"]
+__all__ = ["ParquetReport", "add_predictions", "prediction_columns", "prediction_schema", "predict_parquet"]
 
 
 @dataclass
@@ -36,7 +36,8 @@ def prediction_columns(multi_label: bool, top_k: int) -> list[str]:
     return ["predicted", "probability"] + (["top"] if top_k > 1 else [])
 
 
-def _schema(input_schema, multi_label: bool, top_k: int):
+def prediction_schema(input_schema, multi_label: bool, top_k: int):
+    """``input_schema`` with the prediction columns added (an input column of the same name is an error)."""
     pa, _ = pyarrow_modules()
     scored = pa.list_(pa.struct([("label", pa.string()), ("probability", pa.float64())]))
     if multi_label:
@@ -71,11 +72,25 @@ def _predictions(classifier, texts: list[str | None], multi_label: bool, top_k: 
     return columns
 
 
+def add_predictions(classifier, batch, texts: list[str | None], top_k: int = 1):
+    """The Arrow record batch (or table) ``batch`` with the prediction columns of its ``texts`` added."""
+    pa, _ = pyarrow_modules()
+    multi_label = classifier.multi_label
+    schema = prediction_schema(batch.schema, multi_label, top_k)
+    added = _predictions(classifier, texts, multi_label, top_k)
+    arrays = list(batch.columns) + [
+        pa.array(values, type=schema.field(name).type)
+        for name, values in zip(prediction_columns(multi_label, top_k), added)
+    ]
+    kind = pa.RecordBatch if isinstance(batch, pa.RecordBatch) else pa.Table
+    return kind.from_arrays(arrays, schema=schema)
+
+
 def predict_parquet(
     classifier, source: str | Path, target: str | Path, text_col: str = "text", chunk: int = 10_000, top_k: int = 1
 ) -> ParquetReport:
     """Predict ``source``'s ``text_col`` batch by batch into ``target`` (see the module's docstring)."""
-    pa, pq = pyarrow_modules()
+    _, pq = pyarrow_modules()
     source, target = Path(source), Path(target)
     if not is_parquet(target):
         raise DataError(f"{target}: a Parquet input writes a Parquet table — name --output with .parquet")
@@ -84,20 +99,15 @@ def predict_parquet(
     with replaced_atomically(target) as temporary:
         try:
             for batch, texts in parquet_batches(source, text_col, chunk):
+                predicted = add_predictions(classifier, batch, texts, top_k)
                 if writer is None:
-                    schema = _schema(batch.schema, multi_label, top_k)
-                    writer = pq.ParquetWriter(temporary, schema)
-                added = _predictions(classifier, texts, multi_label, top_k)
-                arrays = list(batch.columns) + [
-                    pa.array(values, type=schema.field(name).type)
-                    for name, values in zip(prediction_columns(multi_label, top_k), added)
-                ]
-                writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+                    writer = pq.ParquetWriter(temporary, predicted.schema)
+                writer.write_batch(predicted)
                 report.null += sum(text is None for text in texts)
                 report.predicted += len(texts) - sum(text is None for text in texts)
             if writer is None:  # a table without rows: the same columns, none filled
                 table_file = pq.ParquetFile(source)
-                writer = pq.ParquetWriter(temporary, _schema(table_file.schema_arrow, multi_label, top_k))
+                writer = pq.ParquetWriter(temporary, prediction_schema(table_file.schema_arrow, multi_label, top_k))
         finally:
             if writer is not None:
                 writer.close()
