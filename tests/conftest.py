@@ -88,6 +88,17 @@ def write_rows(path: Path, data) -> Path:
     return path
 
 
+def write_csv(path: Path, texts, labels) -> Path:
+    """Write texts and labels as a CSV file with a ``text,label`` header; returns ``path``."""
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(zip(texts, labels))
+    return path
+
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -11,21 +11,13 @@ import time
 
 import numpy as np
 import pytest
-from conftest import toy_texts
+from conftest import toy_texts, write_csv
 
 import convtext
 from convtext.train import Passes
 
 ENVIRONMENT = {**os.environ, "PYTHONHASHSEED": "0"}
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2"]
-
-
-def _write_csv(path, texts, labels):
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["text", "label"])
-        writer.writerows(zip(texts, labels))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +29,9 @@ def files(tmp_path_factory):
         csv.writer(handle).writerows([["text"], *([text.replace("film", "кухня")] for text in target)])
     lengths = ["long" if len(text.split()) > 7 else "short" for text in texts]
     return {
-        "source": _write_csv(folder / "source.csv", texts, labels),
+        "source": write_csv(folder / "source.csv", texts, labels),
         "target": folder / "target.csv",
-        "lengths": _write_csv(folder / "lengths.csv", texts, lengths),
+        "lengths": write_csv(folder / "lengths.csv", texts, lengths),
         "probe": target[:60],
     }
 

@@ -1,27 +1,18 @@
 """Parquet in and out: read_labeled, train (whole and streamed), predict Parquet → Parquet and evaluate read tables
 as they read CSV; nulls, empty strings, Cyrillic and emoji; clear errors for columns and files."""
 
-import csv
 import json
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_cli, toy_texts
+from conftest import run_cli, toy_texts, write_csv
 
 from convtext import DataError, TextClassifier, read_labeled
 from convtext.data import LabeledStream
 
 MIXED = ["хороший фильм 👍", "", "awful plot 👎", None, "a very good film", "  ", "ужасно 😡 actors"]
-
-
-def write_csv(path, texts, labels):
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["text", "label"])
-        writer.writerows(zip(texts, labels))
-    return path
 
 
 @pytest.fixture(scope="module")
