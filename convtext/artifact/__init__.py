@@ -14,6 +14,7 @@ from ._atomic import (
     check_output_folder,
     remove_dead_leftovers,
     replaced_atomically,
+    replaced_folder,
     write_atomically,
 )
 from ._card import front_matter, model_card, shown_settings, usage
@@ -38,7 +39,8 @@ __all__ = [
     "CONFIG", "DIGESTS", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
     "check_output_file", "check_output_folder", "check_tokenizer_fits", "checked_weights_file", "config_for",
     "front_matter", "model_card", "model_settings", "read_config", "read_model", "read_temperature", "read_thresholds",
-    "read_tokenizer", "read_weights", "record_digest", "remove_dead_leftovers", "replaced_atomically", "require_file",
+    "read_tokenizer", "read_weights", "record_digest", "remove_dead_leftovers", "replaced_atomically", "replaced_folder",
+    "require_file",
     "shown_settings", "usage", "write_atomically", "write_model",
 ]  # fmt: skip
 

@@ -18,7 +18,8 @@ from ._digest import write_digests
 from ._folder import CONFIG
 
 __all__ = [
-    "check_output_file", "check_output_folder", "remove_dead_leftovers", "replaced_atomically", "write_atomically",
+    "check_output_file", "check_output_folder", "remove_dead_leftovers", "replaced_atomically", "replaced_folder",
+    "write_atomically",
 ]  # fmt: skip
 
 
@@ -109,18 +110,45 @@ def write_atomically(target: str | Path, write: Callable[[Path], None]) -> Path:
         write(staging)
         write_digests(staging)
         _sync_files(staging)
-        if not target.exists():
-            staging.rename(target)
-        elif not _exchange(staging, target):  # no atomic swap here: two renames, a moment without the name
-            retired = target.parent / f".{target.name}.tmp-{os.getpid()}-old"
-            target.rename(retired)
-            staging.rename(target)
-            shutil.rmtree(retired, ignore_errors=True)
-        _sync_folder(target.parent)
+        _swap_in(staging, target)
     finally:
         if staging.exists():  # a failed write, or the old model swapped out
             shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+@contextmanager
+def replaced_folder(target: str | Path) -> Iterator[Path]:
+    """Yield a path beside ``target`` where a writer makes a folder (Spark's or Ray's Parquet parts); when the block
+    ends without error, that folder replaces ``target`` in one step, as a model folder does."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(target)
+    staging = target.parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        yield staging
+        _sync_files(staging)
+        _swap_in(staging, target)
+    finally:
+        if staging.is_dir():  # a failed write, or the old folder swapped out
+            shutil.rmtree(staging, ignore_errors=True)
+        else:  # the old target was a file
+            staging.unlink(missing_ok=True)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put the folder ``staging`` under ``target`` in one step (what was there is left at ``staging``)."""
+    if not target.exists():
+        staging.rename(target)
+    elif not _exchange(staging, target):  # no atomic swap here: two renames, a moment without the name
+        retired = target.parent / f".{target.name}.tmp-{os.getpid()}-old"
+        target.rename(retired)
+        staging.rename(target)
+        if retired.is_dir():
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            retired.unlink()
+    _sync_folder(target.parent)
 
 
 def _sync_files(folder: Path) -> None:

@@ -5,7 +5,15 @@ from ._decode import read_text
 from ._formats import CORPUS_FORMATS, LABELLED_FORMATS
 from ._inputs import as_labeled, as_text_list, label_tuple
 from ._labels import LabelSet
-from ._parquet import NULL_TEXT, check_text_column, is_parquet, parquet_batches, parquet_rows, pyarrow_modules
+from ._parquet import (
+    NULL_TEXT,
+    check_text_column,
+    is_parquet,
+    parquet_batches,
+    parquet_rows,
+    pyarrow_modules,
+    table_rows,
+)
 from ._readers import count_labelled, read_labeled, read_texts
 from ._splits import Splits, kfold, load_splits, stratified_holdout
 from ._stream import BLANK, LabeledStream, LineReport, count_lines, numbered_lines, text_lines
@@ -38,5 +46,6 @@ __all__ = [
     "read_text",
     "read_texts",
     "stratified_holdout",
+    "table_rows",
     "text_lines",
 ]

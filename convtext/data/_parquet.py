@@ -22,6 +22,7 @@ __all__ = [
     "parquet_file",
     "parquet_rows",
     "pyarrow_modules",
+    "table_rows",
     "text_column",
 ]
 
@@ -69,6 +70,15 @@ def parquet_file(path: str | Path):
         return pq.ParquetFile(path)
     except (pyarrow.ArrowInvalid, OSError) as error:
         raise DataError(f"{path}: not a readable Parquet file ({error}) — check that the file is whole") from None
+
+
+def table_rows(path: str | Path) -> int:
+    """Rows of a Parquet file, or of every part in a folder of them (Spark's, Ray's), read from the footers."""
+    path = Path(path)
+    parts = (
+        [p for p in sorted(path.rglob("*.parquet")) if not p.name.startswith((".", "_"))] if path.is_dir() else [path]
+    )
+    return sum(parquet_file(part).metadata.num_rows for part in parts)
 
 
 def text_column(path: Path, table_file, wanted: str) -> str:

@@ -21,7 +21,7 @@ from .._errors import DataError
 from ._dataset import SkippedRow
 from ._decode import BLOCK, FALLBACK_ENCODINGS, check_start
 from ._formats import _parse_fasttext, _parse_jsonl, _parse_label_text, detect_format, iter_delimited
-from ._parquet import is_parquet, parquet_file, parquet_rows
+from ._parquet import is_parquet, parquet_rows, table_rows
 
 __all__ = ["BLANK", "STREAM_FORMATS", "LabeledStream", "LineReport", "count_lines", "numbered_lines", "text_lines"]
 
@@ -169,7 +169,7 @@ class LabeledStream:
     def row_count(self) -> int:
         """Rows in the file: a Parquet table's from its footer, else its lines."""
         if self.format == "parquet":
-            return parquet_file(self.path).metadata.num_rows
+            return table_rows(self.path)
         return count_lines(self.path)
 
     def chunks(self) -> Iterator[list[tuple[int, str, str]]]:

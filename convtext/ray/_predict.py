@@ -4,10 +4,11 @@ once and adds the prediction columns of ``convtext predict``'s Parquet output to
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 from .._errors import ConvtextError, DataError
+from ..artifact import replaced_folder
+from ..data import table_rows
 
 __all__ = ["ACTOR_CPUS", "BATCH_ROWS", "local_ray", "predict", "predict_table"]
 
@@ -73,11 +74,6 @@ def predict_table(model: str | Path, source: str | Path, target: str | Path, tex
     if not source.exists():
         raise DataError(f"{source}: no such file or folder — give a Parquet table")
     ray = local_ray(actors)
-    staging = target.with_name(f"{target.name}.writing-convtext")
-    shutil.rmtree(staging, ignore_errors=True)
-    predict(ray.data.read_parquet(str(source)), model, text_col, top_k, actors).write_parquet(str(staging))
-    rows = ray.data.read_parquet(str(staging)).count()
-    if target.exists():
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
-    staging.rename(target)
-    return rows
+    with replaced_folder(target) as staging:
+        predict(ray.data.read_parquet(str(source)), model, text_col, top_k, actors).write_parquet(str(staging))
+        return table_rows(staging)

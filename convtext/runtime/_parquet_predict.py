@@ -15,7 +15,9 @@ from .._errors import DataError
 from ..artifact import replaced_atomically
 from ..data import is_parquet, parquet_batches, pyarrow_modules
 
-__all__ = ["ParquetReport", "add_predictions", "prediction_columns", "prediction_schema", "predict_parquet"]
+__all__ = [
+    "ParquetReport", "add_predictions", "prediction_columns", "prediction_schema", "prediction_values", "predict_parquet",
+]  # fmt: skip
 
 
 @dataclass
@@ -52,14 +54,15 @@ def prediction_schema(input_schema, multi_label: bool, top_k: int):
     return pa.schema(list(input_schema) + [pa.field(name, kind) for name, kind in added])
 
 
-def _predictions(classifier, texts: list[str | None], multi_label: bool, top_k: int) -> list[list]:
-    """One list per added column, ``None`` where the text is null."""
+def prediction_values(classifier, texts: list[str | None], top_k: int = 1) -> list[list]:
+    """The values of the columns a prediction adds (``prediction_columns``' order), one list per column, ``None``
+    where the text is null."""
     present = [i for i, text in enumerate(texts) if text is not None]
     inputs = [texts[i] for i in present]
-    columns: list[list] = [[None] * len(texts) for _ in prediction_columns(multi_label, top_k)]
+    columns: list[list] = [[None] * len(texts) for _ in prediction_columns(classifier.multi_label, top_k)]
     if not inputs:
         return columns
-    if multi_label:
+    if classifier.multi_label:
         labels, rows = classifier.predict(inputs), classifier.predict_proba(inputs)
         for i, predicted, row in zip(present, labels, rows):
             columns[0][i] = list(predicted)
@@ -77,7 +80,7 @@ def add_predictions(classifier, batch, texts: list[str | None], top_k: int = 1):
     pa, _ = pyarrow_modules()
     multi_label = classifier.multi_label
     schema = prediction_schema(batch.schema, multi_label, top_k)
-    added = _predictions(classifier, texts, multi_label, top_k)
+    added = prediction_values(classifier, texts, top_k)
     arrays = list(batch.columns) + [
         pa.array(values, type=schema.field(name).type)
         for name, values in zip(prediction_columns(multi_label, top_k), added)
@@ -103,8 +106,8 @@ def predict_parquet(
                 if writer is None:
                     writer = pq.ParquetWriter(temporary, predicted.schema)
                 writer.write_batch(predicted)
-                report.null += sum(text is None for text in texts)
-                report.predicted += len(texts) - sum(text is None for text in texts)
+                nulls = texts.count(None)
+                report.null, report.predicted = report.null + nulls, report.predicted + len(texts) - nulls
             if writer is None:  # a table without rows: the same columns, none filled
                 table_file = pq.ParquetFile(source)
                 writer = pq.ParquetWriter(temporary, prediction_schema(table_file.schema_arrow, multi_label, top_k))

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 from .._errors import ConvtextError, DataError
+from ..artifact import replaced_folder
+from ..data import table_rows
 from ..runtime import prediction_columns
-from ._udf import predict_udf
+from ._udf import _struct_fields, predict_udf
 
 __all__ = ["local_session", "predict_table"]
 
@@ -63,19 +65,12 @@ def predict_table(
             raise DataError(
                 f"{source}: the table already has a column {clashes[0]!r} that prediction adds — rename it first"
             )
-        fields = (
-            ["labels", "probabilities"] if multi_label else ["label", "probability", "top"][: len(added)]
-        )  # as named
         result = scored.select(
-            *frame.columns, *[F.col(f"__convtext.{field}").alias(name) for field, name in zip(fields, added)]
+            *frame.columns,
+            *[F.col(f"__convtext.{field}").alias(name) for field, name in zip(_struct_fields(multi_label), added)],
         )
-        staging = target.with_name(f"{target.name}.writing-convtext")
-        shutil.rmtree(staging, ignore_errors=True)
-        result.write.parquet(str(staging))
-        rows = spark.read.parquet(str(staging)).count()
+        with replaced_folder(target) as staging:
+            result.write.parquet(str(staging))
+            return table_rows(staging)
     finally:
         spark.stop()
-    if target.exists():
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
-    staging.rename(target)
-    return rows

@@ -19,11 +19,12 @@ def _predictor(folder: str, explain: bool):
     the PyTorch classifier (always for explanations)."""
     from ..runtime import numpy_classifier
 
-    model = None if explain else numpy_classifier(_local_folder(folder))
+    local = _local_folder(folder)
+    model = None if explain else numpy_classifier(local)
     if model is None:
         from ..multitask import load
 
-        model = load(_local_folder(folder))
+        model = load(local)
     return model
 
 
@@ -97,61 +98,39 @@ def predict_udf(model: str | Path, output: str = "label", top_k: int = 1, explai
 
 
 def _predict_batch(settings: tuple, texts):
-    """One Arrow batch on an executor: a pandas Series of texts → a Series (or, for a struct, a DataFrame)."""
+    """One Arrow batch on an executor: a pandas Series of texts → a Series (or, for a struct, a DataFrame); the
+    values are those ``convtext predict`` writes to a Parquet table (``convtext.runtime.prediction_values``)."""
     import pandas as pd
+
+    from ..runtime import prediction_values
 
     folder, output, top_k, explain = settings
     model = _predictor(folder, explain)
     rows = texts.tolist()
-    present = [i for i, text in enumerate(rows) if isinstance(text, str)]
-    if present:
-        columns = _columns(model, [rows[i] for i in present], output, top_k, explain)
-    else:
-        columns = {name: [] for name in _field_names(output, model.multi_label, top_k, explain)}
-    if len(present) < len(rows):  # nulls: every column gets None at their rows
-        spread = {}
-        for name, values in columns.items():
-            spread[name] = [None] * len(rows)
-            for i, value in zip(present, values):
-                spread[name][i] = value
-        columns = spread
-    if output == "struct":
-        return pd.DataFrame(columns)
-    return pd.Series(columns["value"], dtype=object)
-
-
-def _field_names(output: str, multi_label: bool, top_k: int, explain: bool) -> list[str]:
-    if output != "struct":
-        return ["value"]
-    if multi_label:
-        return ["labels", "probabilities"]
-    return ["label", "probability"] + (["top"] if top_k > 1 else []) + (["ngrams"] if explain else [])
-
-
-def _columns(model, texts: list[str], output: str, top_k: int, explain: bool) -> dict[str, list]:
-    """The values for ``texts``, one list per struct field (``value`` for a label or a map)."""
     if output == "proba":
-        return {"value": [dict(zip(model.classes_, map(float, row))) for row in model.predict_proba(texts)]}
-    if model.multi_label:
-        labels = [list(found) for found in model.predict(texts)]
-        if output == "label":
-            return {"value": labels}
-        rows = model.predict_proba(texts)
-        scored = [[{"label": c, "probability": float(p)} for c, p in zip(model.classes_, row)] for row in rows]
-        return {"labels": labels, "probabilities": scored}
-    ranked = model.predict_top_k(texts, top_k)
-    labels = [top[0][0] for top in ranked]
+        return pd.Series(_probabilities(model, rows), dtype=object)
+    values = prediction_values(model, rows, top_k if output == "struct" else 1)
     if output == "label":
-        return {"value": labels}
-    columns = {"label": labels, "probability": [float(top[0][1]) for top in ranked]}
-    if top_k > 1:
-        columns["top"] = [[{"label": label, "probability": float(p)} for label, p in top] for top in ranked]
+        return pd.Series(values[0], dtype=object)
+    columns = dict(zip(_struct_fields(model.multi_label), values))
     if explain:
         columns["ngrams"] = [
-            [
-                {"ngram": item.shown, "contribution": float(item.contribution)}
-                for item in model.explain(text).top(label, 5)
-            ]
-            for text, label in zip(texts, labels)
+            None if text is None else _ngrams(model.explain(text).top(label, 5)) for text, label in zip(rows, values[0])
         ]
-    return columns
+    return pd.DataFrame(columns)
+
+
+def _struct_fields(multi_label: bool) -> list[str]:
+    """A struct's fields, in ``convtext.runtime.prediction_columns``' order."""
+    return ["labels", "probabilities"] if multi_label else ["label", "probability", "top"]
+
+
+def _probabilities(model, rows: list[str | None]) -> list[dict | None]:
+    """Every class's probability per text (a map), ``None`` for a null text."""
+    present = [text for text in rows if text is not None]
+    found = iter(model.predict_proba(present)) if present else iter(())
+    return [None if text is None else dict(zip(model.classes_, map(float, next(found)))) for text in rows]
+
+
+def _ngrams(found) -> list[dict]:
+    return [{"ngram": item.shown, "contribution": float(item.contribution)} for item in found]
