@@ -204,6 +204,15 @@ def test_members_default_three_from_random_vectors_and_are_kept_by_save_and_load
         TextClassifier(architecture="inception_small", embed_dim=8, epochs=1, members=2).fit(texts, labels)
 
 
+def test_patience_defaults_to_two_for_a_new_model_and_three_when_fine_tuning(trained, toy):
+    texts, labels = toy
+    assert trained.training_["config"]["patience"] == 2  # a plain fit of a new model
+    given = TextClassifier(epochs=1, num_filters=8, embed_dim=8, threads=1, members=1, patience=5).fit(texts, labels)
+    assert given.training_["config"]["patience"] == 5
+    tuned = TextClassifier(pretrained=trained, epochs=1, threads=1).fit(texts, labels)
+    assert tuned.training_["config"]["patience"] == 3
+
+
 def test_case_is_kept_from_random_vectors_and_folded_for_a_vectors_file(toy, tmp_path):
     texts, labels = toy
     texts = [*texts, "Фильм Good", "фильм good"]

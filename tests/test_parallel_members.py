@@ -3,6 +3,7 @@ raised where the fit was called, the thread budget shared out."""
 
 import os
 import signal
+import time
 
 import pytest
 import torch
@@ -32,8 +33,8 @@ def test_members_side_by_side_end_with_the_weights_of_members_one_after_another(
     texts, labels = toy_texts(300, seed=0)
     alone = TextClassifier(threads=1, **SMALL).fit(texts, labels)  # one process, one thread
     with caplog.at_level("INFO", logger="convtext.classifier.training"):
-        beside = TextClassifier(threads=2, **SMALL).fit(texts, labels)  # two processes of one thread each
-    assert "training 3 members, 2 at a time in processes of their own (1 thread(s) each)" in caplog.text
+        beside = TextClassifier(threads=2, **SMALL).fit(texts, labels)  # a child and this process, then this one
+    assert "training 3 members, 2 at a time (each but one in a process of its own, on one thread)" in caplog.text
     first, second = alone.model_.state_dict(), beside.model_.state_dict()
     assert alone.model_.members == 3 and all(torch.equal(first[name], second[name]) for name in first)
     assert alone.training_["config"]["members"] == beside.training_["config"]["members"]  # seeds, epochs, curves
@@ -54,7 +55,7 @@ def test_a_process_that_started_cuda_trains_its_members_in_itself(monkeypatch):
 def test_a_failure_in_a_member_process_is_raised_in_the_caller():
     models = [torch.nn.Linear(2, 2) for _ in range(3)]
 
-    def train_one(index: int) -> TrainResult:
+    def train_one(index: int, threads: int) -> TrainResult:
         if index == 1:
             raise ConvtextError("member two could not train: no labels")
         with torch.no_grad():
@@ -62,32 +63,32 @@ def test_a_failure_in_a_member_process_is_raised_in_the_caller():
         return TrainResult(best_epoch=index)
 
     with pytest.raises(ConvtextError, match="member two could not train"):
-        train_side_by_side(train_one, models, processes=2)
+        train_side_by_side(train_one, models, budget=2)
 
 
 @needs_fork
 def test_a_killed_member_process_names_the_member_and_the_signal():
     models = [torch.nn.Linear(2, 2) for _ in range(2)]
 
-    def train_one(index: int) -> TrainResult:
-        if index == 1:
+    def train_one(index: int, threads: int) -> TrainResult:
+        if index == 0:  # the forked one (this process trains the last of each round)
             os.kill(os.getpid(), signal.SIGKILL)
         return TrainResult()
 
-    with pytest.raises(ConvtextError, match=r"member 2 ended without a result \(exit code -9.*threads=1"):
-        train_side_by_side(train_one, models, processes=2)
+    with pytest.raises(ConvtextError, match=r"member 1 ended without a result \(exit code -9.*threads=1"):
+        train_side_by_side(train_one, models, budget=2)
 
 
 @needs_fork
 def test_trained_weights_and_records_come_back_in_order():
     models = [torch.nn.Linear(2, 2) for _ in range(3)]
 
-    def train_one(index: int) -> TrainResult:
+    def train_one(index: int, threads: int) -> TrainResult:
         with torch.no_grad():
             models[index].weight.fill_(index + 1)
         return TrainResult(best_epoch=index + 1)
 
-    results = train_side_by_side(train_one, models, processes=2)
+    results = train_side_by_side(train_one, models, budget=2)
     assert [r.best_epoch for r in results] == [1, 2, 3]
     assert [float(m.weight[0, 0]) for m in models] == [1.0, 2.0, 3.0]
 
@@ -110,6 +111,35 @@ def test_the_thread_budget_is_shared_among_side_by_side_trainings(monkeypatch):
     assert parallel_training(3, None) == (2, 1)
     with pytest.raises(ConvtextError, match="threads must be at least 1"):
         parallel_training(3, 0)
+
+
+@needs_fork
+def test_each_round_forks_all_but_one_on_one_thread_and_trains_the_last_here(tmp_path):
+    """A budget of two threads, three trainings: one child and this process (a thread each), then this process alone
+    on both threads — a forked child never starts OpenMP threads (libgomp hangs it once the parent has used some)."""
+    models = [torch.nn.Linear(2, 2) for _ in range(3)]
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    (torch.randn(500, 500) @ torch.randn(500, 500)).sum()  # this process has used its OpenMP threads
+
+    def train_one(index: int, threads: int) -> TrainResult:
+        with torch.no_grad():
+            models[index].weight.fill_(index + 1)
+        torch.set_num_threads(threads)
+        (torch.randn(300, 300) @ torch.randn(300, 300)).sum()  # a child starting threads here would hang
+        (tmp_path / f"member{index}").write_text(f"{os.getpid()} {threads} {time.monotonic()}")
+        return TrainResult(best_epoch=index + 1)
+
+    try:
+        results = train_side_by_side(train_one, models, budget=2)
+    finally:
+        torch.set_num_threads(previous)
+    seen = {int(path.name[-1]): path.read_text().split() for path in tmp_path.iterdir()}
+    assert [r.best_epoch for r in results] == [1, 2, 3] and [float(m.weight[0, 0]) for m in models] == [1, 2, 3]
+    here = str(os.getpid())
+    assert seen[0][0] != here and seen[0][1] == "1"  # forked, one thread
+    assert seen[1][:2] == [here, "1"] and seen[2][:2] == [here, "2"]  # here, then here alone on both threads
+    assert float(seen[2][2]) >= float(seen[0][2])  # the third starts once the child's round has ended
 
 
 @needs_fork

@@ -2,9 +2,10 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from convtext import ConvtextError, create_model, list_models
-from convtext.layers import masked_max_over_time, window_mask
+from convtext.layers import masked_max_over_time, window_mask, windowed_conv1d
 from convtext.train import pad_batch
 
 
@@ -67,12 +68,28 @@ def test_prediction_alone_equals_prediction_in_a_batch(model):
 
 
 def test_padded_windows_never_win():
-    activations = torch.tensor([[[1.0, 2.0, 9.0, 9.0]]])  # (B=1, F=1, W=4): the 9s lie over padding
+    activations = torch.tensor([[[1.0], [2.0], [9.0], [9.0]]])  # (B=1, W=4, F=1): the 9s lie over padding
     mask = torch.tensor([[True, True, True, False, False, False]])  # 3 real tokens, kernel 3 -> 4 windows
     valid = window_mask(mask, 3)
     assert valid.tolist() == [[True, False, False, False]]
     values, positions = masked_max_over_time(activations, valid)
     assert values.item() == 1.0 and positions.item() == 0
+
+
+@pytest.mark.parametrize("k, groups", [(1, 1), (3, 1), (2, 3)])
+def test_windowed_convolution_equals_conv1d_with_its_gradients(k, groups):
+    torch.manual_seed(k)
+    vectors = torch.randn(4, 7, groups * 5, requires_grad=True)  # (B, T, groups·E), channels last
+    weight = torch.randn(groups * 6, 5, k, requires_grad=True)
+    bias = torch.randn(groups * 6, requires_grad=True)
+    got = windowed_conv1d(vectors, weight, bias, groups)
+    expected = F.conv1d(vectors.transpose(1, 2), weight, bias, groups=groups).transpose(1, 2)  # (B, W, groups·F)
+    assert got.shape == expected.shape == (4, 8 - k, groups * 6)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    upstream = torch.randn_like(expected)
+    grads = torch.autograd.grad((got * upstream).sum(), (vectors, weight, bias))
+    for grad, expected_grad in zip(grads, torch.autograd.grad((expected * upstream).sum(), (vectors, weight, bias))):
+        torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-4)
 
 
 def test_window_mask_short_and_empty_rows():

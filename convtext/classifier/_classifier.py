@@ -72,7 +72,7 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
         batch_size: int = 50,
         lr: float = 2e-3,
         lr_schedule: str = "linear",
-        patience: int = 3,
+        patience: int | None = None,  # None: 2 for a new model, 3 for fine-tuning and the other trainings
         class_weights: bool = False,
         seed: int = 0,
         threads: int | None = None,

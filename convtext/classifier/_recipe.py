@@ -26,13 +26,23 @@ from ..models import (
 from ..tokenize import TextTokenizer, train_tokenizer
 from ..transfer import extend_vocabulary
 
-__all__ = ["AUTO_MINILM_COVERAGE", "DEFAULT_MEMBERS", "Built", "Recipe"]
+__all__ = ["AUTO_MINILM_COVERAGE", "DEFAULT_MEMBERS", "Built", "Recipe", "patience"]
 
 log = logging.getLogger(__name__)
 
 AUTO_MINILM_COVERAGE = 0.8  # share of training words MiniLM must know whole for embeddings="auto" to use it
 DEFAULT_MEMBERS = 3  # TextCNN ensemble size from random vectors
 ENSEMBLE_ARCHITECTURES = ("textcnn", "textcnn_kim")
+NEW_MODEL_PATIENCE = 2  # early stopping of a plain fit of a new model
+OTHER_PATIENCE = 3  # fine-tuning a pretrained model, multi-task, domain adaptation, distillation
+
+
+def patience(given: int | None, new_model: bool) -> int:
+    """Epochs without a better validation score before training stops: the one given, else 2 for a plain fit of a new
+    model and 3 for every other training (why: docs/decisions.md)."""
+    if given is not None:
+        return given
+    return NEW_MODEL_PATIENCE if new_model else OTHER_PATIENCE
 
 
 @dataclass

@@ -30,7 +30,7 @@ from ..train import (
     train_side_by_side,
 )
 from ..transfer import fit_head, prepare_transfer
-from ._recipe import Built, Recipe
+from ._recipe import Built, Recipe, patience
 
 __all__ = [
     "EpochHook", "build_model", "calibrate", "choose_thresholds", "ensemble_size", "fit_sets", "forget_derived",
@@ -43,11 +43,11 @@ log = logging.getLogger(__name__)
 EpochHook = Callable[[int, int, dict], None]  # (member, epoch, validation report): after every epoch
 
 
-def train_config(clf) -> TrainConfig:
-    """The loop's settings from the estimator's."""
+def train_config(clf, new_model: bool = False) -> TrainConfig:
+    """The loop's settings from the estimator's; ``new_model``: a plain fit of a new model (its own patience)."""
     return TrainConfig(
         epochs=clf.epochs, batch_size=clf.batch_size, lr=clf.lr, lr_schedule=clf.lr_schedule,
-        patience=clf.patience, class_weights=clf.class_weights, seed=clf.seed, threads=clf.threads,
+        patience=patience(clf.patience, new_model), class_weights=clf.class_weights, seed=clf.seed, threads=clf.threads,
         progress=clf.progress, device=clf.device,
     )  # fmt: skip
 
@@ -230,7 +230,7 @@ def train(
     the best epoch on validation, that starting point included (of equal accuracies, the lower loss).
     Each run of the loop checkpoints to its own file in ``checkpoints`` (the head's fit is quick
     and deterministic: it simply runs again). ``on_epoch_end``: see ``TextClassifier.fit_data``."""
-    labels, config = clf.label_set_.labels, train_config(clf)
+    labels, config = clf.label_set_.labels, train_config(clf, new_model=clf.pretrained is None)
 
     if clf.pretrained is None:
 
@@ -287,12 +287,16 @@ def train_members(
     count = len(singles)
     configs = [replace(config, seed=config.seed + i, progress_label=f"member {i + 1}/{count} ") for i in range(count)]
     processes, threads = parallel_training(count, config.threads)
+    budget = processes * threads
     started = time.perf_counter()
     if processes > 1 and not in_process and can_fork_trainings(resolve_device(config.device).type):
-        log.info("training %d members, %d at a time in processes of their own (%d thread(s) each); the progress "
-                 "bar follows member 1", count, processes, threads)  # fmt: skip
-        configs = [replace(c, threads=threads, progress=c.progress and i == 0) for i, c in enumerate(configs)]
-        results = train_side_by_side(lambda i: fit_member(singles[i], configs[i], i), singles, processes)
+        log.info("training %d members, %d at a time (each but one in a process of its own, on one thread); the "
+                 "progress bar follows member 1", count, min(count, budget))  # fmt: skip
+        configs = [replace(c, progress=c.progress and i == 0) for i, c in enumerate(configs)]
+        results = train_side_by_side(
+            lambda i, threads: fit_member(singles[i], replace(configs[i], threads=threads), i), singles, budget
+        )
+        processes = min(count, budget)
     else:
         processes = 1
         results = [

@@ -77,7 +77,11 @@ OPTIONS = {  # TextClassifier parameter -> its command-line option
     "epochs": _option(int, "Most epochs (early stopping may end sooner)."),
     "batch_size": _option(int, "Texts per batch."),
     "lr": _option(float, "AdamW peak learning rate (decays linearly to 0)."),
-    "patience": _option(int, "Stop after this many epochs without a better validation score."),
+    "patience": _option(
+        int,
+        "Stop after this many epochs without a better validation score (default: 2 for a new model, 3 when "
+        "fine-tuning and for the other trainings).",
+    ),
     "class_weights": _option(bool, "Weight the loss by inverse class frequency."),
     "seed": _option(int, "Seed for initialisation, batches and holdout."),
     "threads": Threads,

@@ -64,7 +64,7 @@ class _TableWindowScores(nn.Module):
             for offset in range(k):
                 total = total + F.embedding(ids[:, offset : offset + width], self.tables[table])  # (B, W, F)
                 table += 1
-            scores.append(total.transpose(1, 2))  # (B, F, W)
+            scores.append(total)  # (B, W, F)
         return scores
 
 

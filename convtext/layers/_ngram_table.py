@@ -55,14 +55,14 @@ class NgramTable:
             self.tables.append(table)
 
     def window_scores(self, ids: torch.Tensor, mask: torch.Tensor) -> Iterator[torch.Tensor]:
-        """Pre-activations equal to ``conv(embedded)``: one ``(B, F, T - k + 1)`` per convolution."""
+        """Pre-activations equal to ``conv(embedded)``, time first: one ``(B, T - k + 1, F)`` per convolution."""
         ids = ids.masked_fill(~mask, self.pad_id)  # (B, T)
         for conv, table in zip(self.convs, self.tables):
             k = conv.kernel_size[0]
             offsets = torch.arange(k, device=ids.device) * self.vocab_size  # (k,)
             bags = (ids.unfold(1, k, 1) + offsets).reshape(-1, k)  # (B·W, k): the window's rows
             scores = F.embedding_bag(bags, table, mode="sum").add_(conv.bias)  # (B·W, F)
-            yield scores.view(len(ids), -1, conv.out_channels).transpose(1, 2)  # (B, F, W)
+            yield scores.view(len(ids), -1, conv.out_channels)  # (B, W, F)
 
 
 class NgramTableCache:

@@ -28,15 +28,15 @@ def window_mask(mask: torch.Tensor, kernel_size: int) -> torch.Tensor:
 def masked_max_over_time(
     activations: torch.Tensor, valid: torch.Tensor, overwrite: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Max over valid windows: ``(B, F, W)``, ``(B, W)`` -> values ``(B, F)`` and winning window ``(B, F)``.
+    """Max over valid windows: ``(B, W, F)``, ``(B, W)`` -> values ``(B, F)`` and winning window ``(B, F)``.
 
     Invalid windows can never win (they are set to -inf first); a row without a valid window gives
     zeros, not NaN or -inf. ``overwrite`` sets them in ``activations`` itself instead of a copy (for a
     fresh tensor outside autograd: about 2× faster pooling at prediction).
     """
     fill = activations.masked_fill_ if overwrite else activations.masked_fill
-    masked = fill(~valid.unsqueeze(1), float("-inf"))  # (B, F, W)
-    values, positions = masked.max(dim=-1)  # (B, F), (B, F)
+    masked = fill(~valid.unsqueeze(2), float("-inf"))  # (B, W, F)
+    values, positions = masked.max(dim=1)  # (B, F), (B, F)
     has_window = valid.any(dim=-1, keepdim=True)  # (B, 1)
     return torch.where(has_window, values, torch.zeros_like(values)), positions
 

@@ -128,7 +128,7 @@ class InceptionCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["t
         x = self.projected(ids, mask) * keep  # (B, T, C)
         for block in self.blocks:
             x = block(x, keep)
-        return masked_max_over_time(x.transpose(1, 2), mask)[0]  # (B, C)
+        return masked_max_over_time(x, mask)[0]  # (B, C)
 
     def projected(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` -> ``(B, T, C)``: the tokens' vectors projected to the blocks' width. Inference without
@@ -136,7 +136,7 @@ class InceptionCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["t
         it pays for itself: the projection is the model's largest product. ONNX export keeps the product."""
         table = self.inference_table(self._projections, ids, [self.project])
         if table is not None:
-            return next(table.window_scores(ids, mask)).transpose(1, 2)  # (B, T, C)
+            return next(table.window_scores(ids, mask))  # (B, T, C)
         return pointwise(self.project, self.embed(ids))
 
     def group_matcher(self) -> dict[str, list[str]]:

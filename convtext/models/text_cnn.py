@@ -23,10 +23,9 @@ from collections.abc import Iterator, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from .._errors import ConvtextError
-from ..layers import NgramTableCache, masked_max_over_time, pad_to_min_length, window_mask
+from ..layers import NgramTableCache, masked_max_over_time, pad_to_min_length, window_mask, windowed_conv1d
 from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
@@ -91,7 +90,7 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         in_place = not torch.is_grad_enabled()  # each score tensor is fresh: without autograd, reuse its memory
         activate = (IN_PLACE_ACTIVATIONS.get(self.activation_name) if in_place else None) or self.activation
         for k, scores in zip(self.kernel_sizes, self.window_scores(ids, mask)):
-            activations = activate(scores)  # (B, M·F, T - k + 1)
+            activations = activate(scores)  # (B, T - k + 1, M·F)
             pooled, where = masked_max_over_time(activations, window_mask(mask, k), overwrite=in_place)  # (B, F) each
             values.append(pooled)
             positions.append(where)
@@ -101,7 +100,7 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         return features, torch.cat(positions, dim=1)
 
     def window_scores(self, ids: torch.Tensor, mask: torch.Tensor) -> Iterator[torch.Tensor]:
-        """Every window's pre-activation, one ``(B, F, T - k + 1)`` per kernel size.
+        """Every window's pre-activation, time first: one ``(B, T - k + 1, M·F)`` per kernel size.
 
         Inference without gradients reads them from an ``NgramTable`` once it pays for itself.
         """
@@ -113,16 +112,8 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
             keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
         embedded = self.embed(ids) * keep.unsqueeze(-1)  # (B, T, M·E); padding is exactly zero
-        embedded = embedded.transpose(1, 2)  # (B, M·E, T): Conv1d wants channels first
-        for conv in self.convs:
-            yield conv(embedded) if self.members == 1 else self._member_by_member(conv, embedded)  # (B, M·F, T - k + 1)
-
-    def _member_by_member(self, conv: nn.Conv1d, embedded: torch.Tensor) -> torch.Tensor:
-        """The grouped convolution as one plain convolution per member: 1.3-2× faster than ``groups`` on CPU."""
-        parts = zip(
-            embedded.chunk(self.members, 1), conv.weight.chunk(self.members, 0), conv.bias.chunk(self.members, 0)
-        )
-        return torch.cat([F.conv1d(part, weight, bias) for part, weight, bias in parts], dim=1)  # (B, M·F, W)
+        for conv in self.convs:  # each member's block of filters over its own block of the vectors
+            yield windowed_conv1d(embedded, conv.weight, conv.bias, self.members)  # (B, T - k + 1, M·F)
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.ngram_features(ids, mask)[0]

@@ -1,9 +1,10 @@
-"""Independent trainings side by side: each in a forked process of its own, its weights and record sent back.
+"""Independent trainings side by side: forked processes of one thread each beside this process, weights sent back.
 
 An ensemble's members share nothing while they train, and one small-batch training uses a CPU core far better
 than two threads do, so members trained in parallel processes finish in about the time of one per core. A forked
 child inherits the data and the model as they are, seeds itself as the engine always does, and so ends with the
-weights the same training would reach in this process with the same thread count.
+weights the same training would reach in this process with the same thread count. A child never uses more than one
+thread: PyTorch's OpenMP runtime (libgomp) hangs a forked child that starts threads once its parent has used some.
 """
 
 from __future__ import annotations
@@ -39,41 +40,47 @@ def can_fork_trainings(device_type: str) -> bool:
 
 
 def train_side_by_side(
-    train_one: Callable[[int], TrainResult], models: Sequence[nn.Module], processes: int
+    train_one: Callable[[int, int], TrainResult], models: Sequence[nn.Module], budget: int
 ) -> list[TrainResult]:
-    """``train_one(index)`` trains ``models[index]``; run them in up to ``processes`` forked processes at a time and
-    load each trained state into ``models[index]`` here. A failure in one stops the others and is raised here."""
+    """``train_one(index, threads)`` trains ``models[index]``; ``budget`` of them at a time. In each round all but
+    the last train in forked processes of one thread each (a forked child that starts OpenMP threads after its
+    parent has used them hangs), and this process trains the last with the threads left over; each child's state is
+    loaded into ``models[index]`` here. A failure in one stops the others and is raised here."""
     import torch._dynamo  # noqa: F401 - the first optimiser imports it (about 1.5 s): once here, not in every child
 
     context = multiprocessing.get_context("fork")
-    waiting, running = list(range(len(models))), {}
     results: list[TrainResult | None] = [None] * len(models)
-    try:
-        while waiting or running:
-            while waiting and len(running) < processes:
-                index = waiting.pop(0)
+    for first in range(0, len(models), budget):
+        *forked, own = range(first, min(first + budget, len(models)))
+        running = {}
+        try:
+            for index in forked:
                 receive, send = context.Pipe(duplex=False)
                 child = context.Process(target=_train_and_send, args=(train_one, index, models[index], send),
                                         daemon=True, name=f"convtext-member-{index + 1}")  # fmt: skip
                 child.start()
                 send.close()  # the child holds the sending end: end of file here once it exits
                 running[receive] = (index, child)
-            for receive in wait(list(running)):
-                index, child = running.pop(receive)
-                message = _receive(receive)
+            results[own] = train_one(own, budget - len(forked))
+            while running:
+                for receive in wait(list(running)):
+                    index, child = running.pop(receive)
+                    message = _receive(receive)
+                    child.join()
+                    results[index] = _take(message, models[index], index, child.exitcode)
+        finally:
+            for _, child in running.values():
+                child.terminate()
                 child.join()
-                results[index] = _take(message, models[index], index, child.exitcode)
-    finally:
-        for _, child in running.values():
-            child.terminate()
-            child.join()
     return results
 
 
-def _train_and_send(train_one: Callable[[int], TrainResult], index: int, model: nn.Module, send: Connection) -> None:
-    """In the child: train, then send ``("done", state, result)`` or ``("failed", error, traceback)``."""
+def _train_and_send(
+    train_one: Callable[[int, int], TrainResult], index: int, model: nn.Module, send: Connection
+) -> None:
+    """In the child: train on one thread, then send ``("done", state, result)`` or ``("failed", error, traceback)``."""
     try:
-        result = train_one(index)
+        result = train_one(index, 1)
         state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
         _send(send, ("done", state, result))
     except BaseException as error:  # noqa: BLE001 - whatever stopped the training is the parent's to raise
