@@ -28,11 +28,15 @@ from _kim import SET_NAMES, SETS, kim_runs
 from _report import add_data_option, results_folder, write_results
 
 from convtext import TextClassifier
+from convtext.infer import predict_logits
 
 MEMBERS = 3
 EPOCHS = 8
 PATIENCES = (1, 2, 3)
-SYSTEMS = {"scratch": "convtext from scratch (random vectors, 3 members)", "minilm": "convtext defaults (MiniLM vectors)"}
+SYSTEMS = {
+    "scratch": "convtext from scratch (random vectors, 3 members)",
+    "minilm": "convtext defaults (MiniLM vectors)",
+}
 
 
 def jobs(folder: Path, sets: list[str], folds: int, seeds: int) -> list[tuple]:
@@ -53,13 +57,13 @@ def train_one(job: tuple, folder: Path, folds: int, seeds: int) -> dict:
     train, dev, test, seed = list(kim_runs(kim_set, folder, folds, seeds, None))[run]
     options = {"members": 1, "embeddings": "random"} if system == "scratch" else {}
     clf = TextClassifier(seed=seed + member, epochs=EPOCHS, patience=EPOCHS, threads=1, progress=False, **options)
-    epochs, clock = [], {"last": time.perf_counter()}
+    epochs, clock, encoded = [], {"last": time.perf_counter()}, {}
 
     def record(_member: int, epoch: int, report: dict) -> None:
-        from convtext.infer import predict_logits
-
         seconds = time.perf_counter() - clock["last"]
-        logits = predict_logits(clf.model_, clf.encode(test.texts))  # (N, C)
+        if "test" not in encoded:  # the tokenizer is fixed once training starts: encode the test texts once
+            encoded["test"] = clf.encode(test.texts)
+        logits = predict_logits(clf.model_, encoded["test"])  # (N, C)
         epochs.append({"epoch": epoch, "valid_accuracy": report["accuracy"], "seconds": seconds,
                        "test_logits": np.asarray(logits, dtype=np.float32).round(4).tolist()})  # fmt: skip
         clock["last"] = time.perf_counter()

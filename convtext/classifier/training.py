@@ -290,13 +290,13 @@ def train_members(
     budget = processes * threads
     started = time.perf_counter()
     if processes > 1 and not in_process and can_fork_trainings(resolve_device(config.device).type):
+        processes = min(count, budget)  # members at once
         log.info("training %d members, %d at a time (each but one in a process of its own, on one thread); the "
-                 "progress bar follows member 1", count, min(count, budget))  # fmt: skip
+                 "progress bar follows member 1", count, processes)  # fmt: skip
         configs = [replace(c, progress=c.progress and i == 0) for i, c in enumerate(configs)]
         results = train_side_by_side(
             lambda i, threads: fit_member(singles[i], replace(configs[i], threads=threads), i), singles, budget
         )
-        processes = min(count, budget)
     else:
         processes = 1
         results = [
