@@ -24,7 +24,16 @@ import convtext
 from convtext import read_labeled
 
 GROUPS = {  # the first group whose name part occurs in an operator's name takes it
-    "convolutions (forward and backward)": ("convolution", "conv1d", "mkldnn_conv"),
+    "convolutions and the head (distinct tokens times filters, window sums; forward and backward)": (
+        "aten::mm",
+        "aten::addmm",
+        "linear",
+        "embedding_bag",
+        "unique",
+        "unfold",
+        "convolution",
+        "conv1d",
+    ),
     "optimiser (AdamW step, zeroing gradients)": ("adamw", "zero_grad", "Optimizer"),
     "embedding (lookup and its dense gradient)": ("embedding", "index_select", "index_add"),
     "pooling and masks (max over time, masked_fill, where)": ("aten::max", "masked_fill", "aten::where", "aten::any"),

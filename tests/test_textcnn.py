@@ -76,19 +76,25 @@ def test_padded_windows_never_win():
     assert values.item() == 1.0 and positions.item() == 0
 
 
-@pytest.mark.parametrize("k, groups", [(1, 1), (3, 1), (2, 3)])
-def test_windowed_convolution_equals_conv1d_with_its_gradients(k, groups):
-    torch.manual_seed(k)
-    vectors = torch.randn(4, 7, groups * 5, requires_grad=True)  # (B, T, groups·E), channels last
-    weight = torch.randn(groups * 6, 5, k, requires_grad=True)
-    bias = torch.randn(groups * 6, requires_grad=True)
-    got = windowed_conv1d(vectors, weight, bias, groups)
-    expected = F.conv1d(vectors.transpose(1, 2), weight, bias, groups=groups).transpose(1, 2)  # (B, W, groups·F)
-    assert got.shape == expected.shape == (4, 8 - k, groups * 6)
-    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
-    upstream = torch.randn_like(expected)
-    grads = torch.autograd.grad((got * upstream).sum(), (vectors, weight, bias))
-    for grad, expected_grad in zip(grads, torch.autograd.grad((expected * upstream).sum(), (vectors, weight, bias))):
+@pytest.mark.parametrize("kernel_sizes, groups", [((1,), 1), ((1, 2, 3), 1), ((2, 4), 3)])
+def test_windowed_convolution_equals_conv1d_with_its_gradients(kernel_sizes, groups):
+    torch.manual_seed(len(kernel_sizes) + groups)
+    vectors = torch.randn(6, groups * 5, requires_grad=True)  # (U, groups·E): the distinct tokens' vectors
+    rows = torch.randint(0, 6, (4, 7))  # (B, T): each position's token
+    keep = torch.rand(4, 7) > 0.3  # (B, T): padding and dropped tokens count as zero vectors
+    weights = [torch.randn(groups * 6, 5, k, requires_grad=True) for k in kernel_sizes]
+    biases = [torch.randn(groups * 6, requires_grad=True) for _ in kernel_sizes]
+    got = windowed_conv1d(vectors, rows, keep, weights, biases, groups)
+    tokens = (vectors[rows] * keep.unsqueeze(-1)).transpose(1, 2)  # (B, groups·E, T)
+    expected = [F.conv1d(tokens, w, b, groups=groups).transpose(1, 2) for w, b in zip(weights, biases)]
+    upstream = [torch.randn_like(scores) for scores in expected]  # each (B, W, groups·F)
+    for scores, reference, k in zip(got, expected, kernel_sizes):
+        assert scores.shape == reference.shape == (4, 8 - k, groups * 6)
+        torch.testing.assert_close(scores, reference, rtol=1e-5, atol=1e-5)
+    inputs = (vectors, *weights, *biases)
+    grads = torch.autograd.grad(sum((s * u).sum() for s, u in zip(got, upstream)), inputs)
+    expected_grads = torch.autograd.grad(sum((s * u).sum() for s, u in zip(expected, upstream)), inputs)
+    for grad, expected_grad in zip(grads, expected_grads):
         torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-4)
 
 

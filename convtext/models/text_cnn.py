@@ -111,9 +111,10 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         keep = mask
         if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
             keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
-        embedded = self.embed(ids) * keep.unsqueeze(-1)  # (B, T, M·E); padding is exactly zero
-        for conv in self.convs:  # each member's block of filters over its own block of the vectors
-            yield windowed_conv1d(embedded, conv.weight, conv.bias, self.members)  # (B, T - k + 1, M·F)
+        distinct, rows = torch.unique(ids, return_inverse=True)  # (U,), (B, T)
+        vectors = self.embed(distinct)  # (U, M·E): each member's block of filters over its own block of the vectors
+        weights, biases = [conv.weight for conv in self.convs], [conv.bias for conv in self.convs]
+        yield from windowed_conv1d(vectors, rows, keep, weights, biases, self.members)  # (B, W, M·F)
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.ngram_features(ids, mask)[0]
