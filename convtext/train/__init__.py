@@ -32,6 +32,7 @@ from ._plots import (
     plot_training_curve,
     plot_trials,
 )
+from ._sparse import clip_gradients
 from ._step import EpochEnd, Passes, TrainingStep
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "batch_tensors",
     "bucketed_batches",
     "can_fork_trainings",
+    "clip_gradients",
     "classification_report",
     "confusion_matrix",
     "ensemble_result",
