@@ -122,7 +122,6 @@ VARIANTS.update(
             "embed_dim=64": {"embed_dim": 64},
             "num_filters=50": {"num_filters": 50},
             "members=1 + num_filters=300": {"members": 1, "num_filters": 300},
-            "sparse_embeddings=False": {"sparse_embeddings": False},  # issue 37: AdamW on every row, as before
         },
     )
 )

@@ -74,7 +74,6 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
         lr_schedule: str = "linear",
         patience: int | None = None,  # None: 2 for a new model, 3 for fine-tuning and the other trainings
         class_weights: bool = False,
-        sparse_embeddings: bool = True,  # embedding tables: only the rows a batch read move (False: AdamW on all rows)
         seed: int = 0,
         threads: int | None = None,
         progress: bool = False,
@@ -99,7 +98,6 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
         self.num_filters, self.dropout, self.members = num_filters, dropout, members
         self.epochs, self.batch_size, self.lr, self.lr_schedule = epochs, batch_size, lr, lr_schedule
         self.patience, self.class_weights, self.seed, self.threads = patience, class_weights, seed, threads
-        self.sparse_embeddings = sparse_embeddings
         if extra_model_options:  # the keyword form of model_options, kept from before it was a parameter
             warnings.warn(
                 f"pass architecture settings as model_options={extra_model_options!r}, not as keywords",

@@ -48,7 +48,7 @@ def train_config(clf, new_model: bool = False) -> TrainConfig:
     return TrainConfig(
         epochs=clf.epochs, batch_size=clf.batch_size, lr=clf.lr, lr_schedule=clf.lr_schedule,
         patience=patience(clf.patience, new_model), class_weights=clf.class_weights, seed=clf.seed, threads=clf.threads,
-        sparse_embeddings=clf.sparse_embeddings, progress=clf.progress, device=clf.device,
+        progress=clf.progress, device=clf.device,
     )  # fmt: skip
 
 

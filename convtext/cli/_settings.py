@@ -83,11 +83,6 @@ OPTIONS = {  # TextClassifier parameter -> its command-line option
         "fine-tuning and for the other trainings).",
     ),
     "class_weights": _option(bool, "Weight the loss by inverse class frequency."),
-    "sparse_embeddings": _option(
-        bool,
-        "Embedding tables: move only the rows a batch read (lazy Adam, faster); off: AdamW on every row.",
-        "--sparse-embeddings/--dense-embeddings",
-    ),
     "seed": _option(int, "Seed for initialisation, batches and holdout."),
     "threads": Threads,
     "multi_label": _option(bool, "Several labels per text (fastText __label__s or --label-sep).", "--multi-label"),

@@ -32,7 +32,6 @@ from ._plots import (
     plot_training_curve,
     plot_trials,
 )
-from ._sparse import clip_gradients
 from ._step import EpochEnd, Passes, TrainingStep
 
 __all__ = [
@@ -49,7 +48,6 @@ __all__ = [
     "batch_tensors",
     "bucketed_batches",
     "can_fork_trainings",
-    "clip_gradients",
     "classification_report",
     "confusion_matrix",
     "ensemble_result",

@@ -19,7 +19,6 @@ class TrainConfig:
     weight_decay: float = 1e-4
     patience: int = 3  # epochs without a better validation score before stopping
     grad_clip: float = 1.0  # max gradient norm; keeps the first steps of random embeddings tame
-    sparse_embeddings: bool = True  # token-embedding tables: only the rows a batch read move (False: every row)
     lr_schedule: str = "linear"  # decay to 0 over all epochs (as fastText does; +0.7 on SST-2), or "constant"
     class_weights: bool = False  # weight the loss by inverse class frequency (imbalanced labels)
     seed: int = 0

@@ -1,7 +1,6 @@
 """The training engine: one loop for every kind of training convtext does.
 
-``run(step, config)`` owns device and threads, seeding, AdamW and its parameter groups (embedding tables row by
-row), the learning-rate
+``run(step, config)`` owns device and threads, seeding, AdamW and its parameter groups, the learning-rate
 schedule, gradient clipping, mixed precision on CUDA, validation and early stopping with the best state kept,
 the progress bar, checkpoints with resume, and DDP under torchrun. The ``TrainingStep`` says what differs:
 its batches, the loss of one batch, its validation and its log.
@@ -26,7 +25,6 @@ from ._checkpoint import CheckpointState, read_checkpoint, write_checkpoint
 from ._config import TrainConfig, TrainResult
 from ._distributed import is_main_process, join_process_group, shard_batches, world
 from ._early_stopping import EarlyStopping
-from ._sparse import LazyAdamW, sparse_lookups, text_model_tables
 from ._step import TrainingStep
 
 __all__ = ["adamw", "learning_rate_schedule", "progress_bar", "run"]
@@ -54,10 +52,9 @@ def learning_rate_schedule(
 
 
 def adamw(parameter_groups: list[dict], config: TrainConfig, device: torch.device) -> torch.optim.AdamW:
-    """AdamW over ``parameter_groups``, the fused kernel on CPU and CUDA: the same update in one pass; a sparse
-    gradient (an embedding table's rows, see ``sparse_lookups``) moves only its rows."""
+    """AdamW over ``parameter_groups``, the fused kernel on CPU and CUDA: the same update in one pass."""
     fused = device.type in ("cpu", "cuda") or None  # e.g. MPS: torch's default path
-    return LazyAdamW(parameter_groups, lr=config.lr, weight_decay=config.weight_decay, fused=fused)
+    return torch.optim.AdamW(parameter_groups, lr=config.lr, weight_decay=config.weight_decay, fused=fused)
 
 
 def progress_bar(enabled: bool) -> Progress:
@@ -109,7 +106,6 @@ def _run(
         parameter_groups = [{"params": [p for p in step.parameters() if p.requires_grad]}]
     optimizer = adamw(parameter_groups, config, device)
     distributed = join_process_group(device)  # under torchrun: DDP, each process its share of the batches
-    sparse_tables = text_model_tables(step) if config.sparse_embeddings and not distributed else []
     rank, processes = world()
     steps_per_epoch = math.ceil(step.batches_per_epoch() / processes)  # this process's
     total_steps = config.epochs * steps_per_epoch
@@ -131,7 +127,7 @@ def _run(
         result.best_valid = end.report
         stopper.step(end.score, 0)
     started = time.perf_counter()
-    with sparse_lookups(sparse_tables), progress_bar(config.progress) as progress:
+    with progress_bar(config.progress) as progress:
         bar = progress.add_task("training", total=total_steps, status="", completed=(first_epoch - 1) * steps_per_epoch)
         for epoch in range(first_epoch, 1 if finished else config.epochs + 1):
             epoch_start = time.perf_counter()

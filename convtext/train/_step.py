@@ -16,7 +16,6 @@ import torch
 import torch.nn as nn
 
 from ._config import EpochLog
-from ._sparse import clip_gradients
 
 __all__ = ["EpochEnd", "Passes", "TrainingStep"]
 
@@ -66,7 +65,7 @@ class TrainingStep(nn.Module):
 
     def clip_gradients(self, max_norm: float) -> None:
         """Clip the gradients before the optimiser step (every parameter together, by default)."""
-        clip_gradients(self.parameters(), max_norm)
+        nn.utils.clip_grad_norm_(self.parameters(), max_norm)
 
     def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
         """Validate and log the epoch that just ended."""
