@@ -61,13 +61,14 @@ def pyarrow_modules():
 
 
 def parquet_file(path: str | Path):
-    """``pyarrow.parquet.ParquetFile`` of ``path``; a clear error for a missing or damaged file."""
+    """``pyarrow.parquet.ParquetFile`` of ``path``, read a page at a time (not a row group's columns at once); a clear
+    error for a missing or damaged file."""
     pyarrow, pq = pyarrow_modules()
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file — check the path")
     try:
-        return pq.ParquetFile(path)
+        return pq.ParquetFile(path, pre_buffer=False)
     except (pyarrow.ArrowInvalid, OSError) as error:
         raise DataError(f"{path}: not a readable Parquet file ({error}) — check that the file is whole") from None
 
@@ -92,6 +93,16 @@ def text_column(path: Path, table_file, wanted: str) -> str:
     return name
 
 
+def record_batches(table_file, batch_rows: int, columns: list[str] | None = None):
+    """The file's record batches of at most ``batch_rows`` rows, decoded on this thread; once read, Arrow's memory
+    pool hands the memory it kept back to the system (why: docs/decisions.md)."""
+    pa, _ = pyarrow_modules()
+    try:
+        yield from table_file.iter_batches(batch_size=batch_rows, columns=columns, use_threads=False)
+    finally:
+        pa.default_memory_pool().release_unused()
+
+
 def check_text_column(path: str | Path, text_col: str) -> None:
     """Fail now (before a model loads) unless ``path`` is a readable table with the text column ``text_col``."""
     text_column(Path(path), parquet_file(path), text_col)
@@ -109,7 +120,7 @@ def parquet_rows(
         names = table_file.schema_arrow.names
         columns.append(names[_find_column(path, names, label_col, "--label-col")])
     number = 0
-    for batch in table_file.iter_batches(batch_size=batch_rows, columns=columns):
+    for batch in record_batches(table_file, batch_rows, columns):
         texts = batch.column(0).to_pylist()
         labels = batch.column(1).to_pylist() if label_col is not None else [None] * len(texts)
         items: list[Row | SkippedRow] = []
@@ -132,5 +143,5 @@ def parquet_batches(path: str | Path, text_col: str, batch_rows: int = 10_000):
     path = Path(path)
     table_file = parquet_file(path)
     name = text_column(path, table_file, text_col)
-    for batch in table_file.iter_batches(batch_size=batch_rows):
+    for batch in record_batches(table_file, batch_rows):
         yield batch, batch.column(name).to_pylist()
