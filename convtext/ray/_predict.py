@@ -10,9 +10,10 @@ from .._errors import ConvtextError, DataError
 from ..artifact import replaced_folder
 from ..data import table_rows
 
-__all__ = ["ACTOR_CPUS", "BATCH_ROWS", "local_ray", "predict", "predict_table"]
+__all__ = ["ACTOR_CPUS", "BATCH_ROWS", "READ_BLOCK_BYTES", "local_ray", "predict", "predict_table"]
 
 BATCH_ROWS = 10_000  # rows per batch: the model's per-call overhead is paid once per 10,000 texts
+READ_BLOCK_BYTES = 8 << 20  # blocks a table is read into: a file of one block feeds one actor (why: docs/decisions.md)
 ACTOR_CPUS = 0.5  # what an actor asks Ray for: with whole CPUs a pool as large as the machine starves the
 # pipeline's reading and writing tasks (seen with 2 actors on 2 CPUs); each actor still predicts on a core of its own
 
@@ -75,5 +76,16 @@ def predict_table(model: str | Path, source: str | Path, target: str | Path, tex
         raise DataError(f"{source}: no such file or folder — give a Parquet table")
     ray = local_ray(actors)
     with replaced_folder(target) as staging:
-        predict(ray.data.read_parquet(str(source)), model, text_col, top_k, actors).write_parquet(str(staging))
+        predict(read_blocks(ray, source), model, text_col, top_k, actors).write_parquet(str(staging))
         return table_rows(staging)
+
+
+def read_blocks(ray, source: Path):
+    """``source`` as a Ray Dataset of blocks of at most ``READ_BLOCK_BYTES`` (a Dataset keeps the ``DataContext`` it
+    was created under; the current one is left as it was)."""
+    context = ray.data.DataContext.get_current()
+    before, context.target_max_block_size = context.target_max_block_size, READ_BLOCK_BYTES
+    try:
+        return ray.data.read_parquet(str(source))
+    finally:
+        context.target_max_block_size = before
