@@ -19,11 +19,11 @@ def windowed_conv1d(
     biases: Sequence[torch.Tensor],
     groups: int = 1,
 ) -> list[torch.Tensor]:
-    """``F.conv1d`` of the token vectors ``vectors[rows] * keep`` with each ``weight`` ``(groups·F, E, k)``, time
-    first: one ``(B, T - k + 1, groups·F)`` per weight (every weight has the same number of filters).
+    """``F.conv1d`` of the token vectors ``vectors[rows]`` (zero where not ``keep``) with each ``weight``
+    ``(groups·F, E, k)``, time first: one ``(B, T - k + 1, groups·F)`` per weight (all with the same number of filters).
 
     ``vectors`` ``(U, groups·E)``: one row per distinct token; ``rows`` ``(B, T)``: each position's row; ``keep``
-    ``(B, T)``: 1 for a token, 0 for a position that contributes nothing (padding, a dropped token). A window's
+    ``(B, T)``: True for a token, False for a position that contributes nothing (padding, a dropped token). A window's
     score is the sum over its offsets ``j`` of ``W[:, :, j] · vector``, so every token's products with every offset
     of every kernel come from one matrix product over the distinct tokens (why: docs/decisions.md).
     """
