@@ -2,10 +2,10 @@
 
 import pytest
 import torch
-import torch.nn.functional as F
+import torch.nn as nn
 
 from convtext import ConvtextError, create_model, list_models
-from convtext.layers import masked_max_over_time, window_mask, windowed_conv1d
+from convtext.layers import NgramTable, masked_max_over_time, window_mask
 from convtext.train import pad_batch
 
 
@@ -77,21 +77,21 @@ def test_padded_windows_never_win():
 
 
 @pytest.mark.parametrize("kernel_sizes, groups", [((1,), 1), ((1, 2, 3), 1), ((2, 4), 3)])
-def test_windowed_convolution_equals_conv1d_with_its_gradients(kernel_sizes, groups):
+def test_a_table_of_the_distinct_tokens_equals_conv1d_with_its_gradients(kernel_sizes, groups):
     torch.manual_seed(len(kernel_sizes) + groups)
     vectors = torch.randn(6, groups * 5, requires_grad=True)  # (U, groups·E): the distinct tokens' vectors
     rows = torch.randint(0, 6, (4, 7))  # (B, T): each position's token
     keep = torch.rand(4, 7) > 0.3  # (B, T): padding and dropped tokens count as zero vectors
-    weights = [torch.randn(groups * 6, 5, k, requires_grad=True) for k in kernel_sizes]
-    biases = [torch.randn(groups * 6, requires_grad=True) for _ in kernel_sizes]
-    got = windowed_conv1d(vectors, rows, keep, weights, biases, groups)
+    convs = [nn.Conv1d(groups * 5, groups * 6, k, groups=groups) for k in kernel_sizes]
+    with_zero_row = torch.cat([vectors, torch.zeros(1, groups * 5)])  # row 6: a position that adds nothing
+    got = list(NgramTable(with_zero_row, convs, 6).window_scores(rows, keep))
     tokens = (vectors[rows] * keep.unsqueeze(-1)).transpose(1, 2)  # (B, groups·E, T)
-    expected = [F.conv1d(tokens, w, b, groups=groups).transpose(1, 2) for w, b in zip(weights, biases)]
+    expected = [conv(tokens).transpose(1, 2) for conv in convs]
     upstream = [torch.randn_like(scores) for scores in expected]  # each (B, W, groups·F)
     for scores, reference, k in zip(got, expected, kernel_sizes):
         assert scores.shape == reference.shape == (4, 8 - k, groups * 6)
         torch.testing.assert_close(scores, reference, rtol=1e-5, atol=1e-5)
-    inputs = (vectors, *weights, *biases)
+    inputs = (vectors, *(p for conv in convs for p in conv.parameters()))
     grads = torch.autograd.grad(sum((s * u).sum() for s, u in zip(got, upstream)), inputs)
     expected_grads = torch.autograd.grad(sum((s * u).sum() for s, u in zip(expected, upstream)), inputs)
     for grad, expected_grad in zip(grads, expected_grads):

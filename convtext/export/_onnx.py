@@ -46,8 +46,7 @@ class _TableWindowScores(nn.Module):
             vectors = model.embed(torch.arange(model.vocab_size))  # (V, M·E)
             tables = []
             for conv in model.convs:
-                for offset in range(conv.kernel_size[0]):
-                    table = offset_contributions(vectors, conv, offset)  # (V, M·F)
+                for table in offset_contributions(vectors, conv).contiguous():  # (V, M·F) per offset
                     table[self.pad_id] = 0.0  # padding contributes nothing
                     tables.append(table)
         self.tables = nn.ParameterList(nn.Parameter(table, requires_grad=False) for table in tables)

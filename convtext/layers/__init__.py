@@ -4,7 +4,6 @@ tables."""
 from ._ngram_table import NgramTable, NgramTableCache, offset_contributions, weights_key
 from ._pooling import masked_max_over_time, pad_to_min_length, window_mask
 from ._tables import embedding_table
-from ._windows import windowed_conv1d
 
 __all__ = [
     "NgramTable",
@@ -15,5 +14,4 @@ __all__ = [
     "pad_to_min_length",
     "weights_key",
     "window_mask",
-    "windowed_conv1d",
 ]

@@ -1,10 +1,11 @@
-"""Inference fast path for convolutions applied straight to token embeddings.
+"""Convolutions applied straight to token embeddings, as sums of per-token contributions.
 
 An embedding lookup followed by a ``Conv1d`` is linear in the embedding, so the contribution of
 every vocabulary item to every filter at every offset inside the window can be computed once:
 ``vectors @ W_k,j`` for every offset ``j`` of every width ``k`` (``V × Σk·F`` numbers). A width-``k``
 window's pre-activation is then the sum of ``k`` table rows plus the bias — one ``embedding_bag``
-instead of a matrix product, 5–10× faster on CPU at Kim's sizes.
+instead of a matrix product, 5–10× faster on CPU at Kim's sizes. Training builds a table over each batch's distinct
+tokens only (about half its positions on SST-2), and gradients flow through it.
 
 Building the table costs ``V × E × Σk·F`` multiply-adds in a few large products, about what
 convolving ``V / 2`` tokens costs on CPU (large products run faster than the convolution), so
@@ -31,11 +32,15 @@ def weights_key(weights: Sequence[torch.Tensor]) -> tuple:
     return tuple((w.device, w.data_ptr(), w._version) for w in weights)
 
 
-def offset_contributions(vectors: torch.Tensor, conv: nn.Conv1d, offset: int) -> torch.Tensor:
-    """``(V, F)``: each token's contribution to each filter at ``offset`` of the window. A grouped
-    convolution multiplies each group's columns of ``vectors`` by that group's filters only."""
-    parts = zip(vectors.chunk(conv.groups, dim=1), conv.weight[:, :, offset].chunk(conv.groups, dim=0))
-    return torch.cat([part @ weight.T for part, weight in parts], dim=1)
+def offset_contributions(vectors: torch.Tensor, conv: nn.Conv1d) -> torch.Tensor:
+    """``(k, V, F)``: each token's contribution to each filter at every offset of the window, one matrix product per
+    group. A grouped convolution multiplies each group's columns of ``vectors`` by that group's filters only."""
+    k = conv.kernel_size[0]
+    products = []
+    for part, weight in zip(vectors.chunk(conv.groups, dim=1), conv.weight.chunk(conv.groups, dim=0)):  # (F, E, k)
+        every_offset = part @ weight.permute(1, 2, 0).flatten(1)  # (V, k·F): offset j in columns j·F ... (j+1)·F
+        products.append(every_offset.view(len(vectors), k, -1))  # (V, k, F)
+    return torch.cat(products, dim=2).transpose(0, 1)  # (k, V, groups·F)
 
 
 class NgramTable:
@@ -50,7 +55,7 @@ class NgramTable:
         self.convs, self.pad_id, self.vocab_size = list(convs), pad_id, len(vectors)
         self.tables = []
         for conv in self.convs:
-            table = torch.cat([offset_contributions(vectors, conv, j) for j in range(conv.kernel_size[0])])  # (k·V, F)
+            table = offset_contributions(vectors, conv).reshape(-1, conv.out_channels)  # (k·V, F)
             table[pad_id :: self.vocab_size] = 0.0  # padding contributes nothing, as a zeroed embedding would
             self.tables.append(table)
 

@@ -25,7 +25,7 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
-from ..layers import NgramTableCache, masked_max_over_time, pad_to_min_length, window_mask, windowed_conv1d
+from ..layers import NgramTable, NgramTableCache, masked_max_over_time, pad_to_min_length, window_mask
 from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
@@ -102,7 +102,8 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
     def window_scores(self, ids: torch.Tensor, mask: torch.Tensor) -> Iterator[torch.Tensor]:
         """Every window's pre-activation, time first: one ``(B, T - k + 1, M·F)`` per kernel size.
 
-        Inference without gradients reads them from an ``NgramTable`` once it pays for itself.
+        Inference without gradients reads them from an ``NgramTable`` of the vocabulary once it pays for itself;
+        otherwise a table of the batch's distinct tokens (why: docs/decisions.md).
         """
         table = self.inference_table(self._ngram_tables, ids, self.convs)
         if table is not None:
@@ -112,9 +113,9 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
             keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
         distinct, rows = torch.unique(ids, return_inverse=True)  # (U,), (B, T)
-        vectors = self.embed(distinct)  # (U, M·E): each member's block of filters over its own block of the vectors
-        weights, biases = [conv.weight for conv in self.convs], [conv.bias for conv in self.convs]
-        yield from windowed_conv1d(vectors, rows, keep, weights, biases, self.members)  # (B, W, M·F)
+        vectors = self.embed(distinct)  # (U, M·E)
+        vectors = torch.cat([vectors, vectors.new_zeros(1, vectors.shape[1])])  # row U: a position adding nothing
+        yield from NgramTable(vectors, self.convs, len(distinct)).window_scores(rows, keep)  # (B, W, M·F) each
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.ngram_features(ids, mask)[0]

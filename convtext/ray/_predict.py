@@ -81,11 +81,8 @@ def predict_table(model: str | Path, source: str | Path, target: str | Path, tex
 
 
 def read_blocks(ray, source: Path):
-    """``source`` as a Ray Dataset of blocks of at most ``READ_BLOCK_BYTES`` (a Dataset keeps the ``DataContext`` it
-    was created under; the current one is left as it was)."""
-    context = ray.data.DataContext.get_current()
-    before, context.target_max_block_size = context.target_max_block_size, READ_BLOCK_BYTES
-    try:
-        return ray.data.read_parquet(str(source))
-    finally:
-        context.target_max_block_size = before
+    """``source`` as a Ray Dataset read in blocks of at most ``READ_BLOCK_BYTES``; the setting goes to the Dataset's
+    own copy of the ``DataContext``, so the current one stays as it was."""
+    dataset = ray.data.read_parquet(str(source))
+    dataset.context.target_max_block_size = READ_BLOCK_BYTES
+    return dataset
