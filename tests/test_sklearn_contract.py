@@ -1,6 +1,8 @@
 """TextClassifier is a scikit-learn estimator: clone, Pipeline, GridSearchCV, cross_val_score and the checks of
 ``sklearn.utils.estimator_checks`` that apply to an estimator of texts."""
 
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -39,6 +41,26 @@ def test_get_params_returns_the_constructor_arguments_unchanged():
     assert clf.set_params(lr=5e-3, epochs=3) is clf and (clf.lr, clf.epochs) == (5e-3, 3)
     with pytest.raises(ValueError, match="Invalid parameter"):
         clf.set_params(no_such_setting=1)
+
+
+def test_training_and_predicting_import_no_scikit_learn():
+    probe = (
+        "import sys\nfrom convtext import TextClassifier\nfrom tests.conftest import toy_texts\n"
+        "texts, labels = toy_texts(60)\n"
+        "clf = TextClassifier(embeddings='random', embed_dim=8, num_filters=4, members=1, epochs=1, threads=1)\n"
+        "clf.fit(texts, labels).predict(texts)\n"
+        "print(sorted(m for m in ('sklearn', 'scipy', 'pandas') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_untrained_classifier_raises_an_error_sklearn_and_hasattr_understand():
+    clf = TextClassifier()
+    assert not hasattr(clf, "classes_")  # an AttributeError, like scikit-learn's NotFittedError
+    with pytest.raises(ValueError, match="not trained yet"):
+        clf.predict(["good film"])
 
 
 def test_keyword_architecture_settings_still_work_with_a_deprecation_warning():

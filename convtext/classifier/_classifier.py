@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.exceptions import NotFittedError
 
 from .._errors import ConvtextError
 from ..adapt import DannConfig
@@ -25,6 +23,7 @@ from ..tokenize import PackedSequences, TextTokenizer
 from ._adapt import fit_adapted
 from ._compress import compress
 from ._distill import fit_distilled
+from ._estimator import ClassifierEstimator, NotTrainedError
 from ._explain import Explanation, explain_text
 from ._pretrained import open_pretrained
 from ._saving import from_parts, push_to_hub, save
@@ -36,11 +35,7 @@ __all__ = ["TextClassifier", "load_pretrained"]
 log = logging.getLogger(__name__)
 
 
-class NotTrainedError(ConvtextError, NotFittedError):
-    """A classifier was asked to predict before ``fit`` or ``load`` (scikit-learn's ``NotFittedError`` too)."""
-
-
-class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
+class TextClassifier(LabelPredictions, ClassifierEstimator):
     """Train a CNN text classifier in one call, then predict, explain, evaluate, save and load it.
 
     >>> clf = TextClassifier(epochs=5).fit(texts, labels)      # doctest: +SKIP
@@ -273,16 +268,6 @@ class TextClassifier(LabelPredictions, ClassifierMixin, BaseEstimator):
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
             raise NotTrainedError("this classifier is not trained yet — call fit(...) or convtext.load(folder)")
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array, tags.input_tags.string = False, True  # a list of texts, not a matrix
-        return tags
-
-    def __sklearn_clone__(self) -> TextClassifier:
-        """The same settings, untrained; a trained ``pretrained`` classifier is shared, not cloned untrained."""
-        params = self.get_params(deep=False)
-        return type(self)(**{k: v if k == "pretrained" else clone(v, safe=False) for k, v in params.items()})
 
     def decision_function(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
         """``(n, n_classes)`` logits, columns in ``classes_`` order (through onnxruntime after ``use_onnx``)."""
