@@ -224,8 +224,8 @@ def main() -> None:
             if body_rates[0] is not None
             else "at its own rate (convtext's default: the head's rate for a convtext body)"
         )
-        + " after a one-epoch warm-up, no dropout on the sentence vector; a row marked (body N×) trains the body at "
-        "N× the head's rate instead.",
+        + " after a one-epoch warm-up of every rate (the head's too), no dropout on the sentence vector; a row marked "
+        "(body N×) trains the body at N× the head's rate instead.",
         "Each section says when and by which command it was run (`--update` reruns some targets, keeps the others).",
     ]
     for target in targets:

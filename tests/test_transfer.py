@@ -107,11 +107,11 @@ def test_discriminative_rates_land_on_their_groups():
         discriminative_groups(model, 1e-3, lr_range=(1e-2, 1e-4))
 
 
-def test_fine_tuning_warms_the_body_up_over_the_first_epoch_and_full_does_not():
+def test_fine_tuning_warms_every_group_up_over_the_first_epoch_and_full_does_not():
     from convtext.train import learning_rate_schedule
 
     model = create_model("inception_base", vocab_size=40, num_classes=2, embed_dim=8)
-    for mode, body_start in (("fine-tune", 0.0), ("full", 1.0)):
+    for mode, start in (("fine-tune", 0.0), ("full", 1.0)):
         groups, _ = prepare_transfer(model, mode, 1e-3, body_lr_mult=1.0)
         optimizer = torch.optim.AdamW(groups)
         schedule = learning_rate_schedule(optimizer, total_steps=40, steps_per_epoch=10, decay=True)
@@ -121,14 +121,18 @@ def test_fine_tuning_warms_the_body_up_over_the_first_epoch_and_full_does_not():
             optimizer.step()
             schedule.step()
         body, head = np.array(rates)[:, 0], np.array(rates)[:, -1]
-        assert head == pytest.approx(1e-3 * (1 - np.arange(40) / 40))  # linear decay from the first step
-        assert body[0] == pytest.approx(1e-3 * body_start)
-        assert body[10:] == pytest.approx(head[10:])  # the body at the head's rate from the second epoch
-    assert body[5] == pytest.approx(head[5]) and np.all(np.diff(body) <= 0)  # full: no warm-up
+        decayed = 1e-3 * (1 - np.arange(40) / 40)  # linear decay from the first step
+        assert head[10:] == pytest.approx(decayed[10:]) and body[10:] == pytest.approx(head[10:])
+        assert body[0] == pytest.approx(1e-3 * start) and head[0] == pytest.approx(1e-3 * start)
+    assert head == pytest.approx(decayed) and body == pytest.approx(head)  # full: no warm-up
     groups, _ = prepare_transfer(model, "fine-tune", 1e-3, body_lr_mult=0.1)
     optimizer = torch.optim.AdamW(groups)
-    learning_rate_schedule(optimizer, total_steps=40, steps_per_epoch=10, decay=False)
-    assert [g["lr"] for g in optimizer.param_groups] == [0.0, 0.0, 0.0, 1e-3]  # constant schedule: still warms up
+    schedule = learning_rate_schedule(optimizer, total_steps=40, steps_per_epoch=10, decay=False)
+    assert [g["lr"] for g in optimizer.param_groups] == [0.0, 0.0, 0.0, 0.0]  # constant schedule: still warms up
+    for _ in range(10):
+        optimizer.step()
+        schedule.step()
+    assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([1e-4, 1e-4, 1e-4, 1e-3])
 
 
 def test_the_optimizer_uses_the_body_rate(trained):
@@ -307,7 +311,7 @@ def test_fine_tuning_from_the_probe_starts_at_its_loss_and_learns_below_chance(s
     tuned = TextClassifier(pretrained=body, transfer="fine-tune", **settings)
     with caplog.at_level("WARNING", logger="convtext.classifier._recipe"):
         tuned.fit(train.texts, train.labels, valid.texts, valid.labels)
-    assert "from a textcnn body: the body learns at 1× --lr after a one-epoch warm-up" in caplog.text
+    assert "the body learns at 1× --lr (every rate rising from 0 over the first epoch)" in caplog.text
     assert tuned.transfer_["body_lr_mult"] == 1.0
     start, first = tuned.training_["history"][:2]
     probabilities = probe.predict_proba(train.texts)[np.arange(len(train)), probe.label_set_.encode(train.labels)]

@@ -259,7 +259,8 @@ class Recipe:
         if s.body_lr_mult is not None or s.transfer != "fine-tune":
             return s.body_lr_mult
         log.warning(
-            "--mode fine-tune from a %s body: the body learns at %g× --lr after a one-epoch warm-up — "
+            "--mode fine-tune from a %s body: the body learns at %g× --lr (every rate rising from 0 over the "
+            "first epoch) — "
             "set --body-lr-mult to change it", model.architecture, model.fine_tune_body_rate,
         )  # fmt: skip
         return model.fine_tune_body_rate

@@ -13,7 +13,7 @@ __all__ = ["TRANSFER_MODES", "discriminative_groups", "gradual_unfreezing", "pre
 log = logging.getLogger(__name__)
 
 TRANSFER_MODES = ("feature-extraction", "fine-tune", "full")
-BODY_WARMUP_EPOCHS = 1  # fine-tuning: the body's rate rises from 0 over the first epoch (why: docs/decisions.md)
+WARMUP_EPOCHS = 1  # fine-tuning: every rate, the head's too, rises from 0 over the first epoch (docs/decisions.md)
 
 
 def discriminative_groups(
@@ -21,15 +21,15 @@ def discriminative_groups(
     lr: float,
     body_lr_mult: float = 1.0,
     lr_range: tuple[float, float] | None = None,
-    body_warmup_epochs: float = 0,
+    warmup_epochs: float = 0,
 ) -> list[dict]:
     """AdamW parameter groups, one per layer group, bottom to top, each with its own ``lr``.
 
     ``lr_range=(lo, hi)`` spreads the rates geometrically from ``lo`` (lowest group) to ``hi`` (the
     head), like fastai's ``slice(lo, hi)``; otherwise the head learns at ``lr`` and every body group
     at ``lr * body_lr_mult``. Frozen parameters are included: they get no gradient (so AdamW leaves
-    them untouched) until gradual unfreezing lets them learn. Body groups rise from rate 0 over
-    ``body_warmup_epochs`` (the engine's ``learning_rate_schedule``).
+    them untouched) until gradual unfreezing lets them learn. Every group rises from rate 0 over
+    ``warmup_epochs`` (the engine's ``learning_rate_schedule``).
     """
     groups = model.layer_groups()
     count = len(groups)
@@ -42,10 +42,9 @@ def discriminative_groups(
         if body_lr_mult < 0:
             raise ConvtextError(f"body_lr_mult must be >= 0, got {body_lr_mult}")
         rates = [lr * body_lr_mult] * (count - 1) + [lr]
-    warmups = [body_warmup_epochs] * (count - 1) + [0]
     return [
-        {"params": [p for _, p in members], "lr": rate, "name": group, "warmup_epochs": warmup}
-        for (group, members), rate, warmup in zip(groups.items(), rates, warmups)
+        {"params": [p for _, p in members], "lr": rate, "name": group, "warmup_epochs": warmup_epochs}
+        for (group, members), rate in zip(groups.items(), rates)
         if members
     ]
 
@@ -73,9 +72,10 @@ def prepare_transfer(
     """Freeze and group ``model`` for ``mode``; returns AdamW's parameter groups and the epoch hook.
 
     ``feature-extraction``: the body is frozen, only the head learns. ``fine-tune``: every group
-    learns, the body at ``body_lr_mult`` times the head's rate (or the ``lr_range`` spread) after a
-    warm-up of ``BODY_WARMUP_EPOCHS``, optionally unfrozen one group per epoch (``unfreeze_schedule="gradual"``). ``full``: every group
-    at the same rate — the pretrained weights are only the starting point.
+    learns, the body at ``body_lr_mult`` times the head's rate (or the ``lr_range`` spread), every rate
+    rising from 0 over ``WARMUP_EPOCHS``, optionally unfrozen one group per epoch
+    (``unfreeze_schedule="gradual"``). ``full``: every group at the same rate from the first step — the pretrained
+    weights are only the starting point.
     """
     if mode not in TRANSFER_MODES:
         raise ConvtextError(f"unknown transfer mode {mode!r} — use one of {', '.join(TRANSFER_MODES)}")
@@ -89,5 +89,5 @@ def prepare_transfer(
     model.unfreeze()
     if mode == "full":
         return discriminative_groups(model, lr, body_lr_mult=1.0), None
-    groups = discriminative_groups(model, lr, body_lr_mult, lr_range, BODY_WARMUP_EPOCHS)
+    groups = discriminative_groups(model, lr, body_lr_mult, lr_range, WARMUP_EPOCHS)
     return groups, gradual_unfreezing(model) if unfreeze_schedule else None
