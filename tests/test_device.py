@@ -103,15 +103,53 @@ def test_auto_threads_leave_out_cores_other_processes_keep_busy(monkeypatch):
         busy.kill()
 
 
-def test_training_takes_at_most_half_the_cores_and_gives_them_back(toy, monkeypatch):
+def test_training_takes_at_most_its_cap_and_gives_the_cores_back(toy, monkeypatch):
     cores = available_cores()
+    cap = min(cores, max(2, cores // 2))  # half the cores, two where there are two
     torch.set_num_threads(cores)
     with training_threads(None) as training:
-        assert training == torch.get_num_threads() <= max(1, cores // 2)
+        assert training.count == torch.get_num_threads() <= cap
     assert torch.get_num_threads() == cores
     counts = []
     real = torch.set_num_threads
     monkeypatch.setattr("convtext.infer._threads.free_cores", lambda: cores)  # a quiet machine
+    monkeypatch.setattr("convtext.infer._threads._load_mark", lambda: None)  # and it stays quiet
     monkeypatch.setattr(torch, "set_num_threads", lambda n: (counts.append(n), real(n)))
     TextClassifier(embeddings="random", epochs=1, members=1, progress=False).fit(*toy)
-    assert max(1, cores // 2) in counts and torch.get_num_threads() == cores  # every core again for predictions
+    assert cap in counts and torch.get_num_threads() == cores  # every core again for predictions
+
+
+def test_auto_training_threads_follow_the_load(monkeypatch):
+    ticks = os.sysconf("SC_CLK_TCK")
+    marks = iter([(0.0, 0, 0), (1.0, 2 * ticks, ticks), (2.0, 3 * ticks, 2 * ticks), (3.0, 3 * ticks, 2 * ticks)])
+    monkeypatch.setattr("convtext.infer._threads._load_mark", lambda: next(marks))
+    monkeypatch.setattr("convtext.infer._threads.available_cores", lambda: 2)
+    monkeypatch.setattr("convtext.infer._threads.free_cores", lambda: 2)
+    previous = torch.get_num_threads()
+    with training_threads(None) as threads:
+        assert threads.count == 2
+        assert threads.retune() == 1 == torch.get_num_threads()  # another process kept a core busy (2 - 1 own)
+        assert threads.retune() == 2 == torch.get_num_threads()  # only this process worked: both cores again
+        assert threads.retune() == 2  # nobody worked
+        monkeypatch.setattr("convtext.infer._threads._load_mark", lambda: pytest.fail("looked again within a second"))
+        threads._mark = (time.monotonic(), 0, 0)
+        assert threads.step() == 2
+        threads.others = 1.0  # the last look found another process on a core
+    assert torch.get_num_threads() == 1  # predictions after it: the free core only
+    torch.set_num_threads(previous)
+    with training_threads(1) as threads:  # an explicit count is kept whatever the load
+        assert threads.count == 1 and threads.retune() == 1 and threads.step() == 1
+    assert torch.get_num_threads() == previous
+
+
+def test_training_beside_a_busy_process_moves_to_the_free_cores(monkeypatch):
+    cores = available_cores()
+    if cores < 2 or not os.path.exists("/proc/stat"):
+        pytest.skip("needs two cores and Linux's /proc/stat")
+    with training_threads(None) as threads:
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            time.sleep(0.5)
+            assert threads.retune() <= cores - 1
+        finally:
+            busy.kill()

@@ -35,7 +35,7 @@ def train(
     holdout: Annotated[float, typer.Option(help="Share of ratings held out (seeded).")] = FactorizationConfig.holdout,
     seed: Annotated[int, typer.Option(help="Seed for the holdout, initialisation and batches.")] = 0,
     threads: Annotated[
-        int | None, typer.Option(help="CPU threads (default: the free cores, at most half of them for training).")
+        int | None, typer.Option(help="CPU threads (default: the free cores; training: at most half, or two).")
     ] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -41,8 +41,8 @@ Embeddings = _option(
 )
 Threads = _option(
     int | None,
-    "CPU threads (default: the free cores; training one model, at most half of them; an ensemble, one member process "
-    "per free core, every member at once on an idle machine).",
+    "CPU threads (default: the free cores; training one model, at most half of them but two where two are free, "
+    "chosen again each epoch; an ensemble, one member process per free core, every member at once on an idle machine).",
 )
 FromModel = _option(Path | None, "Start from this trained model's tokenizer and body (transfer learning).", "--from")
 

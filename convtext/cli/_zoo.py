@@ -78,7 +78,7 @@ def build_(
     ] = None,
     force: Annotated[bool, typer.Option(help="Rebuild even if it is built.")] = False,
     threads: Annotated[
-        int | None, typer.Option(help="CPU threads (default: the free cores, at most half of them for training).")
+        int | None, typer.Option(help="CPU threads (default: the free cores; training: at most half, or two).")
     ] = None,
 ) -> None:
     """Train a zoo model from its recipe (seeded: the same data gives the same model) into the cache."""

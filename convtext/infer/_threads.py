@@ -1,6 +1,7 @@
 """How many CPU threads PyTorch uses. "auto" (None): the cores this process may use that other processes are not
 busy with right now (sampled for 0.1 s from /proc/stat on Linux), and for training one model at most half of its
-cores; an ensemble's members train in processes of their own (``parallel_training``)."""
+cores but two where two are free, decided again every second from what other processes did meanwhile; an
+ensemble's members train in processes of their own (``parallel_training``)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ import torch
 
 from .._errors import ConvtextError
 
-__all__ = ["available_cores", "free_cores", "machine_is_idle", "parallel_training", "set_threads", "training_threads"]
+__all__ = [
+    "TrainingThreads", "available_cores", "free_cores", "machine_is_idle", "parallel_training", "set_threads",
+    "training_cap", "training_threads",
+]  # fmt: skip
 
 SAMPLE_SECONDS = 0.1
 REUSE_SECONDS = 5.0  # a sample this recent is reused (a fit asks once per member)
+RETUNE_SECONDS = 1.0  # training with "auto": how often the thread count follows the load
 IDLE_BELOW = 0.25  # cores' worth of other processes' work under which the machine counts as idle
 _last_sample: tuple[float, float] | None = None  # (time.monotonic(), cores' worth of other processes' work)
 
@@ -77,20 +82,71 @@ def _own_ticks() -> int:
     return int(fields[11]) + int(fields[12])
 
 
-@contextmanager
-def training_threads(threads: int | None) -> Iterator[int]:
-    """``set_threads(threads, training=True)`` while training; the thread count before it afterwards."""
-    previous = torch.get_num_threads()
+def training_cap() -> int:
+    """The most threads "auto" trains one model on: half of this process's cores, two where it has two or more."""
+    return min(available_cores(), max(2, available_cores() // 2))
+
+
+class TrainingThreads:
+    """Training's thread count, set at the start and, for "auto", set again every ``RETUNE_SECONDS`` from the load
+    other processes put on the cores since the last decision (read from /proc/stat, without a pause)."""
+
+    def __init__(self, threads: int | None):
+        self.count = set_threads(threads, training=True)
+        self._mark = _load_mark() if threads is None else None
+        self.others: float | None = None  # cores' worth of other processes' work at the last decision
+
+    def step(self) -> int:
+        """Once per training step: ``retune`` when ``RETUNE_SECONDS`` have passed since the last decision."""
+        if self._mark is None or time.monotonic() - self._mark[0] < RETUNE_SECONDS:
+            return self.count
+        return self.retune()
+
+    def retune(self) -> int:
+        """The free cores since the last decision (at most ``training_cap()``); returns the count set."""
+        if self._mark is None:
+            return self.count
+        mark = _load_mark()
+        if mark is None:
+            return self.count
+        seconds = mark[0] - self._mark[0]
+        others = (mark[1] - self._mark[1] - (mark[2] - self._mark[2])) / os.sysconf("SC_CLK_TCK") / max(seconds, 1e-3)
+        self._mark, self.others = mark, others
+        count = max(1, min(training_cap(), round(available_cores() - others)))
+        if count != self.count:
+            torch.set_num_threads(count)
+            self.count = count
+        return count
+
+
+def _load_mark() -> tuple[float, int, int] | None:
+    """(time.monotonic(), busy ticks of this process's cores, this process's own ticks), None where unreadable."""
+    mine = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     try:
-        yield set_threads(threads, training=True)
+        return time.monotonic(), _busy_ticks(mine), _own_ticks()
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextmanager
+def training_threads(threads: int | None) -> Iterator[TrainingThreads]:
+    """``TrainingThreads(threads)`` while training; afterwards the thread count before it — for "auto", no more
+    than the cores other processes left free at the end of training."""
+    previous = torch.get_num_threads()
+    training = None
+    try:
+        training = TrainingThreads(threads)
+        yield training
     finally:
-        torch.set_num_threads(previous)
+        others = training.others if training is not None else None
+        free = previous if others is None else max(1, round(available_cores() - others))
+        torch.set_num_threads(min(previous, free))
 
 
 def set_threads(threads: int | None, training: bool = False) -> int:
-    """Use ``threads`` CPU threads; None: the free cores, for ``training`` at most half of this process's cores
+    """Use ``threads`` CPU threads; None: the free cores, for ``training`` at most ``training_cap()`` of them
     (why: docs/decisions.md). Returns the number set."""
-    count = threads or (min(free_cores(), max(1, available_cores() // 2)) if training else free_cores())
+    count = threads or (min(free_cores(), training_cap()) if training else free_cores())
     if count < 1:
         raise ConvtextError(f"threads must be at least 1, got {threads}")
     torch.set_num_threads(count)

@@ -91,12 +91,14 @@ def run(
     the same weights as one never interrupted (same device and threads). ``on_epoch_end(epoch, report)`` runs
     after each epoch's validation, with its report; what it raises ends the training (autotune's pruning).
     """
-    with training_threads(config.threads):
-        return _run(step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume, on_epoch_end)
+    with training_threads(config.threads) as threads:
+        return _run(
+            step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume, on_epoch_end, threads
+        )
 
 
 def _run(
-    step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume, on_epoch_end
+    step, config, parameter_groups, on_epoch_start, validate_first, checkpoint, resume, on_epoch_end, threads
 ) -> TrainResult:
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
@@ -142,6 +144,7 @@ def _run(
             batches = step.epoch_batches(rng)  # the same on every process (same seed)
             done = (epoch - 1) * steps_per_epoch
             for index, batch in enumerate(shard_batches(batches, rank, processes) if distributed else batches):
+                threads.step()  # "auto": the cores other processes leave free, looked at every second
                 with autocast(device, config.mixed_precision):
                     loss = loss_of(batch, (done + index) / total_steps)
                 optimizer.zero_grad(set_to_none=True)
