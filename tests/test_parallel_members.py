@@ -9,6 +9,7 @@ import pytest
 import torch
 from conftest import run_cli, toy_texts, write_rows
 
+import convtext.classifier.training as training_module
 import convtext.infer._threads as threads_module
 from convtext import ConvtextError, LabeledTexts, TextClassifier
 from convtext.infer import parallel_training
@@ -38,6 +39,24 @@ def test_members_side_by_side_end_with_the_weights_of_members_one_after_another(
     first, second = alone.model_.state_dict(), beside.model_.state_dict()
     assert alone.model_.members == 3 and all(torch.equal(first[name], second[name]) for name in first)
     assert alone.training_["config"]["members"] == beside.training_["config"]["members"]  # seeds, epochs, curves
+
+
+@needs_fork
+def test_auto_members_side_by_side_then_predict_on_the_cores_free_at_the_end(monkeypatch):
+    texts, labels = toy_texts(200, seed=0)
+    previous = torch.get_num_threads()
+    monkeypatch.setattr(threads_module, "available_cores", lambda: 2)
+    load = [0.0]  # idle when the fit starts (all three members at once), a core busy once they are trained
+    monkeypatch.setattr(threads_module, "_others_load", lambda: load[0])
+    side_by_side = training_module.train_side_by_side
+    monkeypatch.setattr(
+        training_module, "train_side_by_side", lambda *args: (side_by_side(*args), load.__setitem__(0, 1.0))[0]
+    )
+    try:
+        clf = TextClassifier(threads=None, **SMALL).fit(texts, labels)
+        assert clf.training_["config"]["members_side_by_side"] == 3 and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(previous)
 
 
 @needs_fork

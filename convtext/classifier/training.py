@@ -297,6 +297,7 @@ def train_members(
         results = train_side_by_side(
             lambda i, threads: fit_member(singles[i], replace(configs[i], threads=threads), i), singles, budget
         )
+        set_threads(config.threads)  # "auto": predict on the cores free now, not those free when training began
     else:
         processes = 1
         results = [
