@@ -56,13 +56,27 @@ def _others_load() -> float:
 def _sample_others_load() -> float:
     """Cores' worth of work other processes did on this process's cores over ``SAMPLE_SECONDS`` (0 where
     /proc/stat cannot be read)."""
+    start = _load_mark()
+    if start is None:
+        return 0.0
+    time.sleep(SAMPLE_SECONDS)
+    end = _load_mark()
+    return 0.0 if end is None else _others_between(start, end)
+
+
+def _load_mark() -> tuple[float, int, int] | None:
+    """(time.monotonic(), busy ticks of this process's cores, this process's own ticks), None where unreadable."""
     mine = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     try:
-        busy, own = _busy_ticks(mine), _own_ticks()
-        time.sleep(SAMPLE_SECONDS)
-        return (_busy_ticks(mine) - busy - (_own_ticks() - own)) / os.sysconf("SC_CLK_TCK") / SAMPLE_SECONDS
+        return time.monotonic(), _busy_ticks(mine), _own_ticks()
     except (OSError, ValueError, IndexError):
-        return 0.0
+        return None
+
+
+def _others_between(start: tuple[float, int, int], end: tuple[float, int, int]) -> float:
+    """Cores' worth of work other processes did between two ``_load_mark``s: all busy ticks less this process's."""
+    seconds = max(end[0] - start[0], 1e-3)
+    return (end[1] - start[1] - (end[2] - start[2])) / os.sysconf("SC_CLK_TCK") / seconds
 
 
 def _busy_ticks(cpus: set[int] | None) -> int:
@@ -109,23 +123,13 @@ class TrainingThreads:
         mark = _load_mark()
         if mark is None:
             return self.count
-        seconds = mark[0] - self._mark[0]
-        others = (mark[1] - self._mark[1] - (mark[2] - self._mark[2])) / os.sysconf("SC_CLK_TCK") / max(seconds, 1e-3)
+        others = _others_between(self._mark, mark)
         self._mark, self.others = mark, others
         count = max(1, min(training_cap(), round(available_cores() - others)))
         if count != self.count:
             torch.set_num_threads(count)
             self.count = count
         return count
-
-
-def _load_mark() -> tuple[float, int, int] | None:
-    """(time.monotonic(), busy ticks of this process's cores, this process's own ticks), None where unreadable."""
-    mine = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    try:
-        return time.monotonic(), _busy_ticks(mine), _own_ticks()
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 @contextmanager
