@@ -8,7 +8,7 @@ import struct
 
 import pytest
 from hostile import CARD_SETTINGS, CONFIG_VALUES, MODEL_SETTINGS, check_tampered_config
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from convtext import load
@@ -44,6 +44,7 @@ def test_any_value_in_the_model_settings_loads_or_is_a_clear_error(saved_once, t
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(key=st.sampled_from(CARD_SETTINGS), value=CONFIG_VALUES)
+@example(key="output_dim", value="\n")  # found by this test: the message printed the value as it was, newline too
 def test_any_value_in_the_convtext_entry_loads_or_is_a_clear_error(saved_once, tmp_path, key, value):
     check_tampered_config(saved_once, tmp_path, "convtext", key, value)
 

@@ -64,7 +64,7 @@ def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
     check_tokenizer_fits(folder, model, tokenizer)
     outputs = config["convtext"].get("output_dim") or len(config["convtext"]["labels"])
     if model.num_classes != outputs:
-        raise ArtifactError(f"{folder}: config.json promises {outputs} outputs, the model has {model.num_classes}")
+        raise ArtifactError(f"{folder}: config.json promises {outputs!r} outputs, the model has {model.num_classes}")
     return load_weights(model, checked_weights_file(folder)), tokenizer, config
 
 
