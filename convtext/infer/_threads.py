@@ -37,8 +37,13 @@ def available_cores() -> int:
 def free_cores() -> int:
     """Of ``available_cores()``, those not busy with other processes over the next 0.1 s (all of them where
     /proc/stat cannot be read); a sample from the last 5 s is reused."""
+    return _free_beside(_others_load())
+
+
+def _free_beside(others: float) -> int:
+    """The cores of ``available_cores()`` left free by ``others`` cores' worth of other processes' work (at least 1)."""
     cores = available_cores()
-    return max(1, min(cores, round(cores - _others_load())))
+    return max(1, min(cores, round(cores - others)))
 
 
 def machine_is_idle() -> bool:
@@ -125,7 +130,7 @@ class TrainingThreads:
             return self.count
         others = _others_between(self._mark, mark)
         self._mark, self.others = mark, others
-        count = max(1, min(training_cap(), round(available_cores() - others)))
+        count = min(training_cap(), _free_beside(others))
         if count != self.count:
             torch.set_num_threads(count)
             self.count = count
@@ -137,14 +142,11 @@ def training_threads(threads: int | None) -> Iterator[TrainingThreads]:
     """``TrainingThreads(threads)`` while training; afterwards the thread count before it — for "auto", no more
     than the cores other processes left free at the end of training."""
     previous = torch.get_num_threads()
-    training = None
+    training = TrainingThreads(threads)
     try:
-        training = TrainingThreads(threads)
         yield training
     finally:
-        others = training.others if training is not None else None
-        free = previous if others is None else max(1, round(available_cores() - others))
-        torch.set_num_threads(min(previous, free))
+        torch.set_num_threads(previous if training.others is None else min(previous, _free_beside(training.others)))
 
 
 def set_threads(threads: int | None, training: bool = False) -> int:

@@ -22,7 +22,7 @@ class TrainConfig:
     lr_schedule: str = "linear"  # decay to 0 over all epochs (as fastText does; +0.7 on SST-2), or "constant"
     class_weights: bool = False  # weight the loss by inverse class frequency (imbalanced labels)
     seed: int = 0
-    threads: int | None = None  # None = the free cores up to a cap, decided again each epoch (convtext.infer)
+    threads: int | None = None  # None = the free cores up to a cap, looked at every second (convtext.infer)
     progress: bool = True
     progress_label: str = ""  # what the progress bar names before the epoch, e.g. "member 2/3 "
     device: str = "auto"  # auto (CUDA when there is a GPU), cpu or cuda
