@@ -7,16 +7,17 @@ calibration error (ECE: 15 equal-width bins of the top class's probability), Bri
 classes) and negative log-likelihood (per text). convtext: its defaults (MiniLM's input vectors) and from scratch
 (random vectors), each scored at temperature 1 and at the temperature it fitted on the dev split — one model,
 so the same labels. fastText: wordNgrams 1 and 2 with the epoch count chosen on dev, its own softmax probabilities
-(``predict(k=-1)``).
+(``predict(k=-1)``). A fourth set, TREC held out, draws test and dev from TREC's training file (see the notes).
 
-Run: python benchmarks/calibration.py [--data ../shared/data] [--sets SST-2,TREC,CR] [--folds 3] [--seeds 2]
-     [--threads 2]
+Run: python benchmarks/calibration.py [--data ../shared/data] [--sets SST-2,TREC,CR,'TREC held out'] [--folds 3] [--seeds 2]
+     [--threads 2] [--name calibration]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+from pathlib import Path
 
 import numpy as np
 from _kim import SETS, kim_runs
@@ -24,6 +25,7 @@ from _peers import ConvtextPeer, FastTextPeer
 from _report import add_data_option, write_results
 from scipy.optimize import minimize
 
+from convtext import read_labeled, stratified_holdout
 from convtext.runtime import calibration_report
 
 CONVTEXT = {
@@ -31,7 +33,24 @@ CONVTEXT = {
     "convtext from scratch (random vectors)": {"embeddings": "random"},
 }
 FASTTEXT = {f"fastText (wordNgrams={n}, epoch chosen on dev)": n for n in (1, 2)}
-SCORES = ("accuracy", "ece", "brier", "nll")
+SCORES = ("accuracy", "ece", "brier", "nll", "confidence", "dev_accuracy")
+HELD_OUT = "TREC held out"  # TREC's training file alone: train, dev and test drawn from one distribution
+
+
+def mean_confidence(report: dict) -> float:
+    """The mean probability of the top class (from a calibration report's bins)."""
+    bins = report["bins"]
+    return sum(b["confidence"] * b["count"] for b in bins) / max(sum(b["count"] for b in bins), 1)
+
+
+def held_out_runs(folder: Path, seeds: int):
+    """``(train, dev, test, seed)``: per seed, a stratified 10 % of TREC's training file as test and 10 % of the rest
+    as dev (TREC's own test questions are easier than its training file's: see the notes)."""
+    data = read_labeled(folder / "TREC.train.all")
+    for seed in range(seeds):
+        rest, test = stratified_holdout(data.label_sets, 0.1, seed)
+        keep, dev = stratified_holdout([data.label_sets[i] for i in rest], 0.1, seed)
+        yield data.subset([rest[i] for i in keep]), data.subset([rest[i] for i in dev]), data.subset(test), seed
 
 
 def vector_scaling(dev_logits: np.ndarray, dev_gold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -56,14 +75,19 @@ def convtext_rows(settings: dict, train, dev, test, threads: int, seed: int) -> 
     logits = model.decision_function(test.texts)  # (n, C)
     gold = np.asarray(model.label_set_.encode(test.labels))
     report = calibration_report(logits, gold, False, model.temperature_)
-    accuracy = float((logits.argmax(1) == gold).mean())
-    scaled = {"accuracy": accuracy, "temperature": model.temperature_, **{k: report[k] for k in SCORES[1:]}}
+    accuracy, on_dev = float((logits.argmax(1) == gold).mean()), float(model.metrics_["valid"]["accuracy"])
+    scaled = {"accuracy": accuracy, "temperature": model.temperature_, **scores_of(report, on_dev)}
     scale, bias = vector_scaling(model.decision_function(dev.texts), np.asarray(model.label_set_.encode(dev.labels)))
     vector_logits = logits * scale + bias  # (n, C): may change the top class
     vector = calibration_report(vector_logits, gold, False, 1.0)
-    vector_row = {"accuracy": float((vector_logits.argmax(1) == gold).mean()), **{k: vector[k] for k in SCORES[1:]}}
-    return {"temperature 1": {"accuracy": accuracy, **{k: report["uncalibrated"][k] for k in SCORES[1:]}},
+    vector_row = {"accuracy": float((vector_logits.argmax(1) == gold).mean()), **scores_of(vector, on_dev)}
+    return {"temperature 1": {"accuracy": accuracy, **scores_of(report["uncalibrated"], on_dev)},
             "calibrated": scaled, "vector scaling (screen)": vector_row}  # fmt: skip
+
+
+def scores_of(report: dict, dev_accuracy: float) -> dict:
+    return {"ece": report["ece"], "brier": report["brier"], "nll": report["nll"],
+            "confidence": mean_confidence(report), "dev_accuracy": dev_accuracy}  # fmt: skip
 
 
 def fasttext_row(word_ngrams: int, train, dev, test, threads: int, seed: int) -> dict:
@@ -79,18 +103,23 @@ def fasttext_row(word_ngrams: int, train, dev, test, threads: int, seed: int) ->
             probabilities[row, classes.index(label.removeprefix("__label__"))] = max(float(value), 1e-12)
     gold = np.asarray([classes.index(label) for label in test.labels])
     report = calibration_report(np.log(probabilities), gold, False, 1.0)  # softmax(log p) = p, renormalised
-    return {"accuracy": float((probabilities.argmax(1) == gold).mean()), **{k: report[k] for k in SCORES[1:]}}
+    on_dev = sum(p == g for p, g in zip(peer.predict(dev.texts), dev.labels)) / len(dev)
+    return {"accuracy": float((probabilities.argmax(1) == gold).mean()), **scores_of(report, on_dev)}
 
 
-def run_set(kim_set, args) -> dict[str, list[dict]]:
-    runs: dict[str, list[dict]] = {}
-    for train, dev, test, seed in kim_runs(kim_set, args.data / "kim2014", args.folds, args.seeds, None):
+def run_set(name: str, args) -> dict[str, list[dict]]:
+    folder, runs = args.data / "kim2014", {}
+    if name == HELD_OUT:
+        protocol = held_out_runs(folder, args.seeds)
+    else:
+        protocol = kim_runs(next(s for s in SETS if s.name == name), folder, args.folds, args.seeds, None)
+    for train, dev, test, seed in protocol:
         for name, settings in CONVTEXT.items():
             for variant, scores in convtext_rows(settings, train, dev, test, args.threads, seed).items():
                 runs.setdefault(f"{name}, {variant}", []).append(scores)
         for name, word_ngrams in FASTTEXT.items():
             runs.setdefault(name, []).append(fasttext_row(word_ngrams, train, dev, test, args.threads, seed))
-        print(kim_set.name, seed, {name: round(r[-1]["ece"], 4) for name, r in runs.items()}, flush=True)
+        print(test.source, seed, {name: round(r[-1]["ece"], 4) for name, r in runs.items()}, flush=True)
     return runs
 
 
@@ -101,8 +130,9 @@ def table(results: dict[str, dict[str, list[dict]]]) -> list[list[str]]:
             mean = {key: statistics.mean(score[key] for score in scores) for key in SCORES}
             temperatures = [score["temperature"] for score in scores if "temperature" in score]
             shown = f"{statistics.median(temperatures):.2f}" if temperatures else "—"
-            rows.append([set_name, system, f"{100 * mean['accuracy']:.1f}", f"{mean['ece']:.4f}",
-                         f"{mean['brier']:.4f}", f"{mean['nll']:.4f}", shown])  # fmt: skip
+            rows.append([set_name, system, f"{100 * mean['accuracy']:.1f}", f"{100 * mean['dev_accuracy']:.1f}",
+                         f"{mean['confidence']:.3f}", f"{mean['ece']:.4f}", f"{mean['brier']:.4f}",
+                         f"{mean['nll']:.4f}", shown])  # fmt: skip
     return rows
 
 
@@ -126,17 +156,26 @@ def verdicts(results: dict[str, dict[str, list[dict]]]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_option(parser)
-    parser.add_argument("--sets", default="SST-2,TREC,CR")
+    parser.add_argument("--sets", default=f"SST-2,TREC,CR,{HELD_OUT}", help=f"Kim sets and {HELD_OUT!r}.")
     parser.add_argument("--folds", type=int, default=3, help="Cross-validation folds run (of 10).")
     parser.add_argument("--seeds", type=int, default=2, help="Seeds for the sets with given splits.")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--name", default="calibration", help="Results file name.")
     args = parser.parse_args()
     chosen = args.sets.split(",")
-    results = {s.name: run_set(s, args) for s in SETS if s.name in chosen}
-    columns = ["set", "system", "accuracy %", "ECE", "Brier", "NLL", "temperature (median)"]
+    results = {name: run_set(name, args) for name in [*(s.name for s in SETS), HELD_OUT] if name in chosen}
+    columns = ["set", "system", "test accuracy %", "dev accuracy %", "mean confidence (test)", "ECE", "Brier", "NLL",
+               "temperature (median)"]  # fmt: skip
     notes = [
-        f"{args.folds} cross-validation folds (CR), {args.seeds} seeds (SST-2, TREC), {args.threads} threads for every "
-        "system; means over the runs, each scored on its run's test split.",
+        f"{args.folds} cross-validation folds (CR), {args.seeds} seeds (SST-2, TREC, {HELD_OUT}), {args.threads} "
+        "threads for every system; means over the runs, each scored on its run's test split.",
+        f"{HELD_OUT}: TREC's training file alone, per seed a stratified 10 % as test and 10 % of the rest as dev. "
+        "TREC's own test file is easier than its training questions (every system scores several points higher on "
+        "it than on dev): probabilities that are right for the training distribution are too low there, so a "
+        "temperature fitted on dev does not carry over to TREC's test; the held-out rows measure calibration "
+        "where test and dev come from one distribution.",
+        "mean confidence: the mean probability of the top class on test; calibrated, it should match the test "
+        "accuracy.",
         "ECE: 15 equal-width bins of the top class's probability, |share right − mean probability| weighted by the "
         "bin's share of texts. Brier: per text, summed over the classes. NLL: per text.",
         "convtext's 'temperature 1' and 'calibrated' rows are one model each run: the temperature divides the logits "
@@ -145,7 +184,7 @@ def main() -> None:
         "not what convtext ships; it may change labels.",
         *verdicts(results),
     ]
-    write_results("calibration", columns, table(results), notes, {"runs": results})
+    write_results(args.name, columns, table(results), notes, {"runs": results})
 
 
 if __name__ == "__main__":
