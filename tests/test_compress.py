@@ -113,6 +113,21 @@ def test_the_compressed_folder_keeps_to_the_size_byte_for_byte(model, compressed
         TextClassifier.load(folder)
 
 
+def test_training_further_keeps_to_the_budget_and_never_ends_worse_on_validation(model, compressed, sst, tmp_path):
+    train, valid = sst
+    smaller = model.compress("120KB", valid.texts, valid.labels, train_texts=train.texts, train_labels=train.labels)
+    record, again = smaller.compression_, smaller.compression_["retrained"]
+    assert record["rank"] == compressed[0].compression_["rank"]  # the same form (a few rows fewer: the record's size)
+    assert again["valid_log_loss"] <= again["compressed_log_loss"]  # epoch 0 (as compressed) competes with the others
+    assert again["valid_score"] == pytest.approx(record["valid_after"], abs=1e-4)  # the epoch kept is what was saved
+    folder = smaller.save(tmp_path / "small")
+    assert folder_bytes(folder) == record["bytes"] <= 120_000
+    loaded = TextClassifier.load(folder)  # int8 on disk: the further-trained weights were rounded as stored
+    assert np.allclose(loaded.predict_proba(valid.texts), smaller.predict_proba(valid.texts), atol=1e-6)
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert "Trained further on its training data" in card
+
+
 def test_a_budget_nothing_fits_and_other_architectures_are_refused(model, sst, toy):
     _, valid = sst
     with pytest.raises(ConvtextError, match="the smallest takes"):
@@ -134,7 +149,15 @@ def test_cli_compress_reports_the_change_and_refuses_its_own_folder(sst, tmp_pat
     assert code == 0
     summary = json.loads(out)
     assert folder_bytes(tmp_path / "small") == summary["bytes"] <= 150_000
-    assert {"test_before", "test_after", "candidates"} <= set(summary)
+    assert {"test_before", "test_after", "candidates"} <= set(summary) and "retrained" not in summary
+    train_file = tmp_path / "train.tsv"
+    train_file.write_text(
+        "label\ttext\n" + "".join(f"{y}\t{x}\n" for x, y in zip(train.texts[:400], train.labels)), encoding="utf-8"
+    )
+    code, out, err = run_cli(capsys, "compress", source, "-o", tmp_path / "again", "--max-size", "150KB", *data,
+                           "--train", train_file)  # fmt: skip
+    assert code == 0, err
+    assert "trained further on" in out and folder_bytes(tmp_path / "again") <= 150_000
     assert TextClassifier.load(tmp_path / "small").metrics_["test"]["accuracy"] == pytest.approx(summary["test_after"])
     code, _, err = run_cli(capsys, "compress", source, "-o", source, "--max-size", "1MB", "--valid",
                            KIM / "stsa.binary.dev")  # fmt: skip

@@ -125,7 +125,20 @@ def _compression_lines(record: dict | None) -> list[str]:
         f"Validation {record['metric']}: {record['valid_after']:.4f} (uncompressed: {record['valid_before']:.4f})"
         + (f"; test: {record['test_after']:.4f} (uncompressed: {record['test_before']:.4f})." if "test_after" in record
            else "."),
+        *_retrain_lines(record.get("retrained")),
     ]  # fmt: skip
+
+
+def _retrain_lines(retrained: dict | None) -> list[str]:
+    if not retrained:
+        return []
+    if not retrained["epochs"]:
+        return ["", "Trained further on its training data: no epoch beat the compressed model on validation, so it "
+                    "is kept as compressed."]  # fmt: skip
+    return ["", f"Trained further on its training data for {retrained['epochs']} epoch(s) at learning rate "
+                f"{retrained['lr']:g} (validation {retrained['valid_score']:.4f}, log-loss "
+                f"{retrained['valid_log_loss']:.4f}; as compressed {retrained['compressed_score']:.4f}, "
+                f"{retrained['compressed_log_loss']:.4f}), then rounded to int8 again."]  # fmt: skip
 
 
 def _calibration_lines(report: dict | None, figure: bool = True) -> list[str]:

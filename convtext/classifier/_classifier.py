@@ -323,11 +323,15 @@ class TextClassifier(LabelPredictions, ClassifierEstimator):
         """Accuracy (scikit-learn's ``score``; multi-label: exact-match accuracy)."""
         return self.evaluate(texts, labels)["accuracy"]
 
-    def compress(self, max_size: str | int, valid_texts, valid_labels, test_texts=None, test_labels=None):
+    def compress(
+        self, max_size: str | int, valid_texts, valid_labels, test_texts=None, test_labels=None, train_texts=None,
+        train_labels=None,
+    ):  # fmt: skip
         """A copy whose saved folder takes at most ``max_size`` (``"1MB"``, bytes): fewer vocabulary rows, a
-        narrower embedding, int8 weights, the combination chosen on the validation texts (``convtext compress``);
-        the test texts, when given, scored before and after."""
-        return compress(self, max_size, valid_texts, valid_labels, test_texts, test_labels)
+        narrower embedding, int8 weights, the combination chosen on the validation texts (``convtext compress``),
+        then trained further on the training texts when given; the test texts, when given, scored before and
+        after."""
+        return compress(self, max_size, valid_texts, valid_labels, test_texts, test_labels, train_texts, train_labels)
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
