@@ -9,8 +9,8 @@ classes) and negative log-likelihood (per text). convtext: its defaults (MiniLM'
 so the same labels. fastText: wordNgrams 1 and 2 with the epoch count chosen on dev, its own softmax probabilities
 (``predict(k=-1)``). A fourth set, TREC held out, draws test and dev from TREC's training file (see the notes).
 
-Run: python benchmarks/calibration.py [--data ../shared/data] [--sets SST-2,TREC,CR,'TREC held out'] [--folds 3] [--seeds 2]
-     [--threads 2] [--name calibration]
+Run: python benchmarks/calibration.py [--data ../shared/data] [--sets SST-2,TREC,CR,'TREC held out'] [--folds 3]
+     [--seeds 2] [--threads 2] [--name calibration]
 """
 
 from __future__ import annotations

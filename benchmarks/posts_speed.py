@@ -92,6 +92,17 @@ def build(folder: Path, seed: int) -> dict[str, tuple[list[str], list[str]]]:
     return data
 
 
+def table(runs: dict[str, dict[str, list[float]]]) -> tuple[list[list[str]], str]:
+    """One row per system (accuracy, median seconds, seconds over those of the more accurate fastText) and the name
+    of that fastText."""
+    seconds = {name: statistics.median(run["train_seconds"]) for name, run in runs.items()}
+    fasttext = [name for name in runs if name.startswith("fastText")]
+    best = max(fasttext, key=lambda name: statistics.mean(runs[name]["accuracy"]))
+    rows = [[name, f"{statistics.mean(run['accuracy']):.1f} ± {statistics.pstdev(run['accuracy']):.1f}",
+             f"{seconds[name]:.1f}", f"{seconds[name] / seconds[best]:.1f}×"] for name, run in runs.items()]  # fmt: skip
+    return rows, best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_option(parser)
@@ -104,7 +115,7 @@ def main() -> None:
     (train, train_y), (dev, dev_y), (test, test_y) = data["train"], data["dev"], data["test"]
     words = statistics.median(len(text.split()) for text in train)
     print(f"{len(train)} training texts (median {words:g} words), {len(dev)} dev, {len(test)} test", flush=True)
-    rows, runs = [], {}
+    runs = {}
     for name, make in SYSTEMS.items():
         scores, seconds = [], []
         for seed in range(args.seeds):
@@ -113,11 +124,7 @@ def main() -> None:
             seconds.append(system.train_seconds_)
             print(f"{name} seed {seed}: {scores[-1]:.1f} % in {seconds[-1]:.1f} s", flush=True)
         runs[name] = {"accuracy": scores, "train_seconds": seconds}
-        rows.append([name, f"{statistics.mean(scores):.1f} ± {statistics.pstdev(scores):.1f}",
-                     f"{statistics.median(seconds):.1f}"])  # fmt: skip
-    fasttext_best = max(rows[2:], key=lambda row: float(row[1].split()[0]))
-    for row in rows:
-        row.append(f"{float(row[2]) / float(fasttext_best[2]):.1f}×")
+    rows, fasttext_best = table(runs)
     notes = [
         f"The set: {len(train):,} training texts (median {words:g} words), {len(dev):,} dev (picks the epoch), "
         f"{len(test):,} test; five classes, {PER_CLASS['train']:,} training texts each: Amazon review sentences "
@@ -125,7 +132,7 @@ def main() -> None:
         f"script from the data folder (--build-seed {args.build_seed}).",
         f"{args.seeds} seed(s) per system, {args.threads} threads each; train s: the median over seeds of the whole "
         "fit (convtext: early stopping included; fastText: the training of the epoch count it chose on dev).",
-        f"÷ fastText's best: train s over that of the more accurate fastText ({fasttext_best[0]}).",
+        f"÷ fastText's best: train s over that of the more accurate fastText ({fasttext_best}).",
     ]
     columns = ["system", "accuracy % (mean ± sd over seeds)", "train s (median)", "÷ fastText's best"]
     path = write_results(args.name, columns, rows, notes, {"runs": runs})

@@ -138,7 +138,7 @@ def _retrain_lines(retrained: dict | None) -> list[str]:
     return ["", f"Trained further on its training data for {retrained['epochs']} epoch(s) at learning rate "
                 f"{retrained['lr']:g} (validation {retrained['valid_score']:.4f}, log-loss "
                 f"{retrained['valid_log_loss']:.4f}; as compressed {retrained['compressed_score']:.4f}, "
-                f"{retrained['compressed_log_loss']:.4f}), then rounded to int8 again."]  # fmt: skip
+                f"{retrained['compressed_log_loss']:.4f}), every epoch rounded to its int8 storage."]  # fmt: skip
 
 
 def _calibration_lines(report: dict | None, figure: bool = True) -> list[str]:
