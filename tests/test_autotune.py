@@ -35,6 +35,17 @@ def test_parse_duration():
             parse_duration(bad)
 
 
+def test_the_search_offers_ensembles_from_either_input_vectors():
+    import optuna
+
+    from convtext.classifier._search_space import DEFAULT_TRIALS, suggest
+
+    common = {"kernel_sizes": "2,3,4", "num_filters": 50, "dropout": 0.3, "lr": 1e-3, "epochs": 5, "batch_size": 32}
+    minilm = {"embeddings": "minilm", "embedding_mode": "static", "members": 3, **common}
+    assert suggest(optuna.trial.FixedTrial(minilm), minilm=True)["members"] == 3
+    assert DEFAULT_TRIALS[0]["members"] == 1  # MiniLM's defaults: one model
+
+
 def test_the_search_keeps_its_budget_and_the_best_trial(searched):
     best, folder, seconds, _, _ = searched
     search = best.autotune_

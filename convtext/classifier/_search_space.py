@@ -13,7 +13,7 @@ KERNELS = ("1,2,3", "2,3,4", "3,4,5", "1,2,3,4,5")  # n-gram sizes, as Optuna ke
 COMMON_DEFAULTS = {"kernel_sizes": "1,2,3", "num_filters": 100, "dropout": 0.5, "lr": 2e-3, "epochs": 8,
                    "batch_size": 50}  # fmt: skip
 DEFAULT_TRIALS = (  # convtext's defaults, tried first: from MiniLM's vectors, then from random ones
-    {"embeddings": "minilm", "embedding_mode": "static", **COMMON_DEFAULTS},
+    {"embeddings": "minilm", "embedding_mode": "static", "members": 1, **COMMON_DEFAULTS},
     {"embeddings": "random", "tokenizer": "word", "embed_dim": 128, "members": 3, "lowercase": False,
      **COMMON_DEFAULTS},
 )  # fmt: skip
@@ -27,8 +27,8 @@ def suggest(trial, minilm: bool) -> dict:
     else:
         trial.suggest_categorical("tokenizer", ["word", "bpe"])
         trial.suggest_categorical("embed_dim", [64, 128, 256])
-        trial.suggest_int("members", 1, 3)
         trial.suggest_categorical("lowercase", [False, True])
+    trial.suggest_int("members", 1, 3)
     trial.suggest_categorical("kernel_sizes", list(KERNELS))
     trial.suggest_categorical("num_filters", [50, 100, 200])
     trial.suggest_float("dropout", 0.2, 0.6)
