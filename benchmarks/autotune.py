@@ -67,10 +67,12 @@ def convtext_autotune(train, dev, test, budget: float, threads: int, seed: int) 
         best = TextClassifier.autotune(train.texts, train.labels, dev.texts, dev.labels, budget=budget,
                                        folder=Path(folder) / "best", threads=threads, seed=seed)  # fmt: skip
         seconds = time.perf_counter() - started
+        trials = json.loads((Path(folder) / "best.autotune" / "trials.json").read_text(encoding="utf-8"))["trials"]
     search = best.autotune_
     return {"accuracy": accuracy(best.predict(test.texts), test.labels), "seconds": seconds,
             "trials": search["trials"], "pruned": search["pruned"], "settings": search["settings"],
-            "valid": search["best_score"]}  # fmt: skip
+            "valid": search["best_score"],
+            "valid_by_trial": [[t["number"], t["state"], t["score"]] for t in trials]}  # fmt: skip
 
 
 def defaults(train, dev, test, threads: int, seed: int) -> dict:
