@@ -65,8 +65,14 @@ def amazon_sentences(folder: Path, domains: tuple[str, ...], cap: int) -> list[s
 
 
 CONTEXT_STUDENTS = {  # Inception students: stacked convolutions that see how words combine (13-token view)
-    "inception, 3 blocks × 64": {"architecture": "inception", "model_options": {"channels": 64, "depth": 3, "bottleneck": 16}},
-    "inception, 3 blocks × 128": {"architecture": "inception", "model_options": {"channels": 128, "depth": 3, "bottleneck": 32}},
+    "inception, 3 blocks × 64": {
+        "architecture": "inception",
+        "model_options": {"channels": 64, "depth": 3, "bottleneck": 16},
+    },
+    "inception, 3 blocks × 128": {
+        "architecture": "inception",
+        "model_options": {"channels": 128, "depth": 3, "bottleneck": 32},
+    },
 }
 STUDENTS = ["student alone (labels only)", "distilled: training texts", f"distilled: + augmentation ({COPIES} per text)",
             "distilled: + augmentation + unlabelled Amazon sentences",
