@@ -107,19 +107,19 @@ def fasttext_row(word_ngrams: int, train, dev, test, threads: int, seed: int) ->
     return {"accuracy": float((probabilities.argmax(1) == gold).mean()), **scores_of(report, on_dev)}
 
 
-def run_set(name: str, args) -> dict[str, list[dict]]:
+def run_set(set_name: str, args) -> dict[str, list[dict]]:
     folder, runs = args.data / "kim2014", {}
-    if name == HELD_OUT:
+    if set_name == HELD_OUT:
         protocol = held_out_runs(folder, args.seeds)
     else:
-        protocol = kim_runs(next(s for s in SETS if s.name == name), folder, args.folds, args.seeds, None)
+        protocol = kim_runs(next(s for s in SETS if s.name == set_name), folder, args.folds, args.seeds, None)
     for train, dev, test, seed in protocol:
         for name, settings in CONVTEXT.items():
             for variant, scores in convtext_rows(settings, train, dev, test, args.threads, seed).items():
                 runs.setdefault(f"{name}, {variant}", []).append(scores)
         for name, word_ngrams in FASTTEXT.items():
             runs.setdefault(name, []).append(fasttext_row(word_ngrams, train, dev, test, args.threads, seed))
-        print(test.source, seed, {name: round(r[-1]["ece"], 4) for name, r in runs.items()}, flush=True)
+        print(set_name, seed, {name: round(r[-1]["ece"], 4) for name, r in runs.items()}, flush=True)
     return runs
 
 
