@@ -5,7 +5,9 @@ Sets: SST-1, SST-2 and TREC on their given splits (TREC's dev: a seeded 10 % of 
 one fold of their seeded 10-fold split (dev: a seeded 10 % of the training folds). On each: convtext's defaults
 (``TextClassifier().fit``, the dev set picking the epoch), ``TextClassifier.autotune(budget=B)`` and fastText's
 ``train_supervised(autotuneValidationFile=dev, autotuneDuration=B)``, each then scored once on the test split. Wall
-seconds are each search's whole run (convtext: its search and saving; fastText: its child process's training).
+seconds are each search's whole run (convtext: its search, the ensemble's choice and saving; fastText: its child
+process's training). convtext's autotune saves, as it does by default, the weighted mean of up to five trials' models
+when that lowers the dev log-loss (``--ensemble``); "joined" in the table counts them.
 
 Run: python benchmarks/autotune.py [--data ../shared/data] [--sets SST-1,SST-2,TREC,MR,CR] [--budget 600]
      [--threads 2] [--name autotune] [--include results/autotune/EARLIER.json ...]
@@ -72,7 +74,9 @@ def convtext_autotune(train, dev, test, budget: float, threads: int, seed: int) 
     return {"accuracy": accuracy(best.predict(test.texts), test.labels), "seconds": seconds,
             "trials": search["trials"], "pruned": search["pruned"], "settings": search["settings"],
             "valid": search["best_score"],
-            "valid_by_trial": [[t["number"], t["state"], t["score"]] for t in trials]}  # fmt: skip
+            "valid_by_trial": [[t["number"], t["state"], t["score"]] for t in trials],
+            "ensemble": [[m["trial"], round(m["weight"], 3)] for m in search.get("ensemble", [])],
+            "ensemble_valid": search.get("ensemble_score")}  # fmt: skip
 
 
 def defaults(train, dev, test, threads: int, seed: int) -> dict:
@@ -103,8 +107,8 @@ def main() -> None:
         print(kim_set.name, {k: round(v["accuracy"], 4) for k, v in results[kim_set.name].items()}, flush=True)
     rows = [
         [name, f"{100 * r['defaults']['accuracy']:.1f}",
-         f"{100 * r['convtext']['accuracy']:.1f} ({r['convtext']['trials']} trials, {r['convtext']['pruned']} pruned; "
-         f"{r['convtext']['seconds']:.0f} s)",
+         f"{100 * r['convtext']['accuracy']:.1f} ({r['convtext']['trials']} trials, {r['convtext']['pruned']} pruned, "
+         f"{len(r['convtext'].get('ensemble', [])) or 1} joined; {r['convtext']['seconds']:.0f} s)",
          f"{100 * r['fasttext']['accuracy']:.1f} ({r['fasttext']['seconds']:.0f} s)",
          f"{100 * (r['convtext']['accuracy'] - r['defaults']['accuracy']):+.1f}",
          "convtext" if r["convtext"]["accuracy"] > r["fasttext"]["accuracy"] else "fastText"]

@@ -12,7 +12,7 @@ from ._version import __version__
 
 _HOMES = {  # name -> the subpackage it lives in
     "ArtifactError": "artifact",
-    "Explanation": "classifier", "TextClassifier": "classifier",
+    "EnsembleClassifier": "classifier", "Explanation": "classifier", "TextClassifier": "classifier",
     "LabeledTexts": "data", "LabelSet": "data", "kfold": "data", "load_splits": "data", "read_labeled": "data",
     "read_texts": "data", "stratified_holdout": "data",
     "create_model": "models", "list_models": "models",
@@ -28,6 +28,7 @@ __all__ = [
     "CharTokenizer",
     "ConvtextError",
     "DataError",
+    "EnsembleClassifier",
     "Explanation",
     "LabelSet",
     "LabeledTexts",

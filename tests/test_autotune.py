@@ -56,7 +56,7 @@ def test_the_search_keeps_its_budget_and_the_best_trial(searched):
     assert rows[0]["settings"]["lr"] == 2e-3 and rows[0]["settings"]["epochs"] == 8
     finished = [row["score"] for row in rows if row["state"] == "complete"]
     assert search["best_score"] == max(finished)
-    assert best.metrics_["valid"]["accuracy"] == pytest.approx(search["best_score"])
+    assert best.metrics_["valid"]["accuracy"] == pytest.approx(search.get("ensemble_score", search["best_score"]))
     assert all(row["score"] is None for row in rows if row["state"] != "complete")
 
 
@@ -101,7 +101,8 @@ def test_the_command_searches_and_refuses_bad_options_before_any_work(tmp_path, 
     assert code == 0, err
     answer = json.loads(out)
     assert answer["autotune"]["trials"] >= 2 and (tmp_path / "m" / "config.json").is_file()
-    for options, message in ((["--metric", "f1:nope"], "unknown metric"), (["--budget", "soon"], "--budget")):
+    for options, message in ((["--metric", "f1:nope"], "unknown metric"), (["--budget", "soon"], "--budget"),
+                             (["--ensemble", "0"], "--ensemble takes")):  # fmt: skip
         code, _, err = run_cli(capsys, "autotune", data, *options, "-o", tmp_path / "bad")
         assert code == 2 and message in err
         assert not (tmp_path / "bad.autotune").exists()  # refused before the study was made

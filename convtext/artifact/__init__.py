@@ -17,10 +17,11 @@ from ._atomic import (
     replaced_folder,
     write_atomically,
 )
-from ._card import front_matter, model_card, shown_settings, usage
-from ._digest import DIGESTS, check_digest, record_digest
+from ._card import ensemble_card, front_matter, model_card, shown_settings, usage
+from ._digest import DIGESTS, check_digest, record_digest, write_digests
 from ._folder import (
     CONFIG,
+    ENSEMBLE,
     MULTITASK,
     TOKENIZER,
     WEIGHTS,
@@ -36,12 +37,13 @@ from ._folder import (
 _WITH_TORCH = ("build_model", "check_tokenizer_fits", "config_for", "read_model", "read_weights", "write_model")
 
 __all__ = [
-    "CONFIG", "DIGESTS", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
+    "CONFIG", "DIGESTS", "ENSEMBLE", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
     "check_output_file", "check_output_folder", "check_tokenizer_fits", "checked_weights_file", "config_for",
+    "ensemble_card",
     "front_matter", "model_card", "model_settings", "read_config", "read_model", "read_temperature", "read_thresholds",
     "read_tokenizer", "read_weights", "record_digest", "remove_dead_leftovers", "replaced_atomically", "replaced_folder",
     "require_file",
-    "shown_settings", "usage", "write_atomically", "write_model",
+    "shown_settings", "usage", "write_atomically", "write_digests", "write_model",
 ]  # fmt: skip
 
 

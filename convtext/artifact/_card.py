@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["front_matter", "model_card", "shown_settings", "usage"]
+__all__ = ["ensemble_card", "front_matter", "model_card", "shown_settings", "usage"]
 
 
 def _metrics_table(metrics: dict) -> list[str]:
@@ -107,7 +107,38 @@ def _autotune_lines(search: dict | None) -> list[str]:
         f"{search['budget_seconds']:.0f} s budget, maximising validation {search['metric']}; the best, trial "
         f"{search['best_trial']}, scored {search['best_score']:.4f} with {settings}. The trials: the folder "
         "`THIS_FOLDER.autotune/` beside this one (`trials.md`, `trials.png`).",
+        *_ensemble_lines(search.get("ensemble")),
     ]  # fmt: skip
+
+
+def _ensemble_lines(members: list[dict] | None) -> list[str]:
+    if not members:
+        return []
+    rows = [f"| {m['folder']} | {m['trial']} | {m['weight']:.2f} | {m['score']:.4f} | {shown_settings(m['settings'])} |"
+            for m in members]  # fmt: skip
+    return [
+        "", f"The saved model averages the probabilities of {len(members)} trials' models, chosen greedily (with "
+        "repetition, up to 10 picks) to lower the validation log-loss of their weighted mean:", "",
+        "| folder | trial | weight | validation score | settings |", "|---|---|---|---|---|", *rows,
+    ]  # fmt: skip
+
+
+def ensemble_card(config: dict) -> str:
+    """The card of an ensemble folder: its labels, members, metrics and search."""
+    meta = config["convtext"]
+    lines = [
+        *front_matter("ensemble"),
+        f"# convtext ensemble of {len(meta['members'])} text classifiers",
+        "",
+        f"- Labels ({len(meta['labels'])}): {', '.join(f'`{label}`' for label in meta['labels'])}",
+        "- Predicts the weighted mean of its members' calibrated probabilities; each member is an ordinary model "
+        "folder under `members/` (explain, export and compress work on one member).",
+    ]  # fmt: skip
+    if meta.get("metrics"):
+        lines += ["", "## Metrics", "", *_metrics_table(meta["metrics"])]
+    lines += _autotune_lines(meta.get("autotune"))
+    lines += [*usage("model = convtext.load('THIS_FOLDER')", "model.predict(['a text to classify'])"), ""]
+    return "\n".join(lines)
 
 
 def _compression_lines(record: dict | None) -> list[str]:

@@ -14,13 +14,14 @@ from ..tokenize import TextTokenizer, load_tokenizer
 from ._digest import check_digest
 
 __all__ = [
-    "CONFIG", "FORMAT", "MULTITASK", "TOKENIZER", "WEIGHTS", "checked_weights_file", "model_settings", "read_config",
+    "CONFIG", "ENSEMBLE", "FORMAT", "MULTITASK", "TOKENIZER", "WEIGHTS", "checked_weights_file", "model_settings", "read_config",
     "read_temperature", "read_thresholds", "read_tokenizer", "require_file",
 ]  # fmt: skip
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"
 FORMAT = "convtext/1"
 MULTITASK = "multi-task"  # convtext.task of a folder holding one body and a head per task
+ENSEMBLE = "ensemble"  # convtext.task of a folder holding whole model folders (members/0, ...) whose votes it averages
 
 
 def require_file(folder: Path, name: str) -> Path:
@@ -62,9 +63,25 @@ def read_config(folder: str | Path) -> dict:
             raise ArtifactError(f"{path}: 'convtext.tasks' must map each task name to its labels (two or more strings)")
     elif not _label_list(meta.get("labels")):
         raise ArtifactError(f"{path}: 'convtext.labels' must be a list of at least two label strings")
+    if meta.get("task") == ENSEMBLE and not _member_list(meta.get("members")):
+        raise ArtifactError(
+            f"{path}: 'convtext.members' must list two or more {{'folder': 'members/N', 'weight': w > 0}}"
+        )
     if not isinstance(meta.get("max_length"), int) or meta["max_length"] < 1:
         raise ArtifactError(f"{path}: 'convtext.max_length' must be a positive integer")
     return config
+
+
+def _member_list(members: object) -> bool:
+    """Whether ``members`` lists two or more member folders inside the ensemble's own, each with a positive weight."""
+    return (
+        isinstance(members, list) and len(members) >= 2
+        and all(
+            isinstance(m, dict) and isinstance(m.get("folder"), str) and m["folder"].startswith("members/")
+            and ".." not in m["folder"] and isinstance(m.get("weight"), int | float) and m["weight"] > 0
+            for m in members
+        )
+    )  # fmt: skip
 
 
 def _label_list(labels: object) -> bool:

@@ -17,6 +17,7 @@ from .._version import __version__
 from ..models import TextModel, checked_model, checked_tensors, load_weights
 from ..tokenize import TextTokenizer
 from ._folder import (
+    ENSEMBLE,
     FORMAT,
     MULTITASK,
     TOKENIZER,
@@ -58,6 +59,11 @@ def read_model(folder: str | Path) -> tuple[TextModel, TextTokenizer, dict]:
         raise ArtifactError(
             f"{folder} is a multi-task model (tasks: {', '.join(config['convtext']['tasks'])}) — load one task with "
             "convtext.load(folder, task=NAME) (CLI: --task NAME), or all with convtext.MultiTaskClassifier.load(folder)"
+        )
+    if config["convtext"].get("task") == ENSEMBLE:
+        raise ArtifactError(
+            f"{folder} is an ensemble of {len(config['convtext']['members'])} models — load it with "
+            "convtext.load(folder) or TextClassifier.load(folder); one member's model is in its members/ folder"
         )
     tokenizer = read_tokenizer(folder)
     model = build_model(config)

@@ -5,6 +5,7 @@ from ..runtime import StreamReport, predict_file
 from . import training
 from ._autotune_run import autotune_data, search_folder
 from ._classifier import TextClassifier, load_pretrained
+from ._ensemble import EnsembleClassifier
 from ._explain import Explanation, NgramContribution
 from ._pretrained import pretrained_source
 
@@ -12,6 +13,7 @@ load = TextClassifier.load  # a single-task folder; convtext.load also takes tas
 
 __all__ = [
     "ArtifactError",
+    "EnsembleClassifier",
     "Explanation",
     "NgramContribution",
     "StreamReport",

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 STUDY = "convtext-autotune"
 RESERVE = (0.03, 20.0)  # of the budget, kept for saving the best model and the trials: a share, at most seconds
+CANDIDATES = 8  # the best finished trials of a run kept in memory (their models), to be joined into an ensemble
 
 
 class BudgetSpent(Exception):
@@ -36,6 +37,13 @@ class AutotuneResult:
     study: object  # the optuna.Study
     trials: list[dict] = field(default_factory=list)  # one row per trial: number, state, score, seconds, settings
     seconds: float = 0.0  # spent by every run of this study
+    candidates: list[tuple[float, int, object]] = field(default_factory=list)  # (score, trial, classifier), best first
+
+    def keep(self, score: float, number: int, classifier) -> None:
+        """Keep a finished trial's model if it is among this run's ``CANDIDATES`` best."""
+        self.candidates.append((score, number, classifier))
+        self.candidates.sort(key=lambda kept: (-kept[0], kept[1]))
+        del self.candidates[CANDIDATES:]
 
 
 def data_digest(train: LabeledTexts, valid: LabeledTexts) -> str:
@@ -134,6 +142,7 @@ def search(
             score = metric(classifier.metrics_["valid"])
             is_best = not _completed(study) or score > study.best_value
             study.tell(trial, score)
+            result.keep(score, trial.number, classifier)
             if is_best:
                 result.best = classifier
                 if on_best is not None:

@@ -8,12 +8,15 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from .._errors import ConvtextError
 from ..artifact import check_output_folder, replaced_atomically, shown_settings
 from ..compress import parse_size
 from ..data import LabeledTexts
 from ..train import plot_trials
 from ._autotune import AutotuneResult, search
+from ._ensemble import EnsembleClassifier, greedy_weights
 from ._search_space import metric_of
 from .training import train_and_valid
 
@@ -22,6 +25,7 @@ __all__ = ["autotune", "autotune_data", "search_folder"]
 log = logging.getLogger(__name__)
 
 COMPRESS_RESERVE = (0.06, 60.0)  # of the budget, kept for compressing to --max-size: a share, at most seconds
+ENSEMBLE_ROUNDS = 10  # picks (with repetition) of the greedy ensemble selection: weights in tenths
 
 
 def search_folder(folder: Path) -> Path:
@@ -62,20 +66,51 @@ def _write_trials(result: AutotuneResult, summary: dict, where: Path) -> None:
 def autotune(
     cls, texts, labels, valid_texts=None, valid_labels=None, budget: float = 600, metric: str | None = None,
     folder: str | Path | None = None, threads: int | None = None, seed: int = 0, multi_label: bool = False,
-    report=None, max_size: str | int | None = None,
+    report=None, max_size: str | int | None = None, ensemble: int = 5,
 ):  # fmt: skip
     """``TextClassifier.autotune``: see its docstring."""
     train, valid = train_and_valid(texts, labels, valid_texts, valid_labels, seed)  # one holdout for every trial
-    return autotune_data(cls, train, valid, None, budget, metric, folder, threads, seed, multi_label, report, max_size)
+    return autotune_data(
+        cls, train, valid, None, budget, metric, folder, threads, seed, multi_label, report, max_size, ensemble
+    )  # fmt: skip
+
+
+def _ensemble_of(best, result: AutotuneResult, summary: dict, valid: LabeledTexts, score, most: int):
+    """The finished trials' models joined by ``greedy_weights`` on ``valid`` when it picks two or more, else
+    ``best``. Candidates: this run's best trials and the model an earlier run saved (its members, if an ensemble)."""
+    pool = [(number, classifier) for _, number, classifier in result.candidates]
+    if result.best is None:  # the best trial came from an earlier run: what it saved joins the pool
+        earlier = best.autotune_.get("ensemble") or [{"trial": result.study.best_trial.number}]
+        members = best.members if isinstance(best, EnsembleClassifier) else [best]
+        pool += [(entry["trial"], member) for entry, member in zip(earlier, members)]
+    if len(pool) < 2:
+        return best
+    gold = np.array([pool[0][1].classes_.index(label) for label in valid.labels])  # (N,)
+    counts = greedy_weights([c.predict_proba(valid.texts) for _, c in pool], gold, ENSEMBLE_ROUNDS, most)
+    chosen = sorted(((k, n, c) for (n, c), k in zip(pool, counts) if k), key=lambda kept: (-kept[0], kept[1]))
+    if len(chosen) < 2:
+        return best
+    joined = EnsembleClassifier([c for _, _, c in chosen], [k for k, _, _ in chosen])
+    joined.metrics_ = {"valid": joined.evaluate(valid.texts, valid.labels)}
+    rows = {row["number"]: row for row in result.trials}
+    summary["ensemble"] = [
+        {"folder": f"members/{i}", "trial": n, "weight": float(w), "score": rows[n]["score"], "settings": rows[n]["settings"]}
+        for i, ((_, n, _), w) in enumerate(zip(chosen, joined.weights_))
+    ]  # fmt: skip
+    summary["ensemble_score"] = score(joined.metrics_["valid"])
+    return joined
 
 
 def autotune_data(
     cls, train: LabeledTexts, valid: LabeledTexts, test: LabeledTexts | None, budget: float, metric: str | None,
     folder: str | Path | None, threads: int | None, seed: int, multi_label: bool, report=None,
-    max_size: str | int | None = None,
+    max_size: str | int | None = None, ensemble: int = 5,
 ):  # fmt: skip
     """``autotune`` on already-read data sets (as the CLI does); ``test``: scored once, with the best model;
-    ``max_size``: the best model compressed to it."""
+    ``max_size``: the best model compressed to it; ``ensemble``: at most this many trials' models joined (single-label,
+    no ``max_size``; 1: the best trial's model alone)."""
+    if int(ensemble) != ensemble or ensemble < 1:
+        raise ConvtextError(f"ensemble takes the most models to join, a whole number from 1 — got {ensemble!r}")
     metric = metric or ("micro_f1" if multi_label else "accuracy")
     score = metric_of(metric, train.label_set().labels, multi_label)  # a wrong name is refused before any work
     max_bytes = None if max_size is None else parse_size(max_size)  # likewise a malformed size
@@ -104,6 +139,8 @@ def autotune_data(
         if folder is None or not (folder / "config.json").is_file():
             raise ConvtextError("the best trial came from an earlier run whose model folder is gone — start over")
         best = cls.load(folder)
+    if ensemble > 1 and not multi_label and max_bytes is None:
+        best = _ensemble_of(best, result, summary, valid, score, int(ensemble))
     best.autotune_ = summary
     test_gold = None if test is None else test.label_sets if multi_label else test.labels
     if max_bytes is not None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._errors import ConvtextError
 from ..adapt import DannConfig
-from ..artifact import read_model, record_digest
+from ..artifact import ENSEMBLE, read_config, read_model, record_digest
 from ..data import LabeledTexts, as_text_list
 from ..distill import Augmentation, DistillConfig, SentenceEncoder
 from ..export import OnnxLogits, export_onnx, quantize_int8
@@ -23,6 +23,7 @@ from ..tokenize import PackedSequences, TextTokenizer
 from ._adapt import fit_adapted
 from ._compress import compress
 from ._distill import fit_distilled
+from ._ensemble import EnsembleClassifier
 from ._estimator import ClassifierEstimator, NotTrainedError
 from ._explain import Explanation, explain_text
 from ._pretrained import open_pretrained
@@ -145,19 +146,21 @@ class TextClassifier(LabelPredictions, ClassifierEstimator):
         cls, texts: Sequence[str], labels: Sequence, valid_texts: Sequence[str] | None = None,
         valid_labels: Sequence | None = None, budget: float = 600, metric: str | None = None,
         folder: str | Path | None = None, threads: int | None = None, seed: int = 0, multi_label: bool = False,
-        max_size: str | int | None = None,
-    ) -> TextClassifier:  # fmt: skip
+        max_size: str | int | None = None, ensemble: int = 5,
+    ) -> TextClassifier | EnsembleClassifier:  # fmt: skip
         """The best classifier found in ``budget`` seconds of search (Optuna's TPE over every setting convtext
         offers, convtext's defaults first, trials pruned on their validation curve). ``metric``: accuracy
         (default; multi-label: micro_f1), macro_f1 or f1:LABEL, on the validation set (default: a seeded 10 %
         holdout, the same for every trial). ``folder``: the best model is saved there, the study and the trials
         beside it in ``FOLDER.autotune/`` — run again with the same folder to resume or extend the budget.
-        ``max_size`` (``"1MB"``): the best model is compressed to fit (``compress``), within the budget. The
+        ``max_size`` (``"1MB"``): the best model is compressed to fit (``compress``), within the budget.
+        ``ensemble``: up to this many of the best trials' models are joined into an ``EnsembleClassifier`` when
+        that lowers the validation log-loss (single-label, no ``max_size``; 1: the best trial alone). The
         result's ``autotune_`` lists the chosen settings and the search."""
         from ._autotune_run import autotune  # here: the search builds TextClassifiers itself
 
         return autotune(cls, texts, labels, valid_texts, valid_labels, budget, metric, folder, threads, seed,
-                        multi_label, max_size=max_size)  # fmt: skip
+                        multi_label, max_size=max_size, ensemble=ensemble)  # fmt: skip
 
     def fit_file(
         self,
@@ -342,8 +345,11 @@ class TextClassifier(LabelPredictions, ClassifierEstimator):
     save_pretrained = save
 
     @classmethod
-    def load(cls, folder: str | Path) -> TextClassifier:
-        """Load a saved model folder (no pickle); a missing or corrupted file is a clear error."""
+    def load(cls, folder: str | Path) -> TextClassifier | EnsembleClassifier:
+        """Load a saved model folder (no pickle); a missing or corrupted file is a clear error. An ensemble's
+        folder (autotune's) gives an ``EnsembleClassifier``."""
+        if read_config(folder)["convtext"].get("task") == ENSEMBLE:
+            return EnsembleClassifier.load(folder)
         model, tokenizer, config = read_model(folder)
         return from_parts(cls, model, tokenizer, config, folder)
 

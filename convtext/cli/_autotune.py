@@ -44,6 +44,13 @@ def autotune(
     max_size: Annotated[
         str | None, typer.Option(help="Compress the best model to this size (1MB, 500KB, bytes) on --valid.")
     ] = None,
+    ensemble: Annotated[
+        int,
+        typer.Option(
+            help="Join up to this many of the best trials' models when that lowers the validation log-loss "
+            "(single-label, no --max-size); 1: the best trial's model alone."
+        ),
+    ] = 5,
     threads: Threads = None,
     seed: Annotated[int, typer.Option(help="Seed for the sampler, the trials and the holdout.")] = 0,
     as_json: JsonOption = False,
@@ -54,6 +61,8 @@ def autotune(
     with the same -o to resume a killed search or extend its budget."""
     seconds = parse_duration(budget)
     check_output_folder(output)
+    if ensemble < 1:
+        raise ConvtextError(f"--ensemble takes the most models to join, 1 or more — got {ensemble}")
     reader = {**(reader or {}), "label_sep": label_sep, "multi_label": multi_label}
     splits = load_splits(data, valid=valid, test=test, seed=seed, **reader)
 
@@ -63,7 +72,7 @@ def autotune(
 
     best = autotune_data(
         TextClassifier, splits.train, splits.valid, splits.test, seconds, metric, output, threads, seed, multi_label,
-        report, max_size,
+        report, max_size, ensemble,
     )  # fmt: skip
     search = best.autotune_
     if as_json:
@@ -79,6 +88,15 @@ def autotune(
         f"{search['seconds']:.0f}s, {escape(shown_settings(search['settings']))}"
         f" → {escape(str(output))} (trials: {escape(str(search_folder(output)))})"
     )
+    if search.get("ensemble"):
+        console.print(
+            f"saved: the weighted mean of {len(search['ensemble'])} trials' models (validation {search['metric']} "
+            f"{search['ensemble_score']:.4f} against the best trial's {search['best_score']:.4f}):"
+        )
+    for member in search.get("ensemble", []):
+        console.print(
+            f"  joined: trial {member['trial']} (weight {member['weight']:.1f}, validation {member['score']:.4f})"
+        )
     if getattr(best, "compression_", None):
         record = best.compression_
         console.print(

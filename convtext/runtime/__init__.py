@@ -4,6 +4,7 @@ lines or Parquet tables)."""
 
 from ._calibration import calibration_report, fit_temperature, to_probabilities, why_not_calibrate
 from ._classifier import NumpyClassifier, numpy_classifier, runs_in_numpy
+from ._ensemble import Ensemble, read_ensemble
 from ._labels import LabelPredictions, check_finite
 from ._metrics import classification_report, confusion_matrix, multilabel_report
 from ._parquet_predict import (
@@ -17,8 +18,8 @@ from ._parquet_predict import (
 from ._stream import StreamReport, predict_file, top_k_json
 
 __all__ = [
-    "LabelPredictions", "NumpyClassifier", "ParquetReport", "StreamReport", "add_predictions", "calibration_report",
+    "Ensemble", "LabelPredictions", "NumpyClassifier", "ParquetReport", "StreamReport", "add_predictions", "calibration_report",
     "check_finite", "classification_report", "confusion_matrix", "fit_temperature", "multilabel_report",
     "numpy_classifier", "predict_file", "predict_parquet", "prediction_columns", "prediction_schema",
-    "prediction_values", "runs_in_numpy", "to_probabilities", "top_k_json", "why_not_calibrate",
+    "prediction_values", "read_ensemble", "runs_in_numpy", "to_probabilities", "top_k_json", "why_not_calibrate",
 ]  # fmt: skip

@@ -14,6 +14,7 @@ import numpy as np
 from .._errors import ArtifactError
 from .._tensor_file import read_tensors
 from ..artifact import (
+    ENSEMBLE,
     MULTITASK,
     checked_weights_file,
     model_settings,
@@ -24,6 +25,7 @@ from ..artifact import (
 )
 from ..data import as_text_list
 from ..tokenize import PackedSequences, TextTokenizer
+from ._ensemble import Ensemble, read_ensemble
 from ._forward import ACTIVATIONS, MeanLogits, TextCNNLogits
 from ._labels import LabelPredictions, check_finite
 
@@ -83,11 +85,14 @@ class NumpyClassifier(LabelPredictions):
         return logits
 
 
-def numpy_classifier(folder: str | Path) -> NumpyClassifier | None:
-    """The saved classifier in ``folder`` as a ``NumpyClassifier``, or ``None`` when its model needs PyTorch.
-    The weights' digest, dtype, finiteness and every tensor's shape are checked, as PyTorch's loader checks them."""
+def numpy_classifier(folder: str | Path) -> NumpyClassifier | Ensemble | None:
+    """The saved classifier in ``folder`` as a ``NumpyClassifier`` (an ensemble: of them), or ``None`` when its
+    model needs PyTorch. The weights' digest, dtype, finiteness and every tensor's shape are checked, as PyTorch's
+    loader checks them."""
     folder = Path(folder)
     config = read_config(folder)
+    if config["convtext"].get("task") == ENSEMBLE:
+        return read_ensemble(Ensemble, folder, config, numpy_classifier)
     if not runs_in_numpy(config):
         return None
     weights = read_tensors(checked_weights_file(folder))  # float32 and finite; shapes checked by the forward pass
