@@ -101,6 +101,9 @@ def test_the_commands_predict_and_evaluate_with_an_ensemble_and_explain_refuses(
     assert json.loads(out)["accuracy"] == pytest.approx(ensemble.evaluate(texts, labels)["accuracy"])
     code, _, err = run_cli(capsys, "explain", folder, texts[0])
     assert code == 2 and "ensemble of 2" in err
+    code, _, err = run_cli(capsys, "evaluate", folder, data, "--allow-seen", "--report", tmp_path / "report.html")
+    assert code == 0, err  # the errors' n-grams: the heaviest member's
+    assert all(label in (tmp_path / "report.html").read_text(encoding="utf-8") for label in ensemble.classes_)
 
 
 def test_greedy_weights_join_complementary_candidates_and_leave_out_the_rest():
@@ -146,3 +149,31 @@ def test_autotune_joins_the_trials_whose_mean_lowers_the_validation_log_loss():
     assert summary["ensemble_score"] == joined.metrics_["valid"]["accuracy"] == 1.0  # each alone: 0.6
     alone = AutotuneResult(best=left, study=None, trials=trials, candidates=[(0.6, 0, left), (0.6, 1, poor)])
     assert _ensemble_of(left, alone, {}, valid, None, most=5) is left  # nothing lowers the loss: the best alone
+
+
+def test_the_service_predicts_with_an_ensemble_and_says_why_it_cannot_explain(saved, two_models):
+    from fastapi.testclient import TestClient
+
+    from convtext.serve import create_app
+
+    ensemble, folder = saved
+    texts = two_models[2][:3]
+    with TestClient(create_app({"joined": TextClassifier.load(folder)})) as client:
+        answer = client.post("/predict", json={"texts": texts}).json()
+        assert [row["label"] for row in answer["predictions"]] == ensemble.predict(texts)
+        info = client.get("/model").json()
+        assert info["architecture"] == "ensemble" and info["members"] == 2 and info["explain"] is False
+        for path, body in (("/explain", {"text": texts[0]}), ("/predict", {"text": texts[0], "explain": True})):
+            refused = client.post(path, json=body)
+            assert refused.status_code == 422 and "members/0" in refused.json()["error"]
+
+
+def test_an_ensemble_teaches_a_single_model_but_is_no_body_to_start_from(saved, two_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("CONVTEXT_CACHE", str(tmp_path / "cache"))
+    ensemble, folder = saved
+    texts, labels = two_models[2], two_models[3]
+    student = TextClassifier(members=1, seed=0, **SMALL).distill(folder, texts[:200], labels[:200], augmentation=None)
+    assert student.classes_ == ensemble.classes_
+    assert student.training_["distillation"]["teacher_architecture"] == "ensemble of 2"
+    with pytest.raises(ConvtextError, match="not one body to start from"):
+        TextClassifier(pretrained=folder, **SMALL).fit(texts, labels)

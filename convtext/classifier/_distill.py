@@ -31,7 +31,11 @@ def _teacher(teacher, student):
     teacher._check_fitted()
     if teacher.multi_label:
         raise ConvtextError("the teacher is a multi-label model — task distillation takes single-label teachers")
-    return teacher, name or f"a {teacher.model_.architecture} TextClassifier"
+    return teacher, name or f"a {_architecture(teacher)} TextClassifier"
+
+
+def _architecture(teacher) -> str:
+    return teacher.model_.architecture if hasattr(teacher, "model_") else f"ensemble of {len(teacher.members)}"
 
 
 def _extra_texts(
@@ -106,7 +110,7 @@ def fit_distilled(
     training.record_fit(student, result, valid, valid_y, len(texts), train.source)
     teacher_valid = teacher.evaluate(valid.texts, valid.labels)["accuracy"]
     student.training_["distillation"] = {
-        "teacher": teacher_name, "teacher_architecture": teacher.model_.architecture,
+        "teacher": teacher_name, "teacher_architecture": _architecture(teacher),
         "teacher_valid_accuracy": teacher_valid, "labelled_rows": len(train), "extra_rows": len(extra), **counts,
         "teacher_seconds": round(teacher_seconds, 2), **asdict(config),
         "augmentation": asdict(augmentation) if augmentation is not None else None,

@@ -21,6 +21,7 @@ from ..artifact import (
     write_digests,
     write_model,
 )
+from ..data import LabelSet
 from ..runtime import Ensemble, read_ensemble, runs_in_numpy
 from ._saving import folder_config
 
@@ -64,6 +65,13 @@ class EnsembleClassifier(Ensemble):
         if config["convtext"].get("task") != ENSEMBLE:
             raise ConvtextError(f"{folder} holds one model, not an ensemble — load it with TextClassifier.load")
         return read_ensemble(cls, folder, config, TextClassifier.load)
+
+    @property
+    def label_set_(self) -> LabelSet:
+        return LabelSet(self.classes_)
+
+    def _check_fitted(self) -> None:
+        """An ensemble is made of trained members: always fitted."""
 
     def to(self, device: str) -> EnsembleClassifier:
         """Every member on ``device``."""

@@ -30,6 +30,7 @@ from ..train import (
     train_side_by_side,
 )
 from ..transfer import fit_head, prepare_transfer
+from ._ensemble import EnsembleClassifier
 from ._recipe import Built, Recipe, patience
 
 __all__ = [
@@ -113,6 +114,12 @@ def build_model(clf, texts: Iterable[str], sample: list[str] | None = None, unla
 def start_from_pretrained(clf, texts: list[str]) -> None:
     """``clf.pretrained``'s tokenizer and body (a name or folder is loaded first): see ``Recipe.from_pretrained``."""
     base = clf.pretrained if hasattr(clf.pretrained, "model_") else type(clf).from_pretrained(clf.pretrained)
+    if isinstance(base, EnsembleClassifier):
+        raise ConvtextError(
+            f"{clf.pretrained} is an ensemble of {len(base.members)} models, not one body to start from — start from "
+            "one member (FOLDER/members/0, the heaviest), or distil the ensemble into one model (convtext distill "
+            "--teacher FOLDER)"
+        )
     base._check_fitted()
     built = Recipe(clf.get_params(deep=False)).from_pretrained(base, texts, clf.label_set_.labels, clf.multi_label)
     _adopt(clf, built)

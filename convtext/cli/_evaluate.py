@@ -54,10 +54,13 @@ def _label_mapping(values: list[str], classes: list[str]) -> dict[str, str]:
 
 def _write_report(classifier, dataset, report: dict, path: Path, model: Path, data: Path, task, errors: int) -> None:
     """``--report``: the slices and confident errors joined to ``report``, written as HTML (or JSON for .json)."""
+    from ..classifier import EnsembleClassifier
     from ..multitask import load  # PyTorch, for the errors' n-grams: the numpy runtime has no explanations
     from ..report import write_report
 
     explaining = classifier if hasattr(classifier, "explain") else load(model, task)
+    if isinstance(explaining, EnsembleClassifier):  # no single explanation: the heaviest member's n-grams
+        explaining = explaining.members[0]
     gold = dataset.label_sets if classifier.multi_label else dataset.labels
     write_report(classifier, dataset.texts, gold, report, path, str(model), str(data), explaining, errors)
     print(f"report written to {path}", file=sys.stderr)

@@ -17,6 +17,7 @@ from .._errors import ConvtextError
 from ..artifact import replaced_atomically
 from ..hub import cache_dir
 from ..minilm import minilm_sentence_model
+from ..runtime import Ensemble
 
 __all__ = [
     "TEACHERS",
@@ -57,7 +58,11 @@ def _cached(path: Path, compute: Callable[[], np.ndarray], cache: bool) -> np.nd
 
 
 def model_fingerprint(classifier) -> str:
-    """A digest of a trained classifier's weights, tokenizer, text length and labels: what its predictions depend on."""
+    """A digest of a trained classifier's weights, tokenizer, text length and labels: what its predictions depend on
+    (an ensemble: its members' digests and weights)."""
+    if isinstance(classifier, Ensemble):
+        parts = [model_fingerprint(m) for m in classifier.members] + [repr(classifier.weights_.round(6).tolist())]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
     tokenizer = classifier.tokenizer_
     described = [classifier.classes_, classifier.max_length, tokenizer.config()]  # kind, size, case, start/end
     digest = hashlib.sha256(json.dumps(described).encode())

@@ -101,7 +101,8 @@ def report_contents(clf, texts: list[str], labels: Sequence, explain: Explainer 
     right = _right(probabilities, gold, thresholds, clf.multi_label)  # (n,)
     if clf.multi_label:  # a label the model never saw makes the text wrong, as evaluate counts it
         right &= np.array([set(label_tuple(given)) <= set(classes) for given in labels])
-    lengths = clf.tokenizer_.encode_packed(texts, clf.max_length).lengths  # (n,) tokens the model reads
+    reader = clf if hasattr(clf, "tokenizer_") else clf.members[0]  # an ensemble: its heaviest member's tokens
+    lengths = reader.tokenizer_.encode_packed(texts, reader.max_length).lengths  # (n,) tokens the model reads
     return {
         "slices": slices(np.asarray(lengths), labels, right, classes, clf.multi_label),
         "confident_errors": confident_errors(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..classifier import NgramContribution, TextClassifier
+from ..classifier import EnsembleClassifier, NgramContribution, TextClassifier
 from ..classifier.training import ensemble_size
 from ..tokenize import TokenSpan, valid_unicode
 
-__all__ = ["ExplainRequest", "PredictRequest", "answer", "explanation", "model_info", "readable"]
+__all__ = [
+    "ExplainRequest", "PredictRequest", "answer", "explains", "explanation", "model_info", "no_explanations", "readable",
+]  # fmt: skip
 
 
 class PredictRequest(BaseModel):
@@ -33,9 +35,35 @@ class ExplainRequest(BaseModel):
     top: int = Field(10, ge=1, le=100, description="How many n-grams per class.")
 
 
-def model_info(name: str, classifier: TextClassifier) -> dict:
+def explains(classifier) -> bool:
+    """Whether the model has exact n-gram explanations (a TextCNN; not an ensemble of models)."""
+    return hasattr(getattr(classifier, "model_", None), "ngram_features")
+
+
+def no_explanations(name: str, classifier) -> str:
+    if isinstance(classifier, EnsembleClassifier):
+        return (f"model {name!r} is an ensemble of {len(classifier.members)} models, which has no single n-gram "
+                "explanation — serve one of its members (FOLDER/members/0) to explain")  # fmt: skip
+    return f"model {name!r} ({classifier.model_.architecture}) has no n-gram explanations"
+
+
+def _ensemble_info(name: str, classifier: EnsembleClassifier) -> dict:
+    return {
+        "name": name, "labels": classifier.classes_, "architecture": "ensemble", "multi_label": False,
+        "thresholds": [float(t) for t in classifier.thresholds_], "temperature": 1.0,
+        "max_length": max(m.max_length for m in classifier.members), "members": len(classifier.members),
+        "weights": [float(w) for w in classifier.weights_],
+        "tokenizer": ", ".join(m.tokenizer_.kind for m in classifier.members),
+        "embeddings": ", ".join(str(m.embeddings_) for m in classifier.members),
+        "metrics": _scores(classifier.metrics_), "trained": {}, "curve": [], "explain": False, "backend": "torch",
+    }  # fmt: skip
+
+
+def model_info(name: str, classifier: TextClassifier | EnsembleClassifier) -> dict:
     """The model's card as JSON: labels (and thresholds), architecture, training, metrics per split (with the
     confusion matrix) and the training curve."""
+    if isinstance(classifier, EnsembleClassifier):
+        return _ensemble_info(name, classifier)
     training = classifier.training_ or {}
     curve = [
         {key: epoch.get(key) for key in ("epoch", "train_loss", "valid_loss", "valid_accuracy", "valid_micro_f1")}
@@ -49,7 +77,7 @@ def model_info(name: str, classifier: TextClassifier) -> dict:
         "tokenizer": classifier.tokenizer_.kind, "embeddings": str(classifier.embeddings_),
         "metrics": _scores(classifier.metrics_),
         "trained": {key: training.get(key) for key in ("train_rows", "valid_rows", "seconds", "best_epoch") if key in training},
-        "curve": curve, "explain": hasattr(classifier.model_, "ngram_features"),
+        "curve": curve, "explain": explains(classifier),
         "backend": "onnx" if getattr(classifier, "onnx_", None) is not None else "torch",
     }  # fmt: skip
 

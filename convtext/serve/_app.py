@@ -26,7 +26,16 @@ from ..artifact import MULTITASK, read_config
 from ..classifier import TextClassifier, pretrained_source
 from ..infer import set_threads
 from ..multitask import MultiTaskClassifier
-from ._answers import ExplainRequest, PredictRequest, answer, explanation, model_info, readable
+from ._answers import (
+    ExplainRequest,
+    PredictRequest,
+    answer,
+    explains,
+    explanation,
+    model_info,
+    no_explanations,
+    readable,
+)
 from ._batcher import MicroBatcher
 from ._metrics import CONTENT_TYPE_LATEST, Measured, ServiceMetrics
 from ._middleware import BodyLimit, JsonOnly
@@ -168,8 +177,8 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
         """One text's prediction with every token's and the top n-grams' exact contribution to each class."""
         name = chosen(request.model)
         classifier = models[name]
-        if not hasattr(classifier.model_, "ngram_features"):
-            raise HTTPException(422, f"model {name!r} ({classifier.model_.architecture}) has no n-gram explanations")
+        if not explains(classifier):
+            raise HTTPException(422, no_explanations(name, classifier))
         if len(request.text) > limits.max_chars:
             raise HTTPException(
                 413, f"the text has {len(request.text):,} characters; the limit is {limits.max_chars:,}"
@@ -200,8 +209,8 @@ def create_app(models: dict[str, TextClassifier], limits: Limits = Limits()) -> 
             )  # fmt: skip
         name = chosen(request.model)
         classifier = models[name]
-        if request.explain and not hasattr(classifier.model_, "ngram_features"):
-            raise HTTPException(422, f"model {name!r} ({classifier.model_.architecture}) has no n-gram explanations")
+        if request.explain and not explains(classifier):
+            raise HTTPException(422, no_explanations(name, classifier))
         texts = [readable(text) for text in texts]
         rows = await batchers[name].submit(texts)  # (n, C)
         answers_of = lambda part: [answer(classifier, rows[i], texts[i], request) for i in part]  # noqa: E731
