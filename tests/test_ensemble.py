@@ -30,6 +30,7 @@ def two_models():
 def saved(two_models, tmp_path_factory):
     word, bpe, texts, labels = two_models
     ensemble = EnsembleClassifier([word, bpe], [2, 1])
+    ensemble.temperature_ = 0.8
     ensemble.metrics_ = {"valid": ensemble.evaluate(texts[:60], labels[:60])}
     folder = ensemble.save(tmp_path_factory.mktemp("ensemble") / "joined")
     return ensemble, folder
@@ -42,6 +43,10 @@ def test_the_ensemble_predicts_the_weighted_mean_of_its_members(two_models):
     assert np.allclose(ensemble.predict_proba(texts[:40]), expected, atol=1e-6)
     assert ensemble.predict(texts[:40]) == [ensemble.classes_[i] for i in expected.argmax(axis=1)]
     assert ensemble.predict_top_k(texts[:1], k=2)[0][0][1] == pytest.approx(expected[0].max(), abs=1e-6)
+    ensemble.temperature_ = 2.0  # a temperature softens the mean and leaves every argmax as it was
+    softened = ensemble.predict_proba(texts[:40])
+    assert np.allclose(softened, np.sqrt(expected) / np.sqrt(expected).sum(axis=1, keepdims=True), atol=1e-6)
+    assert (softened.argmax(axis=1) == expected.argmax(axis=1)).all()
 
 
 def test_a_saved_ensemble_loads_everywhere_with_the_same_predictions(saved, two_models):
@@ -49,7 +54,7 @@ def test_a_saved_ensemble_loads_everywhere_with_the_same_predictions(saved, two_
     texts = two_models[2][:50]
     assert {p.name for p in folder.iterdir()} >= {"config.json", "README.md", "members", "digests.json"}
     for loaded in (TextClassifier.load(folder), load(folder), EnsembleClassifier.load(folder)):
-        assert isinstance(loaded, EnsembleClassifier)
+        assert isinstance(loaded, EnsembleClassifier) and loaded.temperature_ == 0.8
         assert np.allclose(loaded.predict_proba(texts), ensemble.predict_proba(texts), atol=1e-6)
     numpy_ensemble = numpy_classifier(folder)  # no PyTorch: each member in numpy
     assert np.allclose(numpy_ensemble.predict_proba(texts), ensemble.predict_proba(texts), atol=1e-5)
@@ -131,14 +136,17 @@ class FixedScores:
 
 
 def test_autotune_joins_the_trials_whose_mean_lowers_the_validation_log_loss():
-    texts = [f"text {i}" for i in range(100)]
-    valid = LabeledTexts.from_lists(texts, ["a"] * 100, "valid")
-    index = np.arange(100)[:, None]
-    left, right = (
-        FixedScores(np.where(index < 60, [0.9, 0.1], [0.3, 0.7]), texts),
-        FixedScores(np.where(index >= 40, [0.9, 0.1], [0.3, 0.7]), texts),
-    )  # each right on 60 of the 100 texts, both on the middle 20
-    poor = FixedScores(np.tile([0.4, 0.6], (100, 1)), texts)
+    texts, gold = [f"text {i}" for i in range(100)], np.arange(100) % 2  # (100,) classes a, b in turn
+    valid = LabeledTexts.from_lists(texts, ["ab"[g] for g in gold], "valid")
+
+    def scores(right: np.ndarray) -> FixedScores:  # 0.9 on the gold class where right, else 0.3
+        chance = np.where(right, 0.9, 0.3)  # (100,)
+        return FixedScores(np.where(gold[:, None] == 0, np.stack([chance, 1 - chance], 1),
+                                    np.stack([1 - chance, chance], 1)), texts)  # fmt: skip
+
+    index = np.arange(100)
+    left, right = scores(index < 60), scores((index >= 40) & (index < 95))  # both right on 40..59, wrong on 95..99
+    poor = scores(np.zeros(100, dtype=bool))
     trials = [{"number": n, "score": 0.6, "settings": {"lr": n}} for n in range(3)]
     result = AutotuneResult(best=left, study=None, trials=trials,
                             candidates=[(0.6, 0, left), (0.6, 1, poor), (0.6, 2, right)])  # fmt: skip
@@ -146,7 +154,9 @@ def test_autotune_joins_the_trials_whose_mean_lowers_the_validation_log_loss():
     joined = _ensemble_of(left, result, summary, valid, lambda report: report["accuracy"], most=5)
     assert isinstance(joined, EnsembleClassifier) and {m["trial"] for m in summary["ensemble"]} == {0, 2}
     assert sum(m["weight"] for m in summary["ensemble"]) == pytest.approx(1.0)
-    assert summary["ensemble_score"] == joined.metrics_["valid"]["accuracy"] == 1.0  # each alone: 0.6
+    assert summary["ensemble_score"] == joined.metrics_["valid"]["accuracy"] == 0.95  # alone: 0.6 and 0.55
+    calibration = joined.metrics_["valid"]["calibration"]  # a temperature fitted on validation, as for one model
+    assert calibration["nll"] <= calibration["uncalibrated"]["nll"] and joined.temperature_ != 1.0
     alone = AutotuneResult(best=left, study=None, trials=trials, candidates=[(0.6, 0, left), (0.6, 1, poor)])
     assert _ensemble_of(left, alone, {}, valid, None, most=5) is left  # nothing lowers the loss: the best alone
 

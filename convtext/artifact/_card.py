@@ -136,6 +136,7 @@ def ensemble_card(config: dict) -> str:
     ]  # fmt: skip
     if meta.get("metrics"):
         lines += ["", "## Metrics", "", *_metrics_table(meta["metrics"])]
+    lines += _calibration_lines(meta.get("metrics", {}).get("valid", {}).get("calibration"), figure=False)
     lines += _autotune_lines(meta.get("autotune"))
     lines += [*usage("model = convtext.load('THIS_FOLDER')", "model.predict(['a text to classify'])"), ""]
     return "\n".join(lines)

@@ -40,7 +40,8 @@ class EnsembleClassifier(Ensemble):
         folders without figures)."""
         entries = [{"folder": f"{MEMBERS}/{i}", "weight": round(float(w), 6)} for i, w in enumerate(self.weights_)]
         meta = {"task": ENSEMBLE, "labels": self.classes_, "members": entries, "metrics": self.metrics_,
-                "data_seen": self.data_seen_, "max_length": max(m.max_length for m in self.members)}  # fmt: skip
+                "data_seen": self.data_seen_, "max_length": max(m.max_length for m in self.members),
+                "temperature": float(self.temperature_)}  # fmt: skip
         if getattr(self, "autotune_", None):
             meta["autotune"] = self.autotune_
         config = {"architecture": ENSEMBLE, "convtext": meta}

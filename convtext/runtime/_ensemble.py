@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import ArtifactError, ConvtextError
+from ..artifact import read_temperature
 from ._labels import LabelPredictions
 
 __all__ = ["Ensemble", "read_ensemble"]
@@ -17,10 +18,10 @@ __all__ = ["Ensemble", "read_ensemble"]
 
 class Ensemble(LabelPredictions):
     """``members`` (each a single-label predictor with ``predict_proba`` and ``classes_``) weighted by ``weights``.
-    ``decision_function`` returns the log of the mean probabilities, so ``predict_proba`` gives the mean itself."""
+    ``decision_function`` returns the log of the weighted mean probabilities: at ``temperature_`` 1 ``predict_proba``
+    gives the mean itself; a temperature fitted on validation calibrates the mean as a single model's logits are."""
 
     multi_label = False
-    temperature_ = 1.0
 
     def __init__(self, members: Sequence, weights: Sequence[float]):
         if len(members) < 2 or len(weights) != len(members) or min(weights) <= 0:
@@ -34,18 +35,16 @@ class Ensemble(LabelPredictions):
         self.members = list(members)
         self.weights_ = np.asarray(weights, dtype=np.float64) / float(np.sum(weights))  # (M,), sums to 1
         self.classes_ = labels
+        self.temperature_ = 1.0
         self.thresholds_ = np.full(len(labels), 0.5)
         self.metrics_: dict = {}
         self.data_seen_ = list(dict.fromkeys(s for m in self.members for s in getattr(m, "data_seen_", [])))
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """``(n, C)``: the members' calibrated probabilities, weighted and summed."""
-        texts = list(texts)
-        return sum(w * m.predict_proba(texts, batch_size) for w, m in zip(self.weights_, self.members))
-
     def decision_function(self, texts: Sequence[str], batch_size: int = 256) -> np.ndarray:
-        """``(n, C)`` log mean probabilities (their softmax is the mean again)."""
-        return np.log(np.clip(self.predict_proba(texts, batch_size), 1e-12, None))
+        """``(n, C)`` log of the members' calibrated probabilities, weighted and summed (their softmax is that mean)."""
+        texts = list(texts)
+        mean = sum(w * m.predict_proba(texts, batch_size) for w, m in zip(self.weights_, self.members))  # (n, C)
+        return np.log(np.clip(mean, 1e-12, None))
 
     def __repr__(self) -> str:
         return f"Ensemble({len(self.members)} members, weights {np.round(self.weights_, 2).tolist()})"
@@ -61,6 +60,7 @@ def read_ensemble(cls, folder: Path, config: dict, load_member: Callable[[Path],
     ensemble = cls(members, [entry["weight"] for entry in meta["members"]])
     if list(meta["labels"]) != ensemble.classes_:
         raise ArtifactError(f"{folder}: config.json's labels {meta['labels']} are not its members' {ensemble.classes_}")
+    ensemble.temperature_ = read_temperature(config, folder)
     ensemble.metrics_ = meta.get("metrics", {})
     ensemble.data_seen_ = list(meta.get("data_seen", ensemble.data_seen_))
     if meta.get("autotune"):
