@@ -37,13 +37,12 @@ from ._folder import (
 _WITH_TORCH = ("build_model", "check_tokenizer_fits", "config_for", "read_model", "read_weights", "write_model")
 
 __all__ = [
-    "CONFIG", "DIGESTS", "ENSEMBLE", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model", "check_digest",
-    "check_output_file", "check_output_folder", "check_tokenizer_fits", "checked_weights_file", "config_for",
-    "ensemble_card",
-    "front_matter", "model_card", "model_settings", "read_config", "read_model", "read_temperature", "read_thresholds",
-    "read_tokenizer", "read_weights", "record_digest", "remove_dead_leftovers", "replaced_atomically", "replaced_folder",
-    "require_file",
-    "shown_settings", "usage", "write_atomically", "write_digests", "write_model",
+    "CONFIG", "DIGESTS", "ENSEMBLE", "MULTITASK", "TOKENIZER", "WEIGHTS", "ArtifactError", "build_model",
+    "check_digest", "check_output_file", "check_output_folder", "check_tokenizer_fits", "checked_weights_file",
+    "config_for", "ensemble_card", "front_matter", "model_card", "model_settings", "read_config", "read_model",
+    "read_temperature", "read_thresholds", "read_tokenizer", "read_weights", "record_digest", "remove_dead_leftovers",
+    "replaced_atomically", "replaced_folder", "require_file", "shown_settings", "usage", "write_atomically",
+    "write_digests", "write_model",
 ]  # fmt: skip
 
 

@@ -14,8 +14,8 @@ from ..tokenize import TextTokenizer, load_tokenizer
 from ._digest import check_digest
 
 __all__ = [
-    "CONFIG", "ENSEMBLE", "FORMAT", "MULTITASK", "TOKENIZER", "WEIGHTS", "checked_weights_file", "model_settings", "read_config",
-    "read_temperature", "read_thresholds", "read_tokenizer", "require_file",
+    "CONFIG", "ENSEMBLE", "FORMAT", "MULTITASK", "TOKENIZER", "WEIGHTS", "checked_weights_file", "model_settings",
+    "read_config", "read_temperature", "read_thresholds", "read_tokenizer", "require_file",
 ]  # fmt: skip
 
 CONFIG, WEIGHTS, TOKENIZER = "config.json", "model.safetensors", "tokenizer.json"

@@ -89,8 +89,8 @@ def _ensemble_of(best, result: AutotuneResult, summary: dict, valid: LabeledText
     gold = np.array([pool[0][1].classes_.index(label) for label in valid.labels])  # (N,)
     counts = greedy_weights([c.predict_proba(valid.texts) for _, c in pool], gold, ENSEMBLE_ROUNDS, most)
     chosen = sorted(((k, n, c) for (n, c), k in zip(pool, counts) if k), key=lambda kept: (-kept[0], kept[1]))
-    if len(chosen) < 2:
-        return best
+    if len(chosen) < 2:  # one model alone is best: the study's best trial (an earlier ensemble: the one chosen)
+        return chosen[0][2] if isinstance(best, EnsembleClassifier) else best
     joined = EnsembleClassifier([c for _, _, c in chosen], [k for k, _, _ in chosen])
     logits = joined.decision_function(valid.texts)  # (N, C) log mean probabilities
     if not why_not_calibrate(logits, gold, multi_label=False):
@@ -99,7 +99,8 @@ def _ensemble_of(best, result: AutotuneResult, summary: dict, valid: LabeledText
     joined.metrics_["valid"]["calibration"] = calibration_report(logits, gold, False, joined.temperature_)
     rows = {row["number"]: row for row in result.trials}
     summary["ensemble"] = [
-        {"folder": f"members/{i}", "trial": n, "weight": float(w), "score": rows[n]["score"], "settings": rows[n]["settings"]}
+        {"folder": f"members/{i}", "trial": n, "weight": float(w), "score": rows[n]["score"],
+         "settings": rows[n]["settings"]}
         for i, ((_, n, _), w) in enumerate(zip(chosen, joined.weights_))
     ]  # fmt: skip
     summary["ensemble_score"] = score(joined.metrics_["valid"])

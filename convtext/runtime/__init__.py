@@ -18,8 +18,9 @@ from ._parquet_predict import (
 from ._stream import StreamReport, predict_file, top_k_json
 
 __all__ = [
-    "Ensemble", "LabelPredictions", "NumpyClassifier", "ParquetReport", "StreamReport", "add_predictions", "calibration_report",
-    "check_finite", "classification_report", "confusion_matrix", "fit_temperature", "multilabel_report",
-    "numpy_classifier", "predict_file", "predict_parquet", "prediction_columns", "prediction_schema",
-    "prediction_values", "read_ensemble", "runs_in_numpy", "to_probabilities", "top_k_json", "why_not_calibrate",
+    "Ensemble", "LabelPredictions", "NumpyClassifier", "ParquetReport", "StreamReport", "add_predictions",
+    "calibration_report", "check_finite", "classification_report", "confusion_matrix", "fit_temperature",
+    "multilabel_report", "numpy_classifier", "predict_file", "predict_parquet", "prediction_columns",
+    "prediction_schema", "prediction_values", "read_ensemble", "runs_in_numpy", "to_probabilities", "top_k_json",
+    "why_not_calibrate",
 ]  # fmt: skip

@@ -10,7 +10,8 @@ from ..classifier.training import ensemble_size
 from ..tokenize import TokenSpan, valid_unicode
 
 __all__ = [
-    "ExplainRequest", "PredictRequest", "answer", "explains", "explanation", "model_info", "no_explanations", "readable",
+    "ExplainRequest", "PredictRequest", "answer", "explains", "explanation", "model_info", "no_explanations",
+    "readable",
 ]  # fmt: skip
 
 
