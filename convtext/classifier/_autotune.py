@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 STUDY = "convtext-autotune"
 RESERVE = (0.03, 20.0)  # of the budget, kept for saving the best model and the trials: a share, at most seconds
-CANDIDATES = 8  # the best finished trials of a run kept in memory (their models), to be joined into an ensemble
+CANDIDATES = 4  # per kind of input vectors, the best finished trials of a run kept in memory to join an ensemble
 
 
 class BudgetSpent(Exception):
@@ -40,10 +40,15 @@ class AutotuneResult:
     candidates: list[tuple[float, int, object]] = field(default_factory=list)  # (score, trial, classifier), best first
 
     def keep(self, score: float, number: int, classifier) -> None:
-        """Keep a finished trial's model if it is among this run's ``CANDIDATES`` best."""
+        """Keep a finished trial's model if it is among this run's ``CANDIDATES`` best from the same kind of input
+        vectors (MiniLM's, random): models that differ most err on different texts, which is what an ensemble gains
+        from, so the best of each kind stay on offer."""
         self.candidates.append((score, number, classifier))
         self.candidates.sort(key=lambda kept: (-kept[0], kept[1]))
-        del self.candidates[CANDIDATES:]
+        kind = str(classifier.embeddings)
+        same = [kept for kept in self.candidates if str(kept[2].embeddings) == kind]
+        for dropped in same[CANDIDATES:]:
+            self.candidates.remove(dropped)
 
 
 def data_digest(train: LabeledTexts, valid: LabeledTexts) -> str:
