@@ -24,7 +24,7 @@ def searched(tmp_path_factory):
     texts, labels = noisy()
     folder = tmp_path_factory.mktemp("autotune") / "best"
     started = time.monotonic()
-    best = TextClassifier.autotune(texts, labels, budget=10, folder=folder, **SMALL)
+    best = TextClassifier.autotune(texts, labels, budget=20, folder=folder, **SMALL)
     return best, folder, time.monotonic() - started, texts, labels
 
 
@@ -49,7 +49,7 @@ def test_the_search_offers_ensembles_from_either_input_vectors():
 def test_the_search_keeps_its_budget_and_the_best_trial(searched):
     best, folder, seconds, _, _ = searched
     search = best.autotune_
-    assert seconds < 10 * 1.1 + 3  # the trials stop at the deadline; saving fits in the reserve
+    assert seconds <= 20 * 1.1  # the trials stop at the deadline; the ensemble's choice and saving fit in the reserve
     assert search["trials"] >= 3 and search["completed"] >= 2
     rows = json.loads((folder.parent / "best.autotune" / "trials.json").read_text())["trials"]
     assert rows[0]["state"] == "complete"  # convtext's defaults come first
@@ -75,9 +75,9 @@ def test_the_best_model_is_an_ordinary_folder_with_the_search_on_its_card(search
 def test_a_spent_study_resumes_without_new_trials_and_a_larger_budget_extends_it(searched):
     best, folder, _, texts, labels = searched
     before = best.autotune_["trials"]
-    again = TextClassifier.autotune(texts, labels, budget=10, folder=folder, **SMALL)
+    again = TextClassifier.autotune(texts, labels, budget=20, folder=folder, **SMALL)
     assert again.autotune_["trials"] == before  # the budget was spent by the first run
-    more = TextClassifier.autotune(texts, labels, budget=16, folder=folder, **SMALL)
+    more = TextClassifier.autotune(texts, labels, budget=26, folder=folder, **SMALL)
     assert more.autotune_["trials"] > before and more.autotune_["best_score"] >= best.autotune_["best_score"]
     with pytest.raises(ConvtextError, match="other data"):
         TextClassifier.autotune(texts[:-30], labels[:-30], budget=30, folder=folder, **SMALL)

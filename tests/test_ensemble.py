@@ -173,6 +173,7 @@ def test_the_service_predicts_with_an_ensemble_and_says_why_it_cannot_explain(sa
         assert [row["label"] for row in answer["predictions"]] == ensemble.predict(texts)
         info = client.get("/model").json()
         assert info["architecture"] == "ensemble" and info["members"] == 2 and info["explain"] is False
+        assert info["temperature"] == 0.8
         for path, body in (("/explain", {"text": texts[0]}), ("/predict", {"text": texts[0], "explain": True})):
             refused = client.post(path, json=body)
             assert refused.status_code == 422 and "members/0" in refused.json()["error"]

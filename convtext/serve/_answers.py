@@ -51,7 +51,7 @@ def no_explanations(name: str, classifier) -> str:
 def _ensemble_info(name: str, classifier: EnsembleClassifier) -> dict:
     return {
         "name": name, "labels": classifier.classes_, "architecture": "ensemble", "multi_label": False,
-        "thresholds": [float(t) for t in classifier.thresholds_], "temperature": 1.0,
+        "thresholds": [float(t) for t in classifier.thresholds_], "temperature": float(classifier.temperature_),
         "max_length": max(m.max_length for m in classifier.members), "members": len(classifier.members),
         "weights": [float(w) for w in classifier.weights_],
         "tokenizer": ", ".join(m.tokenizer_.kind for m in classifier.members),
