@@ -15,15 +15,13 @@ from ..artifact import (
     CONFIG,
     ENSEMBLE,
     ensemble_card,
-    model_card,
     read_config,
     write_atomically,
     write_digests,
-    write_model,
 )
 from ..data import LabelSet
-from ..runtime import Ensemble, read_ensemble, runs_in_numpy
-from ._saving import folder_config
+from ..runtime import Ensemble, read_ensemble
+from ._saving import write_files
 
 __all__ = ["EnsembleClassifier", "greedy_weights"]
 
@@ -109,9 +107,7 @@ class EnsembleClassifier(Ensemble):
 def _write_member(member, folder: Path) -> None:
     """One member as an ordinary model folder (config, weights, tokenizer, card, digests; no figures)."""
     folder.mkdir(parents=True)
-    config = folder_config(member)
-    write_model(folder, member.model_, member.tokenizer_, config)
-    (folder / "README.md").write_text(model_card(config, runs_in_numpy(config)), encoding="utf-8")
+    write_files(member, folder, figures=False)
     write_digests(folder)
 
 

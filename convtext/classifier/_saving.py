@@ -14,7 +14,7 @@ from ..runtime import runs_in_numpy
 from ..tokenize import TextTokenizer
 from ..train import plot_confusion_matrix, plot_head_search, plot_reliability, plot_training_curve
 
-__all__ = ["folder_config", "from_parts", "push_to_hub", "save"]
+__all__ = ["folder_config", "from_parts", "push_to_hub", "save", "write_files"]
 
 
 def folder_config(clf) -> dict:
@@ -62,17 +62,19 @@ def _write_figures(clf, folder: Path) -> None:
         )
 
 
+def write_files(clf, folder: Path, figures: bool = True) -> None:
+    """The model folder's files into ``folder``: config.json, model.safetensors, tokenizer.json, README.md and, with
+    ``figures`` (never for a compressed model, which keeps to its size), the PNGs."""
+    config = folder_config(clf)
+    (folder / "README.md").write_text(model_card(config, runs_in_numpy(config)), encoding="utf-8")
+    write_model(folder, clf.model_, clf.tokenizer_, config)
+    if figures and not config["convtext"].get("compression"):
+        _write_figures(clf, folder)
+
+
 def save(clf, folder: str | Path) -> Path:
     """Write the model folder atomically: config.json, model.safetensors, tokenizer.json, README.md, PNGs."""
-    config = folder_config(clf)
-
-    def write(staging: Path) -> None:
-        (staging / "README.md").write_text(model_card(config, runs_in_numpy(config)), encoding="utf-8")
-        write_model(staging, clf.model_, clf.tokenizer_, config)
-        if not config["convtext"].get("compression"):  # a compressed model keeps to its size: no figures
-            _write_figures(clf, staging)
-
-    return write_atomically(folder, write)
+    return write_atomically(folder, lambda staging: write_files(clf, staging))
 
 
 def from_parts(cls, model: TextModel, tokenizer: TextTokenizer, config: dict, folder: str | Path):
