@@ -11,9 +11,9 @@ training labels (a body that saw those is no few-shot start); unlabelled trainin
 
 Run: python benchmarks/transfer.py [--data ../shared/data] [--targets SST-2,CR,TREC]
      [--sizes 16,64,256,1024,all] [--seeds 3] [--folds 10] [--bodies ...] [--threads 2] [--body-rates default,0.1]
-     [--quick] [--update [--systems fine-tune,...]]
---update reruns --targets only and keeps the other targets' sections of the results file as they were run;
-with --systems it reruns only the rows whose names contain one of the given words and keeps the others (marked †).
+     [--quick] [--systems fine-tune,...] [--update] [--name transfer]
+--systems runs only the rows whose names contain one of the given words. --update reruns --targets only and keeps the
+other targets' sections of the results file as they were run; with --systems it keeps the other rows too (marked †).
 """
 
 from __future__ import annotations
@@ -194,11 +194,13 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="Sizes 64,256; 1 seed.")
     parser.add_argument("--update", action="store_true", help="Keep the results file's other targets as they were.")
-    parser.add_argument("--systems", default=None, help="With --update: rerun only rows whose names hold one word.")
+    parser.add_argument(
+        "--systems",
+        default=None,
+        help="Run only the rows whose names hold one of these words (with --update: rerun them).",
+    )
     parser.add_argument("--name", default="transfer")
     args = parser.parse_args()
-    if args.systems and not args.update:
-        parser.error("--systems reruns some rows of an existing table: add --update")
     if args.quick:
         args.sizes, args.seeds = "64,256", 1
     sizes = [None if s.strip() == "all" else int(s) for s in args.sizes.split(",")]
@@ -234,10 +236,10 @@ def main() -> None:
         if args.systems:
             words = [word.strip() for word in args.systems.split(",")]
             systems = {name: make for name, make in systems.items() if any(word in name for word in words)}
-        if args.systems and target not in records:
+        if args.systems and args.update and target not in records:
             parser.error(f"--systems keeps the other rows of {target}'s section, but {args.name}.json has none")
         record = run_target(args.data, target, sizes, seeds, args.folds, systems)
-        records[target] = merge_rows(records[target], record) if args.systems else record
+        records[target] = merge_rows(records[target], record) if args.systems and args.update else record
         ordered = {name: records[name] for name in TARGETS if name in records}
         sections = [line for name, record in ordered.items() for line in render_section(name, record)]
         path = write_results(args.name, [], [], notes, {"runs": ordered}, sections)  # after each target
