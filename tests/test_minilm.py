@@ -37,6 +37,17 @@ def test_vectors_carry_meaning():
     assert good.abs().max() < 2.0 * MINILM_SCALE
 
 
+def test_vectors_are_the_scaled_rows_of_minilm_table_in_the_order_asked():
+    from safetensors.numpy import load_file
+
+    from convtext.minilm import minilm_folder
+
+    table = load_file(str(minilm_folder() / "model.safetensors"))["embeddings.word_embeddings.weight"]  # (30522, 384)
+    ids = [2204, 101, 0, 30521, 2204]  # repeats, [CLS], [PAD], the last row
+    assert np.array_equal(minilm_token_vectors(ids).numpy(), table[ids].astype(np.float32) * MINILM_SCALE)
+    assert minilm_token_vectors([]).shape == (0, 384)
+
+
 def test_classifier_starts_from_minilm_vectors_and_round_trips(toy, tmp_path):
     texts, labels = toy
     clf = TextClassifier(embeddings="minilm", epochs=2, num_filters=16, threads=1)

@@ -56,9 +56,8 @@ def minilm_folder() -> Path:
 def minilm_token_vectors(ids: list[int]) -> torch.Tensor:
     """Rows ``ids`` of MiniLM's input token table, scaled by ``MINILM_SCALE``: ``(len(ids), 384)``."""
     with safe_open(str(minilm_folder() / "model.safetensors"), framework="pt") as handle:
-        table = handle.get_slice(_TABLE)
-        rows = torch.stack([table[i : i + 1][0] for i in ids]) if ids else torch.zeros(0, MINILM_DIM)
-    return rows.float() * MINILM_SCALE
+        table = handle.get_tensor(_TABLE)  # (30522, 384), read whole
+    return table[torch.as_tensor(ids, dtype=torch.long)].float() * MINILM_SCALE  # (len(ids), 384)
 
 
 def minilm_tokenizer(texts: list[str], min_freq: int = 1) -> tuple[WordPieceTokenizer, dict[int, int]]:
