@@ -14,12 +14,11 @@ from .._errors import ConvtextError
 from ..artifact import check_output_folder, replaced_atomically, shown_settings
 from ..compress import parse_size
 from ..data import LabeledTexts
-from ..runtime import calibration_report, fit_temperature, why_not_calibrate
 from ..train import plot_trials
 from ._autotune import AutotuneResult, search
 from ._ensemble import EnsembleClassifier, greedy_weights
 from ._search_space import metric_of
-from .training import train_and_valid
+from .training import calibrate, train_and_valid
 
 __all__ = ["autotune", "autotune_data", "search_folder"]
 
@@ -92,11 +91,9 @@ def _ensemble_of(best, result: AutotuneResult, summary: dict, valid: LabeledText
     if len(chosen) < 2:  # one model alone is best: the study's best trial (an earlier ensemble: the one chosen)
         return chosen[0][2] if isinstance(best, EnsembleClassifier) else best
     joined = EnsembleClassifier([c for _, _, c in chosen], [k for k, _, _ in chosen])
-    logits = joined.decision_function(valid.texts)  # (N, C) log mean probabilities
-    if not why_not_calibrate(logits, gold, multi_label=False):
-        joined.temperature_ = fit_temperature(logits, gold, multi_label=False)
+    calibration = calibrate(joined, joined.decision_function(valid.texts), gold)  # (N, C) log mean probabilities
     joined.metrics_ = {"valid": joined.evaluate(valid.texts, valid.labels)}
-    joined.metrics_["valid"]["calibration"] = calibration_report(logits, gold, False, joined.temperature_)
+    joined.metrics_["valid"]["calibration"] = calibration
     rows = {row["number"]: row for row in result.trials}
     summary["ensemble"] = [
         {"folder": f"members/{i}", "trial": n, "weight": float(w), "score": rows[n]["score"],

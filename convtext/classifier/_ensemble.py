@@ -33,6 +33,8 @@ class EnsembleClassifier(Ensemble):
     ``predict_top_k``, ``evaluate``, ``save`` and ``load`` work as a single model's do; ``explain``, export and
     compression need one model — use ``members[i]`` (heaviest first)."""
 
+    calibrate = True  # autotune fits the ensemble's temperature on validation, as training does a model's
+
     def save(self, folder: str | Path) -> Path:
         """Write the ensemble folder atomically: config.json, README.md and ``members/N/`` (ordinary model
         folders without figures)."""
