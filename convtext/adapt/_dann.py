@@ -19,7 +19,18 @@ import torch.nn as nn
 
 from .._errors import ConvtextError
 from ..infer import batch_tensors, bucketed_batches, min_input_length, predict_logits, sequence_lengths
-from ..train import EpochEnd, EpochLog, Passes, TrainConfig, TrainingStep, TrainResult, fingerprint, run, score_logits
+from ..train import (
+    EpochEnd,
+    EpochLog,
+    Passes,
+    TrainConfig,
+    TrainingStep,
+    TrainResult,
+    clip_gradient_norm,
+    fingerprint,
+    run,
+    score_logits,
+)
 from ._reversal import dann_lambda, reverse_gradient
 
 __all__ = ["AdaptEpochLog", "DannConfig", "DannStep", "DomainClassifier", "fit_dann"]
@@ -115,8 +126,8 @@ class DannStep(TrainingStep):
 
     def clip_gradients(self, max_norm: float) -> None:
         # each network on its own: the domain classifier's gradient must not shrink the body's
-        nn.utils.clip_grad_norm_(self.model.parameters(), max_norm)
-        nn.utils.clip_grad_norm_(self.domain.parameters(), max_norm)
+        clip_gradient_norm(self.model.parameters(), max_norm)
+        clip_gradient_norm(self.domain.parameters(), max_norm)
 
     def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
         report, score = score_logits(predict_logits(self.model, self.valid[0]), self.valid[1], self.labels)

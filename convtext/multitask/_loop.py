@@ -20,7 +20,18 @@ import torch.nn as nn
 
 from .._errors import ConvtextError
 from ..infer import batch_tensors, bucketed_batches, min_input_length, predict_logits, sequence_lengths
-from ..train import EpochEnd, EpochLog, Passes, TrainConfig, TrainingStep, TrainResult, fingerprint, run, score_logits
+from ..train import (
+    EpochEnd,
+    EpochLog,
+    Passes,
+    TrainConfig,
+    TrainingStep,
+    TrainResult,
+    clip_gradient_norm,
+    fingerprint,
+    run,
+    score_logits,
+)
 from ._network import MultiTaskNetwork
 
 __all__ = ["MultiTaskConfig", "MultiTaskEpochLog", "MultiTaskStep", "TaskData", "fit_multitask", "task_probabilities"]
@@ -116,7 +127,7 @@ class MultiTaskStep(TrainingStep):
         return self.tasks.weights.get(name, 1.0) * loss
 
     def clip_gradients(self, max_norm: float) -> None:
-        nn.utils.clip_grad_norm_(self.network.parameters(), max_norm / self.rows_scored**0.5)
+        clip_gradient_norm(self.network.parameters(), max_norm / self.rows_scored**0.5)
 
     def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
         reports = {

@@ -32,6 +32,7 @@ from ._plots import (
     plot_training_curve,
     plot_trials,
 )
+from ._row_gradients import clip_gradient_norm
 from ._step import EpochEnd, Passes, TrainingStep
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "bucketed_batches",
     "can_fork_trainings",
     "classification_report",
+    "clip_gradient_norm",
     "confusion_matrix",
     "ensemble_result",
     "fingerprint",

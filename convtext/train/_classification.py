@@ -16,6 +16,7 @@ from ..runtime import classification_report, multilabel_report
 from ._checkpoint import fingerprint
 from ._config import EpochLog, TrainConfig, TrainResult
 from ._engine import run
+from ._row_gradients import clip_gradient_norm
 from ._step import EpochEnd, TrainingStep
 
 __all__ = ["ClassificationStep", "fit", "score_logits"]
@@ -127,7 +128,7 @@ class ClassificationStep(TrainingStep):
 
     def clip_gradients(self, max_norm: float) -> None:
         # K sets of logits add up their gradients in the norm: clip where one alone would be
-        nn.utils.clip_grad_norm_(self.model.parameters(), max_norm / self.rows_scored**0.5)
+        clip_gradient_norm(self.model.parameters(), max_norm / self.rows_scored**0.5)
 
     def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
         logits = predict_logits(self.model, self.valid_ids)  # (N, C)

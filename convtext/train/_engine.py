@@ -25,6 +25,7 @@ from ._checkpoint import CheckpointState, read_checkpoint, write_checkpoint
 from ._config import TrainConfig, TrainResult
 from ._distributed import is_main_process, join_process_group, shard_batches, world
 from ._early_stopping import EarlyStopping
+from ._row_gradients import RowGradients
 from ._step import TrainingStep
 
 __all__ = ["adamw", "learning_rate_schedule", "progress_bar", "run"]
@@ -129,7 +130,8 @@ def _run(
         result.best_valid = end.report
         stopper.step(end.score, 0)
     started = time.perf_counter()
-    with progress_bar(config.progress) as progress:
+    row_gradients = RowGradients(step, enabled=device.type == "cpu" and not distributed)  # see its module
+    with progress_bar(config.progress) as progress, row_gradients:
         bar = progress.add_task("training", total=total_steps, status="", completed=(first_epoch - 1) * steps_per_epoch)
         for epoch in range(first_epoch, 1 if finished else config.epochs + 1):
             epoch_start = time.perf_counter()
@@ -149,6 +151,7 @@ def _run(
                     loss = loss_of(batch, (done + index) / total_steps)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
+                row_gradients.gather()
                 if config.grad_clip:
                     step.clip_gradients(config.grad_clip)
                 optimizer.step()

@@ -16,6 +16,7 @@ import torch
 import torch.nn as nn
 
 from ._config import EpochLog
+from ._row_gradients import clip_gradient_norm
 
 __all__ = ["EpochEnd", "Passes", "TrainingStep"]
 
@@ -65,7 +66,7 @@ class TrainingStep(nn.Module):
 
     def clip_gradients(self, max_norm: float) -> None:
         """Clip the gradients before the optimiser step (every parameter together, by default)."""
-        nn.utils.clip_grad_norm_(self.parameters(), max_norm)
+        clip_gradient_norm(self.parameters(), max_norm)
 
     def end_epoch(self, epoch: int, seconds: float) -> EpochEnd:
         """Validate and log the epoch that just ended."""
