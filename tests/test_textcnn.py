@@ -76,6 +76,19 @@ def test_padded_windows_never_win():
     assert values.item() == 1.0 and positions.item() == 0
 
 
+def test_pooling_with_gradients_equals_pooling_in_place():
+    torch.manual_seed(0)
+    activations = torch.randn(5, 9, 4, requires_grad=True)  # (B, W, F)
+    valid = torch.rand(5, 9) > 0.4  # (B, W)
+    valid[3] = False  # a row without a valid window
+    values, positions = masked_max_over_time(activations, valid)
+    in_place_values, in_place_positions = masked_max_over_time(activations.detach().clone(), valid, overwrite=True)
+    assert torch.equal(values, in_place_values) and torch.equal(positions, in_place_positions)
+    (gradient,) = torch.autograd.grad(values.sum(), activations)  # (B, W, F): 1 at each winning valid window
+    expected = torch.zeros(5, 9, 4).scatter_(1, positions.unsqueeze(1), 1.0) * valid.any(1).view(5, 1, 1)
+    assert torch.equal(gradient, expected)
+
+
 @pytest.mark.parametrize("kernel_sizes, groups", [((1,), 1), ((1, 2, 3), 1), ((2, 4), 3)])
 def test_a_table_of_the_distinct_tokens_equals_conv1d_with_its_gradients(kernel_sizes, groups):
     torch.manual_seed(len(kernel_sizes) + groups)
