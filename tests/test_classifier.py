@@ -204,11 +204,23 @@ def test_members_default_three_from_random_vectors_and_are_kept_by_save_and_load
         TextClassifier(architecture="inception_small", embed_dim=8, epochs=1, members=2).fit(texts, labels)
 
 
-def test_patience_defaults_to_two_for_a_new_model_and_three_when_fine_tuning(trained, toy):
+def test_the_schedule_follows_the_input_vectors_unless_given(trained, toy):
+    from convtext.classifier._recipe import training_settings
+
     texts, labels = toy
-    assert trained.training_["config"]["patience"] == 2  # a plain fit of a new model
+    config = trained.training_["config"]  # a new textcnn from random vectors on a small set, its lr given
+    assert (config["patience"], config["batch_size"], config["epochs"], config["lr"]) == (2, 50, 8, 0.01)
+    large = training_settings({}, "random", "textcnn", new_model=True, rows=(2000, 500))
+    assert large == {"epochs": 8, "batch_size": 100, "lr": 3e-3, "patience": 1}
+    unsteady = training_settings({}, "random", "textcnn", new_model=True, rows=(5000, 499))
+    assert unsteady == {"epochs": 8, "batch_size": 100, "lr": 3e-3, "patience": 2}
     given = TextClassifier(epochs=1, num_filters=8, embed_dim=8, threads=1, members=1, patience=5).fit(texts, labels)
     assert given.training_["config"]["patience"] == 5
+    other = TextClassifier(architecture="inception_small", embed_dim=8, epochs=1, threads=1).fit(texts, labels)
+    config = other.training_["config"]  # a new model of another architecture: the general schedule
+    assert (config["patience"], config["batch_size"], config["lr"]) == (2, 50, 2e-3)
+    minilm = training_settings({"lr": 1e-3}, "minilm", "textcnn", new_model=True, rows=(100, 10))
+    assert minilm == {"epochs": 5, "batch_size": 50, "lr": 1e-3, "patience": 2}
     tuned = TextClassifier(pretrained=trained, epochs=1, threads=1).fit(texts, labels)
     assert tuned.training_["config"]["patience"] == 3
 

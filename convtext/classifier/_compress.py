@@ -35,6 +35,12 @@ def _variant(clf, model: TextCNN, tokenizer: TextTokenizer, record: dict, metric
     return other
 
 
+def _trained_rate(clf) -> float:
+    """The peak rate ``clf`` was trained at (its training record), else the one it would train at now."""
+    recorded = getattr(clf, "training_", {}).get("config", {}).get("lr")
+    return float(recorded) if recorded is not None else train_config(clf).lr
+
+
 def _saved_bytes(clf) -> int:
     with tempfile.TemporaryDirectory() as folder:
         return folder_bytes(clf.save(Path(folder) / "model"))
@@ -56,7 +62,7 @@ def _retrained(clf, best: Compressed, train, valid) -> tuple[TextCNN, dict]:
     the epoch of lowest validation log-loss kept (epoch 0: as compressed). Returns the model and what was done."""
     model = copy.deepcopy(best.model)
     variant = _variant(clf, model, best.tokenizer, {}, {})
-    config = replace(train_config(clf), epochs=RETRAIN["epochs"], lr=clf.lr * RETRAIN["lr_share"],
+    config = replace(train_config(clf), epochs=RETRAIN["epochs"], lr=_trained_rate(clf) * RETRAIN["lr_share"],
                      patience=RETRAIN["patience"], progress=False, device="cpu")  # fmt: skip
     data = {split: (variant.encode(d.texts), targets(variant, d)) for split, d in (("train", train), ("valid", valid))}
     step = _StoredWeightsStep(model, data["train"], data["valid"], clf.classes_, config.batch_size,
@@ -117,7 +123,7 @@ def compress(
         **{f"{split}_{when}": score_of(report) for split, report in before.items() for when in ("before", "after")},
     }  # fmt: skip; the shape of the final record, so that probing sizes counts its bytes
     if train is not None:
-        record["retrained"] = {"epochs": 0, "lr": clf.lr * RETRAIN["lr_share"], "valid_score": 0.0,
+        record["retrained"] = {"epochs": 0, "lr": _trained_rate(clf) * RETRAIN["lr_share"], "valid_score": 0.0,
                                "valid_log_loss": 0.0, "compressed_score": 0.0, "compressed_log_loss": 0.0}  # fmt: skip
 
     def score(candidate: TextCNN, tokenizer: TextTokenizer) -> float:  # higher is better

@@ -26,23 +26,37 @@ from ..models import (
 from ..tokenize import TextTokenizer, train_tokenizer
 from ..transfer import extend_vocabulary
 
-__all__ = ["AUTO_MINILM_COVERAGE", "DEFAULT_MEMBERS", "Built", "Recipe", "patience"]
+__all__ = ["AUTO_MINILM_COVERAGE", "DEFAULT_MEMBERS", "Built", "Recipe", "training_settings"]
 
 log = logging.getLogger(__name__)
 
 AUTO_MINILM_COVERAGE = 0.8  # share of training words MiniLM must know whole for embeddings="auto" to use it
 DEFAULT_MEMBERS = 3  # TextCNN ensemble size from random vectors
 ENSEMBLE_ARCHITECTURES = ("textcnn", "textcnn_kim")
-NEW_MODEL_PATIENCE = 2  # early stopping of a plain fit of a new model
-OTHER_PATIENCE = 3  # fine-tuning a pretrained model, multi-task, domain adaptation, distillation
+TRAINING = {"epochs": 8, "batch_size": 50, "lr": 2e-3, "patience": 3}  # fine-tuning and every other training
+NEW_MODEL_TRAINING = {  # a plain fit of a new TextCNN, by where its input vectors come from (why: docs/decisions.md)
+    "random": {"batch_size": 100, "lr": 3e-3, "patience": 1},  # with LARGE_TRAINING texts; patience 1 needs
+    "minilm": {"epochs": 5, "patience": 2},  # STEADY_VALIDATION texts to validate on
+}
+NEW_MODEL_PATIENCE = 2  # a plain fit of any other new model
+LARGE_TRAINING = 2000  # training texts from which batches of 100 still give an epoch 20 steps
+STEADY_VALIDATION = 500  # validation texts from which one epoch's accuracy is steady enough to stop on
 
 
-def patience(given: int | None, new_model: bool) -> int:
-    """Epochs without a better validation score before training stops: the one given, else 2 for a plain fit of a new
-    model and 3 for every other training (why: docs/decisions.md)."""
-    if given is not None:
-        return given
-    return NEW_MODEL_PATIENCE if new_model else OTHER_PATIENCE
+def training_settings(
+    given: dict, source: str | None, architecture: str, new_model: bool, rows: tuple[int, int] | None = None
+) -> dict:
+    """``epochs``, ``batch_size``, ``lr`` and ``patience``: each one given (not None), else the default of this
+    training — a plain fit of a new model (``new_model``) from ``source``'s input vectors ("random", "minilm", a
+    vectors file) on ``rows`` (training, validation) texts, or any other training (why: docs/decisions.md)."""
+    defaults = dict(TRAINING)
+    if new_model:
+        defaults["patience"] = NEW_MODEL_PATIENCE
+        if architecture in ENSEMBLE_ARCHITECTURES and (source != "random" or rows is None or rows[0] >= LARGE_TRAINING):
+            defaults.update(NEW_MODEL_TRAINING.get(source, {}))
+    if rows is not None and rows[1] < STEADY_VALIDATION:
+        defaults["patience"] = max(defaults["patience"], NEW_MODEL_PATIENCE)
+    return {name: default if given.get(name) is None else given[name] for name, default in defaults.items()}
 
 
 @dataclass

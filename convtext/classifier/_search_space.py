@@ -6,16 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._errors import ConvtextError
+from ._recipe import training_settings
 
 __all__ = ["DEFAULT_TRIALS", "metric_of", "settings_of", "suggest"]
 
 KERNELS = ("1,2,3", "2,3,4", "3,4,5", "1,2,3,4,5")  # n-gram sizes, as Optuna keeps categorical choices: strings
-COMMON_DEFAULTS = {"kernel_sizes": "1,2,3", "num_filters": 100, "dropout": 0.5, "lr": 2e-3, "epochs": 8,
-                   "batch_size": 50}  # fmt: skip
+COMMON_DEFAULTS = {"kernel_sizes": "1,2,3", "num_filters": 100, "dropout": 0.5}
+
+
+def _schedule(source: str) -> dict:
+    """The epochs, batch size and rate of a new TextCNN from ``source``'s vectors (patience is not searched)."""
+    return {name: value for name, value in training_settings({}, source, "textcnn", True).items() if name != "patience"}
+
+
 DEFAULT_TRIALS = (  # convtext's defaults, tried first: from MiniLM's vectors, then from random ones
-    {"embeddings": "minilm", "embedding_mode": "static", "members": 1, **COMMON_DEFAULTS},
+    {"embeddings": "minilm", "embedding_mode": "static", "members": 1, **COMMON_DEFAULTS, **_schedule("minilm")},
     {"embeddings": "random", "tokenizer": "word", "embed_dim": 128, "members": 3, "lowercase": False,
-     **COMMON_DEFAULTS},
+     **COMMON_DEFAULTS, **_schedule("random")},
 )  # fmt: skip
 
 
@@ -34,7 +41,7 @@ def suggest(trial, minilm: bool) -> dict:
     trial.suggest_float("dropout", 0.2, 0.6)
     trial.suggest_float("lr", 5e-4, 5e-3, log=True)
     trial.suggest_int("epochs", 4, 12)
-    trial.suggest_categorical("batch_size", [32, 50, 64])
+    trial.suggest_categorical("batch_size", [32, 50, 64, 100])
     return settings_of(trial.params)
 
 

@@ -31,7 +31,7 @@ from ..train import (
 )
 from ..transfer import fit_head, prepare_transfer
 from ._ensemble import EnsembleClassifier
-from ._recipe import Built, Recipe, patience
+from ._recipe import Built, Recipe, training_settings
 
 __all__ = [
     "EpochHook", "build_model", "calibrate", "choose_thresholds", "ensemble_size", "fit_sets", "forget_derived",
@@ -44,11 +44,14 @@ log = logging.getLogger(__name__)
 EpochHook = Callable[[int, int, dict], None]  # (member, epoch, validation report): after every epoch
 
 
-def train_config(clf, new_model: bool = False) -> TrainConfig:
-    """The loop's settings from the estimator's; ``new_model``: a plain fit of a new model (its own patience)."""
+def train_config(clf, new_model: bool = False, rows: tuple[int, int] | None = None) -> TrainConfig:
+    """The loop's settings from the estimator's; ``new_model``: a plain fit of a new model (its own schedule) on
+    ``rows`` (training, validation) texts."""
+    given = {name: getattr(clf, name) for name in ("epochs", "batch_size", "lr", "patience")}
+    source = getattr(clf, "embeddings_", None)
+    schedule = training_settings(given, source, clf.architecture, new_model, rows)
     return TrainConfig(
-        epochs=clf.epochs, batch_size=clf.batch_size, lr=clf.lr, lr_schedule=clf.lr_schedule,
-        patience=patience(clf.patience, new_model), class_weights=clf.class_weights, seed=clf.seed, threads=clf.threads,
+        **schedule, lr_schedule=clf.lr_schedule, class_weights=clf.class_weights, seed=clf.seed, threads=clf.threads,
         progress=clf.progress, device=clf.device,
     )  # fmt: skip
 
@@ -237,7 +240,8 @@ def train(
     the best epoch on validation, that starting point included (of equal accuracies, the lower loss).
     Each run of the loop checkpoints to its own file in ``checkpoints`` (the head's fit is quick
     and deterministic: it simply runs again). ``on_epoch_end``: see ``TextClassifier.fit_data``."""
-    labels, config = clf.label_set_.labels, train_config(clf, new_model=clf.pretrained is None)
+    labels = clf.label_set_.labels
+    config = train_config(clf, new_model=clf.pretrained is None, rows=(len(train_data[1]), len(valid_data[1])))
 
     if clf.pretrained is None:
 
@@ -262,7 +266,7 @@ def train(
         if clf.transfer == "feature-extraction":
             return warm
     groups, on_epoch_start = prepare_transfer(
-        clf.model_, clf.transfer, clf.lr, clf.transfer_["body_lr_mult"], clf.lr_range, clf.unfreeze_schedule
+        clf.model_, clf.transfer, config.lr, clf.transfer_["body_lr_mult"], clf.lr_range, clf.unfreeze_schedule
     )
     result = fit(
         clf.model_, train_data, valid_data, labels, config, groups, on_epoch_start, warm is not None,

@@ -74,13 +74,18 @@ OPTIONS = {  # TextClassifier parameter -> its command-line option
     "num_filters": _option(int | None, "Filters per kernel size (textcnn default 100).", "--filters"),
     "dropout": _option(float | None, "Dropout on the sentence vector (textcnn 0.5)."),
     "members": _option(int | None, "textcnn: models trained alone, logits averaged (3 from random vectors, else 1)."),
-    "epochs": _option(int, "Most epochs (early stopping may end sooner)."),
-    "batch_size": _option(int, "Texts per batch."),
-    "lr": _option(float, "AdamW peak learning rate (decays linearly to 0)."),
+    "epochs": _option(
+        int | None, "Most epochs; early stopping may end sooner (default 8; 5 for a new textcnn from MiniLM's vectors)."
+    ),
+    "batch_size": _option(int | None, "Texts per batch (default 50; 100 for a new textcnn from random vectors)."),
+    "lr": _option(
+        float | None,
+        "AdamW peak learning rate, decaying linearly to 0 (default 0.002; 0.003 for a new textcnn from random vectors).",
+    ),
     "patience": _option(
-        int,
-        "Stop after this many epochs without a better validation score (default: 2 for a new model, 3 when "
-        "fine-tuning and for the other trainings).",
+        int | None,
+        "Stop after this many epochs without a better validation score (default: 2 for a new model, 1 for a new "
+        "textcnn from random vectors; 3 when fine-tuning and for the other trainings).",
     ),
     "class_weights": _option(bool, "Weight the loss by inverse class frequency."),
     "seed": _option(int, "Seed for initialisation, batches and holdout."),
