@@ -45,6 +45,12 @@ def test_train_json_summary(capsys, tmp_path, kim):
     assert json.loads((tmp_path / "m" / "config.json").read_text())["members"] == 2
 
 
+def test_train_says_which_schedule_ran(capsys, tmp_path, kim):
+    code, out, _ = run(capsys, "train", kim / "TREC.test.all", "-o", tmp_path / "m", "--members", "1", *FAST)
+    # a small set from random vectors: batches of 50 and patience 2 (the schedule of 2,000 texts up is not used)
+    assert code == 0 and "schedule: at most 3 epochs, batches of 50, lr 0.01 decaying to 0, patience 2" in out
+
+
 def test_predict_texts_top_k_and_proba(capsys, model_dir):
     code, out, _ = run(capsys, "predict", model_dir, "How far is Moscow from Kyiv ?", "Who was Galileo ?", "--json")
     results = json.loads(out)

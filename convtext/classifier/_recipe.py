@@ -34,12 +34,12 @@ AUTO_MINILM_COVERAGE = 0.8  # share of training words MiniLM must know whole for
 DEFAULT_MEMBERS = 3  # TextCNN ensemble size from random vectors
 ENSEMBLE_ARCHITECTURES = ("textcnn", "textcnn_kim")
 TRAINING = {"epochs": 8, "batch_size": 50, "lr": 2e-3, "patience": 3}  # fine-tuning and every other training
-NEW_MODEL_TRAINING = {  # a plain fit of a new TextCNN, by where its input vectors come from (why: docs/decisions.md)
-    "random": {"batch_size": 100, "lr": 3e-3, "patience": 1},  # with LARGE_TRAINING texts; patience 1 needs
-    "minilm": {"epochs": 5, "patience": 2},  # STEADY_VALIDATION texts to validate on
+NEW_MODEL_TRAINING = {  # a plain fit of a new TextCNN on LARGE_TRAINING texts, by where its input vectors come from
+    "random": {"batch_size": 100, "lr": 3e-3, "patience": 1},  # patience 1 needs STEADY_VALIDATION texts
+    "minilm": {"epochs": 5, "patience": 2},
 }
 NEW_MODEL_PATIENCE = 2  # a plain fit of any other new model
-LARGE_TRAINING = 2000  # training texts from which batches of 100 still give an epoch 20 steps
+LARGE_TRAINING = 2000  # training texts from which the schedules above were measured (batches of 100: 20 steps)
 STEADY_VALIDATION = 500  # validation texts from which one epoch's accuracy is steady enough to stop on
 
 
@@ -52,7 +52,7 @@ def training_settings(
     defaults = dict(TRAINING)
     if new_model:
         defaults["patience"] = NEW_MODEL_PATIENCE
-        if architecture in ENSEMBLE_ARCHITECTURES and (source != "random" or rows is None or rows[0] >= LARGE_TRAINING):
+        if architecture in ENSEMBLE_ARCHITECTURES and (rows is None or rows[0] >= LARGE_TRAINING):
             defaults.update(NEW_MODEL_TRAINING.get(source, {}))
     if rows is not None and rows[1] < STEADY_VALIDATION:
         defaults["patience"] = max(defaults["patience"], NEW_MODEL_PATIENCE)

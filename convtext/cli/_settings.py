@@ -75,17 +75,21 @@ OPTIONS = {  # TextClassifier parameter -> its command-line option
     "dropout": _option(float | None, "Dropout on the sentence vector (textcnn 0.5)."),
     "members": _option(int | None, "textcnn: models trained alone, logits averaged (3 from random vectors, else 1)."),
     "epochs": _option(
-        int | None, "Most epochs; early stopping may end sooner (default 8; 5 for a new textcnn from MiniLM's vectors)."
+        int | None,
+        "Most epochs; early stopping may end sooner (default 8; 5 for a new textcnn from MiniLM's vectors, 2,000 texts up).",
     ),
-    "batch_size": _option(int | None, "Texts per batch (default 50; 100 for a new textcnn from random vectors)."),
+    "batch_size": _option(
+        int | None, "Texts per batch (default 50; 100 for a new textcnn from random vectors, 2,000 texts up)."
+    ),
     "lr": _option(
         float | None,
-        "AdamW peak learning rate, decaying linearly to 0 (default 0.002; 0.003 for a new textcnn from random vectors).",
+        "AdamW peak learning rate, decaying linearly to 0 (default 0.002; 0.003 for a new textcnn from random vectors, 2,000 texts up).",
     ),
     "patience": _option(
         int | None,
         "Stop after this many epochs without a better validation score (default: 2 for a new model, 1 for a new "
-        "textcnn from random vectors; 3 when fine-tuning and for the other trainings).",
+        "textcnn from random vectors on 2,000 texts with 500 to validate on; 3 when fine-tuning and the other "
+        "trainings).",
     ),
     "class_weights": _option(bool, "Weight the loss by inverse class frequency."),
     "seed": _option(int, "Seed for initialisation, batches and holdout."),

@@ -186,6 +186,11 @@ def train(
         kept += f" by {config['selected_on']}" + (": the linear probe" if summary["best_epoch"] == 0 else "")
     if "head_search" in config:  # feature extraction: a linear probe, no epochs
         kept = f"logistic-regression head, C = {config['head_c']:g} chosen on validation"
+    else:  # the schedule follows the input vectors and the data's size unless given: say which one ran
+        console.print(
+            f"schedule: at most {config['epochs']} epochs, batches of {config['batch_size']}, lr {config['lr']:g} "
+            f"decaying to 0, patience {config['patience']} (see --epochs, --batch-size, --lr, --patience)"
+        )
     console.print(
         f"trained in {summary['seconds']:.1f}s ({kept}, "
         f"embeddings {classifier.embeddings_} ({classifier.embedding_mode_}), tokenizer {classifier.tokenizer_.kind})"
