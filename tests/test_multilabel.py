@@ -8,7 +8,7 @@ import pytest
 from convtext import DataError, TextClassifier, load, read_labeled
 from convtext.cli import main
 
-FAST = {"embed_dim": 32, "num_filters": 32, "epochs": 3, "lr": 0.01, "threads": 2, "seed": 0}
+FAST = {"embed_dim": 32, "num_filters": 32, "epochs": 3, "batch_size": 50, "lr": 0.01, "threads": 2, "seed": 0}
 
 
 def tags(text: str, coarse: str) -> list[str]:
