@@ -12,7 +12,7 @@ from conftest import run_cli, toy_texts, write_rows
 import convtext.classifier.training as training_module
 import convtext.infer._threads as threads_module
 from convtext import ConvtextError, LabeledTexts, TextClassifier
-from convtext.infer import parallel_training
+from convtext.infer import confined_cores, parallel_training
 from convtext.train import TrainResult, can_fork_trainings, train_side_by_side
 
 SMALL = {"embeddings": "random", "epochs": 2, "num_filters": 16, "embed_dim": 16, "seed": 0, "device": "cpu",
@@ -34,8 +34,8 @@ def test_members_side_by_side_end_with_the_weights_of_members_one_after_another(
     texts, labels = toy_texts(300, seed=0)
     alone = TextClassifier(threads=1, **SMALL).fit(texts, labels)  # one process, one thread
     with caplog.at_level("INFO", logger="convtext.classifier.training"):
-        beside = TextClassifier(threads=2, **SMALL).fit(texts, labels)  # a child and this process, then this one
-    assert "training 3 members, 2 at a time (each but one in a process of its own, on one thread)" in caplog.text
+        beside = TextClassifier(threads=2, **SMALL).fit(texts, labels)  # two children and this process, on 2 cores
+    assert "training 3 members, 3 at a time (each but one in a process of its own, on one thread; all on" in caplog.text
     first, second = alone.model_.state_dict(), beside.model_.state_dict()
     assert alone.model_.members == 3 and all(torch.equal(first[name], second[name]) for name in first)
     assert alone.training_["config"]["members"] == beside.training_["config"]["members"]  # seeds, epochs, curves
@@ -112,8 +112,23 @@ def test_trained_weights_and_records_come_back_in_order():
     assert [float(m.weight[0, 0]) for m in models] == [1.0, 2.0, 3.0]
 
 
+@needs_fork
+def test_trainings_confined_to_cores_run_there_and_this_process_gets_its_own_back():
+    models = [torch.nn.Linear(2, 2) for _ in range(3)]
+    own, one = os.sched_getaffinity(0), {min(os.sched_getaffinity(0))}
+
+    def train_one(index: int, threads: int) -> TrainResult:
+        return TrainResult(config={"cores": sorted(os.sched_getaffinity(0)), "threads": threads})
+
+    results = train_side_by_side(train_one, models, budget=3, cores=one)
+    assert [r.config for r in results] == [{"cores": sorted(one), "threads": 1}] * 3
+    assert os.sched_getaffinity(0) == own
+
+
 def test_the_thread_budget_is_shared_among_side_by_side_trainings(monkeypatch):
-    assert parallel_training(3, 2) == (2, 1)  # two members at a time, a thread each
+    assert parallel_training(3, 2) == (3, 1)  # all three at once, a thread each, confined to two cores
+    assert confined_cores(3, 2) <= os.sched_getaffinity(0) and 1 <= len(confined_cores(3, 2)) <= 2
+    assert confined_cores(3, 1) is None and confined_cores(2, 2) is None and confined_cores(3, None) is None
     assert parallel_training(3, 1) == (1, 1)  # one thread: one after another
     assert parallel_training(3, 8) == (3, 2)
     assert parallel_training(1, 8) == (1, 8)
@@ -169,6 +184,7 @@ def test_the_command_names_each_members_bar_and_says_how_they_trained(tmp_path, 
     code, out, err = run_cli(capsys, "train", data, "--embeddings", "random", "--epochs", "1", "--threads", threads,
                              "-o", tmp_path / "model")  # fmt: skip
     assert code == 0, err
-    assert f"3 members, {threads} side by side, kept epochs 1/1/1" in out
+    side_by_side = 1 if threads == 1 else 3  # two threads: all three at once, confined to two cores
+    assert f"3 members, {side_by_side} side by side, kept epochs 1/1/1" in out
     if threads == 1:  # one after another, each bar names its member (side by side, member 1's child draws it)
         assert all(f"member {m}/3 epoch 1/1" in out + err for m in (1, 2, 3))

@@ -22,6 +22,7 @@ from ..train import (
     TrainConfig,
     TrainResult,
     can_fork_trainings,
+    confined_cores,
     ensemble_result,
     fit,
     parallel_training,
@@ -301,12 +302,13 @@ def train_members(
     budget = processes * threads
     started = time.perf_counter()
     if processes > 1 and not in_process and can_fork_trainings(resolve_device(config.device).type):
-        processes = min(count, budget)  # members at once
-        log.info("training %d members, %d at a time (each but one in a process of its own, on one thread); the "
-                 "progress bar follows member 1", count, processes)  # fmt: skip
+        processes, cores = min(count, budget), confined_cores(count, config.threads)  # members at once, on these
+        log.info("training %d members, %d at a time (each but one in a process of its own, on one thread%s); the "
+                 "progress bar follows member 1", count, processes,
+                 f"; all on {len(cores)} cores" if cores else "")  # fmt: skip
         configs = [replace(c, progress=c.progress and i == 0) for i, c in enumerate(configs)]
         results = train_side_by_side(
-            lambda i, threads: fit_member(singles[i], replace(configs[i], threads=threads), i), singles, budget
+            lambda i, threads: fit_member(singles[i], replace(configs[i], threads=threads), i), singles, budget, cores
         )
         set_threads(config.threads)  # "auto": predict on the cores free now, not those free when training began
     else:

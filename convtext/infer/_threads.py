@@ -16,7 +16,8 @@ import torch
 from .._errors import ConvtextError
 
 __all__ = [
-    "TrainingThreads", "available_cores", "free_cores", "machine_is_idle", "parallel_training", "set_threads",
+    "TrainingThreads", "available_cores", "confined_cores", "free_cores", "machine_is_idle", "parallel_training",
+    "set_threads",
     "training_cap", "training_threads",
 ]  # fmt: skip
 
@@ -161,12 +162,23 @@ def set_threads(threads: int | None, training: bool = False) -> int:
 
 def parallel_training(jobs: int, threads: int | None) -> tuple[int, int]:
     """``(processes, threads each)`` for ``jobs`` independent trainings (an ensemble's members). Given ``threads``:
-    as many side by side as it allows, the threads shared among them. None: the free cores shared the same way —
-    or, on an idle machine, all the jobs at once, however few the cores (why: docs/decisions.md)."""
+    as many side by side as it allows, the threads shared among them — or, where the jobs outnumber two or more
+    threads, all of them at once, confined to that many cores (``confined_cores``). None: the free cores shared the
+    same way — or, on an idle machine, all the jobs at once, however few the cores (why: docs/decisions.md)."""
     if threads is not None and threads < 1:
         raise ConvtextError(f"threads must be at least 1, got {threads}")
+    if confined_cores(jobs, threads) is not None:
+        return jobs, 1
     budget = threads or free_cores()
     if threads is None and machine_is_idle():  # nothing else runs here: the OS shares the cores among them
         return jobs, max(1, budget // jobs)
     processes = max(1, min(jobs, budget))
     return processes, max(1, budget // processes)
+
+
+def confined_cores(jobs: int, threads: int | None) -> set[int] | None:
+    """The cores ``jobs`` side-by-side trainings share when they outnumber the ``threads`` given (two or more): the
+    first ``threads`` this process may run on, where it may set its own (Linux); None where they are not confined."""
+    if threads is None or not 2 <= threads < jobs or not hasattr(os, "sched_setaffinity"):
+        return None
+    return set(sorted(os.sched_getaffinity(0))[:threads])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import pickle
 import sys
 import traceback
@@ -40,14 +41,27 @@ def can_fork_trainings(device_type: str) -> bool:
 
 
 def train_side_by_side(
-    train_one: Callable[[int, int], TrainResult], models: Sequence[nn.Module], budget: int
-) -> list[TrainResult]:
+    train_one: Callable[[int, int], TrainResult], models: Sequence[nn.Module], budget: int,
+    cores: set[int] | None = None,
+) -> list[TrainResult]:  # fmt: skip
     """``train_one(index, threads)`` trains ``models[index]``; ``budget`` of them at a time. In each round all but
     the last train in forked processes of one thread each (a forked child that starts OpenMP threads after its
     parent has used them hangs), and this process trains the last with the threads left over; each child's state is
-    loaded into ``models[index]`` here. A failure in one stops the others and is raised here."""
+    loaded into ``models[index]`` here. ``cores``: the CPUs every training here runs on (this process's own are set
+    back after). A failure in one stops the others and is raised here."""
     import torch._dynamo  # noqa: F401 - the first optimiser imports it (about 1.5 s): once here, not in every child
 
+    own_cores = os.sched_getaffinity(0) if cores else None
+    try:
+        if cores:
+            os.sched_setaffinity(0, cores)  # the children inherit it
+        return _rounds(train_one, models, budget)
+    finally:
+        if own_cores:
+            os.sched_setaffinity(0, own_cores)
+
+
+def _rounds(train_one: Callable[[int, int], TrainResult], models: Sequence[nn.Module], budget: int) -> list:
     context = multiprocessing.get_context("fork")
     results: list[TrainResult | None] = [None] * len(models)
     for first in range(0, len(models), budget):
