@@ -76,14 +76,16 @@ OPTIONS = {  # TextClassifier parameter -> its command-line option
     "members": _option(int | None, "textcnn: models trained alone, logits averaged (3 from random vectors, else 1)."),
     "epochs": _option(
         int | None,
-        "Most epochs; early stopping may end sooner (default 8; 5 for a new textcnn from MiniLM's vectors, 2,000 texts up).",
+        "Most epochs; early stopping may end sooner (default 8; 5 for a new textcnn from MiniLM's vectors, "
+        "2,000 texts up).",
     ),
     "batch_size": _option(
         int | None, "Texts per batch (default 50; 100 for a new textcnn from random vectors, 2,000 texts up)."
     ),
     "lr": _option(
         float | None,
-        "AdamW peak learning rate, decaying linearly to 0 (default 0.002; 0.003 for a new textcnn from random vectors, 2,000 texts up).",
+        "AdamW peak learning rate, decaying linearly to 0 (default 0.002; 0.003 for a new textcnn from random "
+        "vectors, 2,000 texts up).",
     ),
     "patience": _option(
         int | None,
