@@ -17,8 +17,7 @@ from .._errors import ConvtextError
 
 __all__ = [
     "TrainingThreads", "available_cores", "confined_cores", "free_cores", "machine_is_idle", "parallel_training",
-    "set_threads",
-    "training_cap", "training_threads",
+    "set_threads", "training_cap", "training_threads",
 ]  # fmt: skip
 
 SAMPLE_SECONDS = 0.1
