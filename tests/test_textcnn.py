@@ -97,7 +97,7 @@ def test_a_table_of_the_distinct_tokens_equals_conv1d_with_its_gradients(kernel_
     keep = torch.rand(4, 7) > 0.3  # (B, T): padding and dropped tokens count as zero vectors
     convs = [nn.Conv1d(groups * 5, groups * 6, k, groups=groups) for k in kernel_sizes]
     with_zero_row = torch.cat([vectors, torch.zeros(1, groups * 5)])  # row 6: a position that adds nothing
-    got = list(NgramTable(with_zero_row, convs, 6).window_scores(rows, keep))
+    got = list(NgramTable(with_zero_row, convs, 6, pad_is_zero=True).window_scores(rows, keep))
     tokens = (vectors[rows] * keep.unsqueeze(-1)).transpose(1, 2)  # (B, groups·E, T)
     expected = [conv(tokens).transpose(1, 2) for conv in convs]
     upstream = [torch.randn_like(scores) for scores in expected]  # each (B, W, groups·F)
@@ -167,6 +167,9 @@ def test_ngram_table_gives_the_convolution_results(mode, members):
         "textcnn", vocab_size=30, num_classes=3, embed_dim=16, num_filters=8, embedding_mode=mode, members=members
     )
     ids, mask = _batch_of_every_shape(30)  # more tokens than the vocabulary: the table pays and is built
+    with torch.no_grad():  # padding must add nothing even where its vector is not zero
+        for table in model.embedding_tables():
+            table.weight[model.pad_id] = 1.0
     with torch.enable_grad():
         reference_features, reference_positions = model.eval().ngram_features(ids, mask)
     with torch.no_grad():

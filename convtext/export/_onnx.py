@@ -46,7 +46,8 @@ class _TableWindowScores(nn.Module):
             vectors = model.embed(torch.arange(model.vocab_size))  # (V, M·E)
             tables = []
             for conv in model.convs:
-                for table in offset_contributions(vectors, conv).contiguous():  # (V, M·F) per offset
+                for table in offset_contributions(vectors, conv).unbind(1):  # (V, M·F) per offset
+                    table = table.contiguous()
                     table[self.pad_id] = 0.0  # padding contributes nothing
                     tables.append(table)
         self.tables = nn.ParameterList(nn.Parameter(table, requires_grad=False) for table in tables)

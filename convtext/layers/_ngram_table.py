@@ -33,30 +33,34 @@ def weights_key(weights: Sequence[torch.Tensor]) -> tuple:
 
 
 def offset_contributions(vectors: torch.Tensor, conv: nn.Conv1d) -> torch.Tensor:
-    """``(k, V, F)``: each token's contribution to each filter at every offset of the window, one matrix product per
+    """``(V, k, F)``: each token's contribution to each filter at every offset of the window, one matrix product per
     group. A grouped convolution multiplies each group's columns of ``vectors`` by that group's filters only."""
     k = conv.kernel_size[0]
     products = []
     for part, weight in zip(vectors.chunk(conv.groups, dim=1), conv.weight.chunk(conv.groups, dim=0)):  # (F, E, k)
         every_offset = part @ weight.permute(1, 2, 0).flatten(1)  # (V, k·F): offset j in columns j·F ... (j+1)·F
         products.append(every_offset.view(len(vectors), k, -1))  # (V, k, F)
-    return torch.cat(products, dim=2).transpose(0, 1)  # (k, V, groups·F)
+    return products[0] if len(products) == 1 else torch.cat(products, dim=2)  # (V, k, groups·F)
 
 
 class NgramTable:
     """Per-token filter contributions for a set of ``Conv1d`` layers over one embedding."""
 
-    def __init__(self, vectors: torch.Tensor, convs: Sequence[nn.Conv1d], pad_id: int):
-        """``vectors`` ``(V, E)``: every vocabulary item's embedding; ``convs``: ``(E -> F, width k)`` each.
+    def __init__(self, vectors: torch.Tensor, convs: Sequence[nn.Conv1d], pad_id: int, pad_is_zero: bool = False):
+        """``vectors`` ``(V, E)``: every vocabulary item's embedding; ``convs``: ``(E -> F, width k)`` each;
+        ``pad_is_zero``: row ``pad_id`` of ``vectors`` is zero, so its contributions are too (none are set).
 
-        Per convolution, a ``(k·V, F)`` table: rows ``j·V + token`` hold that token's contribution at
-        offset ``j`` of the window, so a window is one fixed-size bag of ``k`` rows.
+        Per convolution, a ``(V·k, F)`` table: rows ``token·k + j`` hold that token's contribution at
+        offset ``j`` of the window, so a window is one fixed-size bag of ``k`` rows (the products' own layout:
+        no copy, forward or backward).
         """
         self.convs, self.pad_id, self.vocab_size = list(convs), pad_id, len(vectors)
         self.tables = []
         for conv in self.convs:
-            table = offset_contributions(vectors, conv).reshape(-1, conv.out_channels)  # (k·V, F)
-            table[pad_id :: self.vocab_size] = 0.0  # padding contributes nothing, as a zeroed embedding would
+            contributions = offset_contributions(vectors, conv)  # (V, k, F)
+            if not pad_is_zero:
+                contributions[pad_id] = 0.0  # padding contributes nothing, as a zeroed embedding would
+            table = contributions.view(-1, conv.out_channels)  # (V·k, F)
             self.tables.append(table)
 
     def window_scores(self, ids: torch.Tensor, mask: torch.Tensor) -> Iterator[torch.Tensor]:
@@ -64,8 +68,8 @@ class NgramTable:
         ids = ids.masked_fill(~mask, self.pad_id)  # (B, T)
         for conv, table in zip(self.convs, self.tables):
             k = conv.kernel_size[0]
-            offsets = torch.arange(k, device=ids.device) * self.vocab_size  # (k,)
-            bags = (ids.unfold(1, k, 1) + offsets).reshape(-1, k)  # (B·W, k): the window's rows
+            offsets = torch.arange(k, device=ids.device)  # (k,)
+            bags = (ids.unfold(1, k, 1) * k + offsets).reshape(-1, k)  # (B·W, k): the window's rows
             scores = F.embedding_bag(bags, table, mode="sum").add_(conv.bias)  # (B·W, F)
             yield scores.view(len(ids), -1, conv.out_channels)  # (B, W, F)
 

@@ -115,7 +115,8 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         distinct, rows = torch.unique(ids, return_inverse=True)  # (U,), (B, T)
         vectors = self.embed(distinct)  # (U, M·E)
         vectors = torch.cat([vectors, vectors.new_zeros(1, vectors.shape[1])])  # row U: a position adding nothing
-        yield from NgramTable(vectors, self.convs, len(distinct)).window_scores(rows, keep)  # (B, W, M·F) each
+        table = NgramTable(vectors, self.convs, len(distinct), pad_is_zero=True)
+        yield from table.window_scores(rows, keep)  # (B, W, M·F) each
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.ngram_features(ids, mask)[0]
