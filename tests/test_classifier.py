@@ -220,7 +220,7 @@ def test_the_schedule_follows_the_input_vectors_unless_given(trained, toy):
     config = other.training_["config"]  # a new model of another architecture: the general schedule
     assert (config["patience"], config["batch_size"], config["lr"]) == (2, 50, 2e-3)
     minilm = training_settings({"lr": 1e-3}, "minilm", "textcnn", new_model=True, rows=(2000, 10))
-    assert minilm == {"epochs": 5, "batch_size": 50, "lr": 1e-3, "patience": 2}
+    assert minilm == {"epochs": 5, "batch_size": 100, "lr": 1e-3, "patience": 2}
     assert training_settings({}, "minilm", "textcnn", new_model=True, rows=(1999, 500))["epochs"] == 8  # small data
     tuned = TextClassifier(pretrained=trained, epochs=1, threads=1).fit(texts, labels)
     assert tuned.training_["config"]["patience"] == 3

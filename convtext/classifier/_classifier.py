@@ -65,8 +65,8 @@ class TextClassifier(LabelPredictions, ClassifierEstimator):
         dropout: float | None = None,  # None: the architecture's (textcnn: 0.5 on the sentence vector)
         members: int | None = None,  # textcnn ensemble, trained alone: None = 3 from random vectors, else 1
         epochs: int | None = None,  # None: 8; 5 for a new TextCNN from MiniLM's vectors (see docs)
-        batch_size: int | None = None,  # None: 50; 100 for a new TextCNN from random vectors (see docs)
-        lr: float | None = None,  # None: 2e-3; 3e-3 for a new TextCNN from random vectors (see docs)
+        batch_size: int | None = None,  # None: 50; 100 for a new TextCNN from random or MiniLM vectors
+        lr: float | None = None,  # None: 2e-3; 3e-3 for a new TextCNN from random or MiniLM vectors
         lr_schedule: str = "linear",
         patience: int | None = None,  # None: 2 for a new model (1 for a TextCNN from random vectors), else 3
         class_weights: bool = False,

@@ -36,7 +36,7 @@ ENSEMBLE_ARCHITECTURES = ("textcnn", "textcnn_kim")
 TRAINING = {"epochs": 8, "batch_size": 50, "lr": 2e-3, "patience": 3}  # fine-tuning and every other training
 NEW_MODEL_TRAINING = {  # a plain fit of a new TextCNN on LARGE_TRAINING texts, by where its input vectors come from
     "random": {"batch_size": 100, "lr": 3e-3, "patience": 1},  # patience 1 needs STEADY_VALIDATION texts
-    "minilm": {"epochs": 5, "patience": 2},
+    "minilm": {"epochs": 5, "batch_size": 100, "lr": 3e-3, "patience": 2},
 }
 NEW_MODEL_PATIENCE = 2  # a plain fit of any other new model
 LARGE_TRAINING = 2000  # training texts from which the schedules above were measured (batches of 100: 20 steps)

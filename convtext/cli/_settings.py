@@ -80,12 +80,13 @@ OPTIONS = {  # TextClassifier parameter -> its command-line option
         "2,000 texts up).",
     ),
     "batch_size": _option(
-        int | None, "Texts per batch (default 50; 100 for a new textcnn from random vectors, 2,000 texts up)."
+        int | None,
+        "Texts per batch (default 50; 100 for a new textcnn from random or MiniLM's vectors, 2,000 texts up).",
     ),
     "lr": _option(
         float | None,
-        "AdamW peak learning rate, decaying linearly to 0 (default 0.002; 0.003 for a new textcnn from random "
-        "vectors, 2,000 texts up).",
+        "AdamW peak learning rate, decaying linearly to 0 (default 0.002; 0.003 for a new textcnn from random or "
+        "MiniLM's vectors, 2,000 texts up).",
     ),
     "patience": _option(
         int | None,
