@@ -75,7 +75,7 @@ def timed_fit(options: dict, threads: int, train, dev, profiled: bool) -> dict:
         "wall": time.perf_counter() - start,
         "epochs": sum(entry["seconds"] for entry in history),
         "epoch_count": len(history),
-        "steps": len(history) * -(-len(train) // classifier.batch_size),
+        "steps": len(history) * -(-len(train) // classifier.training_["config"]["batch_size"]),  # the one that ran
     }
     if profiled:
         groups, result["operators"] = grouped(profiler)
