@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +18,6 @@ from convtext import TextClassifier
 from convtext._errors import ConvtextError
 from convtext.models import create_model
 from convtext.train import TrainConfig, fit
-from convtext.train import _checkpoint as checkpoint_module
 
 CONFIG = TrainConfig(epochs=5, patience=5, threads=1, progress=False, seed=3)
 
@@ -90,12 +90,12 @@ def test_a_write_that_dies_halfway_leaves_the_last_checkpoint_whole(ids_data, tm
         fit(new_model(), train, valid, ["a", "b"], CONFIG, on_epoch_start=crash_at(2), checkpoint=path)
     before = path.read_bytes()
 
-    def dies_halfway(tensors, filename, metadata=None):
-        with open(filename, "wb") as handle:
-            handle.write(b"half a file")
+    def dies_halfway(file: Path, data: bytes) -> None:
+        with open(file, "wb") as handle:
+            handle.write(data[: len(data) // 2])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(checkpoint_module, "save_file", dies_halfway)
+    monkeypatch.setattr(Path, "write_bytes", dies_halfway)
     with pytest.raises(KeyboardInterrupt):
         fit(new_model(), train, valid, ["a", "b"], CONFIG, checkpoint=path, resume=True)
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["train.safetensors"]
@@ -139,7 +139,7 @@ def test_sigkill_mid_epoch_then_resume_matches_an_uninterrupted_run(tmp_path):
     deadline = time.monotonic() + 120
     while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(0.5)  # into the second epoch (each takes seconds)
+    time.sleep(0.5)  # into a later epoch, or its checkpoint's write (an epoch takes about half a second)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL, "training ended before it could be killed"

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save
 
 from .._errors import ConvtextError
 from ..artifact import remove_dead_leftovers, replaced_atomically
@@ -86,8 +86,9 @@ def write_checkpoint(path: Path, state: CheckpointState, run: str) -> None:
         "optimizer": optimizer_groups, "scheduler": state.scheduler, "numpy_rng": state.numpy_rng,
         "progress": state.progress,
     }  # fmt: skip
-    with replaced_atomically(path) as temporary:
-        save_file(tensors, str(temporary), metadata={"convtext": json.dumps(meta)})
+    serialized = save(tensors, metadata={"convtext": json.dumps(meta)})  # not save_file: it writes through a temporary
+    with replaced_atomically(path) as temporary:  # file of its own (.tmpXXXXXX) that a kill would leave behind
+        temporary.write_bytes(serialized)
 
 
 def read_checkpoint(path: Path, run: str) -> CheckpointState:
