@@ -26,7 +26,7 @@ from torch import nn
 from .._errors import ConvtextError
 from ..artifact import check_digest, replaced_atomically
 from ..infer import batch_tensors, min_input_length, sequence_lengths, sorted_batches
-from ..layers import offset_contributions
+from ..layers import NgramTable
 from ..models import TextCNN, TextModel
 
 __all__ = ["OnnxLogits", "export_onnx", "quantize_int8", "weights_hash"]
@@ -43,13 +43,12 @@ class _TableWindowScores(nn.Module):
         super().__init__()
         self.pad_id, self.kernel_sizes = model.pad_id, list(model.kernel_sizes)
         with torch.no_grad():
-            vectors = model.embed(torch.arange(model.vocab_size))  # (V, M·E)
-            tables = []
-            for conv in model.convs:
-                for table in offset_contributions(vectors, conv).unbind(1):  # (V, M·F) per offset
-                    table = table.contiguous()
-                    table[self.pad_id] = 0.0  # padding contributes nothing
-                    tables.append(table)
+            built = NgramTable(model.embed(torch.arange(model.vocab_size)), model.convs, self.pad_id)  # padding: 0
+            tables = [
+                per_offset.contiguous()  # (V, M·F) each
+                for conv, table in zip(model.convs, built.tables)
+                for per_offset in table.view(model.vocab_size, conv.kernel_size[0], -1).unbind(1)
+            ]
         self.tables = nn.ParameterList(nn.Parameter(table, requires_grad=False) for table in tables)
         self.biases = nn.ParameterList(
             nn.Parameter(conv.bias.detach().clone(), requires_grad=False) for conv in model.convs

@@ -1,7 +1,7 @@
 """Building blocks of the models: masked pooling over padded text, the n-gram table for fast inference, embedding
 tables."""
 
-from ._ngram_table import NgramTable, NgramTableCache, offset_contributions, weights_key
+from ._ngram_table import NgramTable, NgramTableCache, weights_key
 from ._pooling import masked_max_over_time, pad_to_min_length, window_mask
 from ._tables import embedding_table
 
@@ -10,7 +10,6 @@ __all__ = [
     "NgramTableCache",
     "embedding_table",
     "masked_max_over_time",
-    "offset_contributions",
     "pad_to_min_length",
     "weights_key",
     "window_mask",

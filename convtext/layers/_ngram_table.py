@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-__all__ = ["NgramTable", "NgramTableCache", "offset_contributions", "weights_key"]
+__all__ = ["NgramTable", "NgramTableCache", "weights_key"]
 
 
 def weights_key(weights: Sequence[torch.Tensor]) -> tuple:
