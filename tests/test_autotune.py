@@ -90,7 +90,7 @@ def test_a_spent_study_resumes_without_new_trials_and_a_larger_budget_extends_it
 
 
 def test_a_budget_too_short_for_one_trial_says_so(tmp_path):
-    texts, labels = noisy(300)
+    texts, labels = noisy(3000)  # one trial takes seconds: 300 texts could train a whole ensemble in 0.2 s
     with pytest.raises(ConvtextError, match="before any trial finished"):
         TextClassifier.autotune(texts, labels, budget=0.2, folder=tmp_path / "none", **SMALL)
 
