@@ -5,7 +5,7 @@ import torch
 import torch.nn as nn
 
 from convtext import ConvtextError, create_model, list_models
-from convtext.layers import NgramTable, masked_max_over_time, window_mask
+from convtext.layers import NgramTable, masked_max_over_time, max_over_valid_windows, window_mask
 from convtext.train import pad_batch
 
 
@@ -87,6 +87,20 @@ def test_pooling_with_gradients_equals_pooling_in_place():
     (gradient,) = torch.autograd.grad(values.sum(), activations)  # (B, W, F): 1 at each winning valid window
     expected = torch.zeros(5, 9, 4).scatter_(1, positions.unsqueeze(1), 1.0) * valid.any(1).view(5, 1, 1)
     assert torch.equal(gradient, expected)
+
+
+def test_values_alone_equal_the_pooling_with_positions():
+    torch.manual_seed(1)
+    activations = torch.randn(5, 9, 4, requires_grad=True)  # (B, W, F)
+    valid = torch.rand(5, 9) > 0.4  # (B, W)
+    valid[2] = False  # a row without a valid window
+    values, _ = masked_max_over_time(activations, valid)
+    alone = max_over_valid_windows(activations, valid)
+    in_place = max_over_valid_windows(activations.detach().clone(), valid, overwrite=True)
+    assert torch.equal(values, alone) and torch.equal(values, in_place)
+    assert not in_place[2].any() and torch.isfinite(in_place).all()
+    expected = torch.autograd.grad(values.sum(), activations)[0]
+    assert torch.equal(torch.autograd.grad(alone.sum(), activations)[0], expected)
 
 
 @pytest.mark.parametrize("kernel_sizes, groups", [((1,), 1), ((1, 2, 3), 1), ((2, 4), 3)])

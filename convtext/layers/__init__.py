@@ -2,7 +2,7 @@
 tables."""
 
 from ._ngram_table import NgramTable, NgramTableCache, weights_key
-from ._pooling import masked_max_over_time, pad_to_min_length, window_mask
+from ._pooling import masked_max_over_time, max_over_valid_windows, pad_to_min_length, window_mask
 from ._tables import embedding_table
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "NgramTableCache",
     "embedding_table",
     "masked_max_over_time",
+    "max_over_valid_windows",
     "pad_to_min_length",
     "weights_key",
     "window_mask",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["window_mask", "masked_max_over_time", "pad_to_min_length"]
+__all__ = ["window_mask", "masked_max_over_time", "max_over_valid_windows", "pad_to_min_length"]
 
 
 def window_mask(mask: torch.Tensor, kernel_size: int) -> torch.Tensor:
@@ -28,21 +28,35 @@ def window_mask(mask: torch.Tensor, kernel_size: int) -> torch.Tensor:
 def masked_max_over_time(
     activations: torch.Tensor, valid: torch.Tensor, overwrite: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Max over valid windows: ``(B, W, F)``, ``(B, W)`` -> values ``(B, F)`` and winning window ``(B, F)``.
+    """Max over valid windows and where it was: ``(B, W, F)``, ``(B, W)`` -> values ``(B, F)`` and winning window
+    ``(B, F)``. Invalid windows can never win; a row without a valid window gives zeros, not NaN or -inf.
+    ``overwrite`` masks ``activations`` itself instead of a copy (for a fresh tensor outside autograd)."""
+    values, positions = _masked(activations, valid, overwrite).max(dim=1)  # (B, F), (B, F)
+    return _zero_without_window(values, valid), positions
 
-    Invalid windows can never win (they are set to -inf first); a row without a valid window gives
-    zeros, not NaN or -inf. ``overwrite`` sets them in ``activations`` itself instead of a copy (for a
-    fresh tensor outside autograd: about 2× faster pooling at prediction). Otherwise 0 or -inf is added
-    to each window: one pass forward and none backward, where ``masked_fill`` copies in both.
-    """
+
+def max_over_valid_windows(activations: torch.Tensor, valid: torch.Tensor, overwrite: bool = False) -> torch.Tensor:
+    """``masked_max_over_time``'s values alone, ``(B, W, F)``, ``(B, W)`` -> ``(B, F)``. With ``overwrite`` (outside
+    autograd) a reduction without the winners' positions, several times cheaper; under autograd the one with them,
+    whose backward is cheaper (why: docs/decisions.md)."""
+    masked = _masked(activations, valid, overwrite)  # (B, W, F)
+    values = masked.amax(dim=1) if overwrite else masked.max(dim=1).values  # (B, F)
+    return _zero_without_window(values, valid)
+
+
+def _masked(activations: torch.Tensor, valid: torch.Tensor, overwrite: bool) -> torch.Tensor:
+    """``(B, W, F)`` with -inf at the invalid windows: in place with ``overwrite``, else 0 or -inf added to each
+    window (one pass forward and none backward, where ``masked_fill`` copies in both)."""
     if overwrite:
-        masked = activations.masked_fill_(~valid.unsqueeze(2), float("-inf"))  # (B, W, F)
-    else:
-        offsets = torch.zeros(valid.shape, dtype=activations.dtype, device=valid.device)  # (B, W)
-        masked = activations + offsets.masked_fill_(~valid, float("-inf")).unsqueeze(2)  # (B, W, F)
-    values, positions = masked.max(dim=1)  # (B, F), (B, F)
+        return activations.masked_fill_(~valid.unsqueeze(2), float("-inf"))  # (B, W, F)
+    offsets = torch.zeros(valid.shape, dtype=activations.dtype, device=valid.device)  # (B, W)
+    return activations + offsets.masked_fill_(~valid, float("-inf")).unsqueeze(2)  # (B, W, F)
+
+
+def _zero_without_window(values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """``(B, F)`` maxima, zeros in the rows of ``valid`` ``(B, W)`` that have no valid window."""
     has_window = valid.any(dim=-1, keepdim=True)  # (B, 1)
-    return torch.where(has_window, values, torch.zeros_like(values)), positions
+    return torch.where(has_window, values, torch.zeros_like(values))
 
 
 def pad_to_min_length(ids: torch.Tensor, mask: torch.Tensor, min_length: int, pad_id: int = 0):

@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .._errors import ConvtextError
-from ..layers import masked_max_over_time
+from ..layers import max_over_valid_windows
 from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
@@ -58,7 +58,7 @@ class CharCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
             if layer < self.pools:  # ReLU >= 0 and padding is 0, so padding never changes a window's max
                 x = F.max_pool1d(x, 3, 3, ceil_mode=True)  # (B, C, ceil(T / 3))
                 keep = F.max_pool1d(keep, 3, 3, ceil_mode=True)  # a window is real if it holds a real character
-        return masked_max_over_time(x.transpose(1, 2), keep[:, 0] > 0)[0]  # (B, C)
+        return max_over_valid_windows(x.transpose(1, 2), keep[:, 0] > 0)  # (B, C)
 
     def group_matcher(self) -> dict[str, list[str]]:
         groups = {"embedding": ["embedding.", "static_embedding."]}

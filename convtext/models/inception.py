@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .._errors import ConvtextError
-from ..layers import NgramTableCache, masked_max_over_time
+from ..layers import NgramTableCache, max_over_valid_windows
 from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
@@ -128,7 +128,7 @@ class InceptionCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["t
         x = self.projected(ids, mask) * keep  # (B, T, C)
         for block in self.blocks:
             x = block(x, keep)
-        return masked_max_over_time(x, mask)[0]  # (B, C)
+        return max_over_valid_windows(x, mask)  # (B, C)
 
     def projected(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` -> ``(B, T, C)``: the tokens' vectors projected to the blocks' width. Inference without

@@ -25,7 +25,14 @@ import torch
 import torch.nn as nn
 
 from .._errors import ConvtextError
-from ..layers import NgramTable, NgramTableCache, masked_max_over_time, pad_to_min_length, window_mask
+from ..layers import (
+    NgramTable,
+    NgramTableCache,
+    masked_max_over_time,
+    max_over_valid_windows,
+    pad_to_min_length,
+    window_mask,
+)
 from ._checked import CheckedHubMixin
 from ._contract import TextModel
 from ._registry import register_variant
@@ -85,19 +92,26 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         ``(B, T)`` -> features ``(B, num_features)``, positions ``(B, num_features)``; feature ``j``
         belongs to kernel size ``self.kernel_sizes[j // num_filters]``.
         """
+        pooled = list(self._pooled(ids, mask, masked_max_over_time))  # [(values (B, F), positions (B, F))] per kernel
+        return self._sentence_vector([values for values, _ in pooled]), torch.cat([where for _, where in pooled], dim=1)
+
+    def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self._sentence_vector(list(self._pooled(ids, mask, max_over_valid_windows)))
+
+    def _pooled(self, ids: torch.Tensor, mask: torch.Tensor, pool) -> Iterator:
+        """``pool(activations, valid, overwrite)`` of each kernel size's activations ``(B, T - k + 1, M·F)``."""
         ids, mask = pad_to_min_length(ids, mask, max(self.kernel_sizes), self.pad_id)
-        values, positions = [], []
         in_place = not torch.is_grad_enabled()  # each score tensor is fresh: without autograd, reuse its memory
         activate = (IN_PLACE_ACTIVATIONS.get(self.activation_name) if in_place else None) or self.activation
         for k, scores in zip(self.kernel_sizes, self.window_scores(ids, mask)):
-            activations = activate(scores)  # (B, T - k + 1, M·F)
-            pooled, where = masked_max_over_time(activations, window_mask(mask, k), overwrite=in_place)  # (B, F) each
-            values.append(pooled)
-            positions.append(where)
-        features = torch.cat(values, dim=1)  # (B, num_features)
+            yield pool(activate(scores), window_mask(mask, k), overwrite=in_place)
+
+    def _sentence_vector(self, pooled: list[torch.Tensor]) -> torch.Tensor:
+        """Each kernel size's ``(B, M·F)`` maxima side by side: ``(B, num_features)``."""
+        features = torch.cat(pooled, dim=1)  # (B, num_features)
         if self.members > 1:  # the head's logits are then the mean of the members' own (see member_logits)
             features = features / self.members
-        return features, torch.cat(positions, dim=1)
+        return features
 
     def window_scores(self, ids: torch.Tensor, mask: torch.Tensor) -> Iterator[torch.Tensor]:
         """Every window's pre-activation, time first: one ``(B, T - k + 1, M·F)`` per kernel size.
@@ -117,9 +131,6 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         vectors = torch.cat([vectors, vectors.new_zeros(1, vectors.shape[1])])  # row U: a position adding nothing
         table = NgramTable(vectors, self.convs, len(distinct), pad_is_zero=True)
         yield from table.window_scores(rows, keep)  # (B, W, M·F) each
-
-    def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.ngram_features(ids, mask)[0]
 
     def member_logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` -> ``(B, members, C)``: member ``m`` scores with its own features and head block.
