@@ -6,6 +6,8 @@ import torch.nn as nn
 
 from convtext import ConvtextError, create_model, list_models
 from convtext.layers import NgramTable, masked_max_over_time, max_over_valid_windows, window_mask
+from convtext.models import text_cnn
+from convtext.models.text_cnn import TextCNN
 from convtext.train import pad_batch
 
 
@@ -123,6 +125,48 @@ def test_a_table_of_the_distinct_tokens_equals_conv1d_with_its_gradients(kernel_
     expected_grads = torch.autograd.grad(sum((s * u).sum() for s, u in zip(expected, upstream)), inputs)
     for grad, expected_grad in zip(grads, expected_grads):
         torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("kernel_sizes, groups", [((1, 2, 3), 1), ((2, 4), 3)])
+def test_window_maxima_equal_pooled_window_scores_with_their_gradients(kernel_sizes, groups):
+    torch.manual_seed(7 + groups)
+    vectors = torch.randn(4, groups * 5, requires_grad=True)  # (U, groups·E): few tokens, so n-grams repeat (ties)
+    rows = torch.randint(0, 4, (5, 9))  # (B, T)
+    mask = torch.arange(9) < torch.tensor([9, 6, 3, 1, 0]).unsqueeze(1)  # (B, T): a short text and an empty one
+    keep = mask & (torch.rand(5, 9) > 0.2)  # (B, T): dropped tokens add nothing but keep their windows
+    convs = [nn.Conv1d(groups * 5, groups * 6, k, groups=groups) for k in kernel_sizes]
+    table = NgramTable(torch.cat([vectors, torch.zeros(1, groups * 5)]), convs, 4, pad_is_zero=True)
+    valid = [window_mask(mask, k) for k in kernel_sizes]  # (B, W) each
+    got = list(table.window_maxima(rows, keep, valid))  # (B, groups·F) each
+    expected = [masked_max_over_time(s, v)[0] for s, v in zip(table.window_scores(rows, keep), valid)]
+    for maxima, reference in zip(got, expected):
+        torch.testing.assert_close(maxima, reference, rtol=1e-5, atol=1e-5)
+        assert not maxima[4].any()  # no valid window: zeros
+    upstream = [torch.randn_like(m) for m in expected]
+    inputs = (vectors, *(p for conv in convs for p in conv.parameters()))
+    grads = torch.autograd.grad(sum((m * u).sum() for m, u in zip(got, upstream)), inputs, retain_graph=True)
+    expected_grads = torch.autograd.grad(sum((m * u).sum() for m, u in zip(expected, upstream)), inputs)
+    for grad, expected_grad in zip(grads, expected_grads):
+        torch.testing.assert_close(grad, expected_grad, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_training_features_equal_the_activated_pooling(monkeypatch, activation):
+    """The training path pools before the activation (the same for an increasing one): same features and gradients
+    as activating every window first."""
+    torch.manual_seed(3)
+    model = TextCNN(vocab_size=12, num_classes=3, embed_dim=6, kernel_sizes=(1, 2, 3), num_filters=5,
+                    activation=activation, members=2).eval()  # fmt: skip
+    ids, mask = pad_batch([[3, 4, 3, 4, 5, 11], [6, 6], [], [7, 8, 9, 10, 3, 4, 3, 4]])
+    body = [p for name, p in model.named_parameters() if not name.startswith("head.")]
+    fast = model.forward_features(ids, mask)
+    fast_grads = torch.autograd.grad(fast.square().sum(), body)
+    monkeypatch.setattr(text_cnn, "MONOTONE_ACTIVATIONS", ())
+    slow = model.forward_features(ids, mask)
+    slow_grads = torch.autograd.grad(slow.square().sum(), body)
+    torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-6)
+    for fast_grad, slow_grad in zip(fast_grads, slow_grads):
+        torch.testing.assert_close(fast_grad, slow_grad, rtol=1e-4, atol=1e-5)
 
 
 def test_window_mask_short_and_empty_rows():

@@ -41,6 +41,7 @@ __all__ = ["TextCNN", "textcnn", "textcnn_kim"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh}
 IN_PLACE_ACTIVATIONS = {"relu": torch.Tensor.relu_, "tanh": torch.Tensor.tanh_}
+MONOTONE_ACTIVATIONS = ("relu", "tanh")  # the activation of the largest score is the largest activation
 
 
 class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-classification", "cnn"]):
@@ -96,6 +97,11 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         return self._sentence_vector([values for values, _ in pooled]), torch.cat([where for _, where in pooled], dim=1)
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if torch.is_grad_enabled() and self.activation_name in MONOTONE_ACTIVATIONS:  # training's cheaper backward
+            ids, mask = pad_to_min_length(ids, mask, max(self.kernel_sizes), self.pad_id)
+            table, rows, keep = self._batch_table(ids, mask)
+            valid = [window_mask(mask, k) for k in self.kernel_sizes]  # (B, T - k + 1) each
+            return self._sentence_vector([self.activation(m) for m in table.window_maxima(rows, keep, valid)])
         return self._sentence_vector(list(self._pooled(ids, mask, max_over_valid_windows)))
 
     def _pooled(self, ids: torch.Tensor, mask: torch.Tensor, pool) -> Iterator:
@@ -123,14 +129,19 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         if table is not None:
             yield from table.window_scores(ids, mask)
             return
+        table, rows, keep = self._batch_table(ids, mask)
+        yield from table.window_scores(rows, keep)  # (B, W, M·F) each
+
+    def _batch_table(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[NgramTable, torch.Tensor, torch.Tensor]:
+        """The n-gram table of the batch's distinct tokens (gradients flow through it), each position's row in it
+        ``(B, T)`` and the positions kept ``(B, T)`` (embedding dropout drops whole tokens while training)."""
         keep = mask
         if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
             keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
         distinct, rows = torch.unique(ids, return_inverse=True)  # (U,), (B, T)
         vectors = self.embed(distinct)  # (U, M·E)
         vectors = torch.cat([vectors, vectors.new_zeros(1, vectors.shape[1])])  # row U: a position adding nothing
-        table = NgramTable(vectors, self.convs, len(distinct), pad_is_zero=True)
-        yield from table.window_scores(rows, keep)  # (B, W, M·F) each
+        return NgramTable(vectors, self.convs, len(distinct), pad_is_zero=True), rows, keep
 
     def member_logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` -> ``(B, members, C)``: member ``m`` scores with its own features and head block.
