@@ -5,7 +5,14 @@ import torch
 import torch.nn as nn
 
 from convtext import ConvtextError, create_model, list_models
-from convtext.layers import NgramTable, masked_max_over_time, max_over_valid_windows, window_mask
+from convtext.layers import (
+    NgramTable,
+    masked_max_over_time,
+    max_over_valid_windows,
+    window_mask,
+    window_maxima,
+    window_rows,
+)
 from convtext.models import text_cnn
 from convtext.models.text_cnn import TextCNN
 from convtext.train import pad_batch
@@ -135,9 +142,11 @@ def test_window_maxima_equal_pooled_window_scores_with_their_gradients(kernel_si
     mask = torch.arange(9) < torch.tensor([9, 6, 3, 1, 0]).unsqueeze(1)  # (B, T): a short text and an empty one
     keep = mask & (torch.rand(5, 9) > 0.2)  # (B, T): dropped tokens add nothing but keep their windows
     convs = [nn.Conv1d(groups * 5, groups * 6, k, groups=groups) for k in kernel_sizes]
-    table = NgramTable(torch.cat([vectors, torch.zeros(1, groups * 5)]), convs, 4, pad_is_zero=True)
+    with_zero_row = torch.cat([vectors, torch.zeros(1, groups * 5)])  # row 4: a position that adds nothing
+    table = NgramTable(with_zero_row, convs, 4, pad_is_zero=True)
     valid = [window_mask(mask, k) for k in kernel_sizes]  # (B, W) each
-    got = list(table.window_maxima(rows, keep, valid))  # (B, groups·F) each
+    rows_kept = rows.masked_fill(~keep, 4)  # (B, T)
+    got = [window_maxima(with_zero_row, c, window_rows(rows_kept, k), v) for c, k, v in zip(convs, kernel_sizes, valid)]
     expected = [masked_max_over_time(s, v)[0] for s, v in zip(table.window_scores(rows, keep), valid)]
     for maxima, reference in zip(got, expected):
         torch.testing.assert_close(maxima, reference, rtol=1e-5, atol=1e-5)

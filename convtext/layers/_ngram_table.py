@@ -23,9 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._window_maxima import window_maxima
-
-__all__ = ["NgramTable", "NgramTableCache", "weights_key"]
+__all__ = ["NgramTable", "NgramTableCache", "weights_key", "window_rows"]
 
 
 def weights_key(weights: Sequence[torch.Tensor]) -> tuple:
@@ -70,19 +68,14 @@ class NgramTable:
         ids = ids.masked_fill(~mask, self.pad_id)  # (B, T)
         for conv, table in zip(self.convs, self.tables):
             k = conv.kernel_size[0]
-            offsets = torch.arange(k, device=ids.device)  # (k,)
-            bags = (ids.unfold(1, k, 1) * k + offsets).reshape(-1, k)  # (B·W, k): the window's rows
+            bags = window_rows(ids, k).reshape(-1, k)  # (B·W, k): the window's rows
             scores = F.embedding_bag(bags, table, mode="sum").add_(conv.bias)  # (B·W, F)
             yield scores.view(len(ids), -1, conv.out_channels)  # (B, W, F)
 
-    def window_maxima(self, ids: torch.Tensor, mask: torch.Tensor, valid: Sequence[torch.Tensor]) -> Iterator:
-        """Each convolution's largest pre-activation over the windows ``valid[i]`` ``(B, W)`` allows: one ``(B, F)``
-        per convolution (0 for a text without a valid window), with gradients cheaper than ``window_scores``'."""
-        ids = ids.masked_fill(~mask, self.pad_id)  # (B, T)
-        for conv, table, allowed in zip(self.convs, self.tables, valid):
-            k = conv.kernel_size[0]
-            bags = ids.unfold(1, k, 1) * k + torch.arange(k, device=ids.device)  # (B, W, k): the windows' rows
-            yield window_maxima(table, conv.bias, bags, allowed)  # (B, F)
+
+def window_rows(ids: torch.Tensor, k: int) -> torch.Tensor:
+    """``(B, T)`` token ids -> ``(B, T - k + 1, k)``: the table rows (``token·k + j``) each width-``k`` window sums."""
+    return ids.unfold(1, k, 1) * k + torch.arange(k, device=ids.device)
 
 
 class NgramTableCache:

@@ -32,6 +32,8 @@ from ..layers import (
     max_over_valid_windows,
     pad_to_min_length,
     window_mask,
+    window_maxima,
+    window_rows,
 )
 from ._checked import CheckedHubMixin
 from ._contract import TextModel
@@ -98,11 +100,17 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
 
     def forward_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if torch.is_grad_enabled() and self.activation_name in MONOTONE_ACTIVATIONS:  # training's cheaper backward
-            ids, mask = pad_to_min_length(ids, mask, max(self.kernel_sizes), self.pad_id)
-            table, rows, keep = self._batch_table(ids, mask)
-            valid = [window_mask(mask, k) for k in self.kernel_sizes]  # (B, T - k + 1) each
-            return self._sentence_vector([self.activation(m) for m in table.window_maxima(rows, keep, valid)])
+            return self._sentence_vector(list(self._trained_features(ids, mask)))
         return self._sentence_vector(list(self._pooled(ids, mask, max_over_valid_windows)))
+
+    def _trained_features(self, ids: torch.Tensor, mask: torch.Tensor) -> Iterator[torch.Tensor]:
+        """Each kernel size's ``(B, M·F)`` features from the batch's distinct tokens, pooled before the activation
+        (the same for an increasing one) in one autograd node per kernel (``window_maxima``; why: docs/decisions.md)."""
+        ids, mask = pad_to_min_length(ids, mask, max(self.kernel_sizes), self.pad_id)
+        vectors, rows, keep = self._distinct_vectors(ids, mask)  # (U + 1, M·E), (B, T), (B, T)
+        rows = rows.masked_fill(~keep, len(vectors) - 1)  # padding and dropped tokens: the zero row
+        for k, conv in zip(self.kernel_sizes, self.convs):
+            yield self.activation(window_maxima(vectors, conv, window_rows(rows, k), window_mask(mask, k)))
 
     def _pooled(self, ids: torch.Tensor, mask: torch.Tensor, pool) -> Iterator:
         """``pool(activations, valid, overwrite)`` of each kernel size's activations ``(B, T - k + 1, M·F)``."""
@@ -129,19 +137,20 @@ class TextCNN(TextModel, CheckedHubMixin, library_name="convtext", tags=["text-c
         if table is not None:
             yield from table.window_scores(ids, mask)
             return
-        table, rows, keep = self._batch_table(ids, mask)
+        vectors, rows, keep = self._distinct_vectors(ids, mask)
+        table = NgramTable(vectors, self.convs, len(vectors) - 1, pad_is_zero=True)
         yield from table.window_scores(rows, keep)  # (B, W, M·F) each
 
-    def _batch_table(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[NgramTable, torch.Tensor, torch.Tensor]:
-        """The n-gram table of the batch's distinct tokens (gradients flow through it), each position's row in it
-        ``(B, T)`` and the positions kept ``(B, T)`` (embedding dropout drops whole tokens while training)."""
+    def _distinct_vectors(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The batch's distinct tokens' vectors ``(U + 1, M·E)`` (row U zero: a position adding nothing), each
+        position's row among them ``(B, T)`` and the positions kept ``(B, T)`` (embedding dropout drops whole tokens
+        while training)."""
         keep = mask
         if self.training and self.embed_dropout_rate > 0:  # drop tokens, not single coordinates
             keep = mask & (torch.rand(mask.shape, device=mask.device) >= self.embed_dropout_rate)
         distinct, rows = torch.unique(ids, return_inverse=True)  # (U,), (B, T)
         vectors = self.embed(distinct)  # (U, M·E)
-        vectors = torch.cat([vectors, vectors.new_zeros(1, vectors.shape[1])])  # row U: a position adding nothing
-        return NgramTable(vectors, self.convs, len(distinct), pad_is_zero=True), rows, keep
+        return torch.cat([vectors, vectors.new_zeros(1, vectors.shape[1])]), rows, keep
 
     def member_logits(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """``(B, T)`` -> ``(B, members, C)``: member ``m`` scores with its own features and head block.
