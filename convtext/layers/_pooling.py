@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["window_mask", "masked_max_over_time", "max_over_valid_windows", "pad_to_min_length"]
+__all__ = ["window_mask", "window_offsets", "masked_max_over_time", "max_over_valid_windows", "pad_to_min_length"]
 
 
 def window_mask(mask: torch.Tensor, kernel_size: int) -> torch.Tensor:
