@@ -1,11 +1,15 @@
 """MiniLM embeddings: the zoo's WordPiece cut to the corpus, its vectors in the CNN, save/load, errors."""
 
+from collections import Counter
+
 import numpy as np
 import pytest
 import torch
+from tokenizers import Tokenizer
 
 from convtext import ConvtextError, TextClassifier, load, load_tokenizer
 from convtext.classifier._recipe import Recipe
+from convtext.minilm import minilm_folder
 from convtext.zoo import MINILM_SCALE, minilm_token_vectors, minilm_tokenizer
 
 CORPUS = ["The film is great, unforgettable!", "a dull film", "Фильм отличный"]
@@ -27,6 +31,19 @@ def test_tokenizer_keeps_only_the_pieces_of_the_corpus(tmp_path):
     ]  # fmt: skip
     loaded = load_tokenizer(tokenizer.save(tmp_path / "tokenizer.json"))
     assert loaded.kind == "wordpiece" and loaded.encode_batch(CORPUS) == tokenizer.encode_batch(CORPUS)
+
+
+@pytest.mark.parametrize("min_freq", [1, 2])
+def test_kept_pieces_are_the_corpus_pieces_by_count_then_text(min_freq):
+    corpus = [*CORPUS, "great film 🙂👍🏽", "日本語のテキスト", "naïve café, great café", "Фильм Фильм"]
+    zoo = Tokenizer.from_file(str(minilm_folder() / "tokenizer.json"))
+    zoo.no_padding()
+    counts = Counter(piece for e in zoo.encode_batch(corpus, add_special_tokens=False) for piece in e.tokens)
+    kept = [piece for piece, n in counts.items() if n >= min_freq and piece not in ("[UNK]", "[PAD]")]
+    expected = sorted(kept, key=lambda piece: (-counts[piece], piece))
+    tokenizer, rows = minilm_tokenizer(corpus, min_freq)
+    assert tokenizer.vocab.id2word[2:] == expected
+    assert all(zoo.id_to_token(rows[i]) == piece for i, piece in enumerate(expected, start=2))
 
 
 def test_vectors_carry_meaning():
