@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-__all__ = ["NgramTable", "NgramTableCache", "weights_key", "window_rows"]
+__all__ = ["NgramTable", "NgramTableCache", "filter_matrix", "weights_key", "window_rows"]
 
 
 def weights_key(weights: Sequence[torch.Tensor]) -> tuple:
@@ -38,9 +38,14 @@ def offset_contributions(vectors: torch.Tensor, conv: nn.Conv1d) -> torch.Tensor
     k = conv.kernel_size[0]
     products = []
     for part, weight in zip(vectors.chunk(conv.groups, dim=1), conv.weight.chunk(conv.groups, dim=0)):  # (F, E, k)
-        every_offset = part @ weight.permute(1, 2, 0).flatten(1)  # (V, k·F): offset j in columns j·F ... (j+1)·F
+        every_offset = part @ filter_matrix(weight)  # (V, k·F): offset j in columns j·F ... (j+1)·F
         products.append(every_offset.view(len(vectors), k, -1))  # (V, k, F)
     return products[0] if len(products) == 1 else torch.cat(products, dim=2)  # (V, k, groups·F)
+
+
+def filter_matrix(weight: torch.Tensor) -> torch.Tensor:
+    """A ``Conv1d`` weight ``(F, E, k)`` as one matrix ``(E, k·F)``: column ``j·F + f`` is filter ``f`` at offset ``j``."""
+    return weight.permute(1, 2, 0).flatten(1)
 
 
 class NgramTable:

@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ._ngram_table import filter_matrix
 from ._pooling import window_offsets
 
 __all__ = ["window_maxima"]
@@ -35,25 +36,24 @@ class _WindowMaxima(torch.autograd.Function):
     def forward(ctx, vectors, weight, bias, bags, valid):  # (U, E), (F, E, k), (F,), (B, W, k), (B, W)
         batch, windows, k = bags.shape
         filters = weight.shape[0]
-        products = vectors @ weight.permute(1, 2, 0).reshape(-1, k * filters)  # (U, k·F): offset j in columns j·F...
-        table = products.view(-1, filters)  # (U·k, F): row token·k + j
+        matrix = filter_matrix(weight)  # (E, k·F)
+        table = (vectors @ matrix).view(-1, filters)  # (U·k, F): row token·k + j
         scores = F.embedding_bag(bags.reshape(-1, k), table, mode="sum").view(batch, windows, filters)  # (B, W, F)
         scores.add_(window_offsets(valid, scores.dtype))  # -inf at the windows that may not win
         values, positions = F.adaptive_max_pool1d(scores.transpose(1, 2), 1, return_indices=True)  # (B, F, 1) each
         winners = bags.gather(1, positions.expand(batch, filters, k))  # (B, F, k): the winning windows' rows
-        ctx.save_for_backward(vectors, weight, winners)
+        ctx.save_for_backward(vectors, matrix, winners)
         return values.squeeze(2) + bias  # (B, F): a filter's bias is the same in every window
 
     @staticmethod
     def backward(ctx, grad):  # grad (B, F)
-        vectors, weight, winners = ctx.saved_tensors  # (U, E), (F, E, k), (B, F, k)
+        vectors, matrix, winners = ctx.saved_tensors  # (U, E), (E, k·F), (B, F, k)
         (batch, filters, k), rows = winners.shape, len(vectors)
         grad_vectors = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:  # the table's gradient (a few per cent of its cells), then one product
             cells = winners * filters + torch.arange(filters, device=grad.device).view(1, filters, 1)  # (B, F, k)
             table_grad = grad.new_zeros(rows * k * filters)  # (U·k·F,)
             table_grad.index_add_(0, cells.flatten(), grad.unsqueeze(2).expand(batch, filters, k).flatten())
-            matrix = weight.permute(1, 2, 0).reshape(-1, k * filters)  # (E, k·F)
             grad_vectors = table_grad.view(rows, k * filters) @ matrix.t()  # (U, E)
         if ctx.needs_input_grad[1]:
             grad_weight = _filters_gradient(grad, winners, vectors).view(k, filters, -1).permute(1, 2, 0)  # (F, E, k)
